@@ -1,0 +1,304 @@
+"""The command line: a thin click layer over the library.
+
+Exit codes: 0 ok; 1 error; 2 usage; 3 partial import (a file failed or had rejects);
+4 database in use by another process; 5 findings at or above --fail-on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analyzer.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, AnalyzerError
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+class AnalyzerGroup(click.Group):
+    """Turns library errors into one 'Error: ...' line and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnalyzerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _progress(path: Path) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"  reading {path.name} ...", err=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:
+    """Rows as an aligned table, CSV (formula-safe) or JSON."""
+    if fmt == "json":
+        records = [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([[safe_cell(v) for v in row] for row in rows])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    text = [[("" if v is None else str(_jsonable(v))) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in text:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal):
+        return _jsonable(value)
+    text = str(_jsonable(value))
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+@click.group(cls=AnalyzerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    default="usage.duckdb",
+    show_default=True,
+    envvar="ANALYZER_DB",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The DuckDB database file.",
+)
+@click.version_option(package_name="usage-analyzer")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path) -> None:
+    """Usage Analyzer: bills and usage exports in, one database, findings and a report out."""
+    ctx.obj = {"db": db_path}
+
+
+def _import(ctx: click.Context, paths: Sequence[Path], password: str | None) -> list[Any]:
+    from analyzer.importers import ImportOptions
+    from analyzer.importing import import_paths
+    from analyzer.store import open_db
+
+    con = open_db(ctx.obj["db"])
+    try:
+        results = import_paths(
+            con, list(paths), options=ImportOptions(password=password), progress=_progress
+        )
+    finally:
+        con.close()
+    for result in results:
+        detail = result.importer or ""
+        if result.status in ("imported", "partial"):
+            detail = f"{result.importer}: {result.events} events"
+            if result.rejects:
+                detail += f", {result.rejects} rejected rows"
+        elif result.reason:
+            detail = result.reason
+        click.echo(f"{result.status:<12} {result.path}  {detail}")
+    return results
+
+
+def _import_summary(results: Sequence[Any]) -> tuple[str, int]:
+    by_status: dict[str, int] = {}
+    for result in results:
+        by_status[result.status] = by_status.get(result.status, 0) + 1
+    new = by_status.get("imported", 0) + by_status.get("partial", 0)
+    parts = [f"{new} new file(s) imported"]
+    for status in ("partial", "skipped", "unrecognised", "failed"):
+        if by_status.get(status):
+            label = "already imported" if status == "skipped" else status
+            parts.append(f"{by_status[status]} {label}")
+    code = EXIT_PARTIAL if by_status.get("failed") or by_status.get("partial") else EXIT_OK
+    return ", ".join(parts), code
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[Path, ...], password: str | None) -> None:
+    """Import bill files or folders (recursively) into the database."""
+    results = _import(ctx, paths, password)
+    summary, code = _import_summary(results)
+    click.echo(summary)
+    ctx.exit(code)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reports/report.html"),
+    show_default=True,
+    help="Where to write the report.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: FOLDER/analyzer.toml).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="RULE.NAME=VALUE",
+    help="Override a rule parameter for this run (repeatable).",
+)
+@click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    folder: Path,
+    out: Path,
+    config_path: Path | None,
+    params: tuple[str, ...],
+    password: str | None,
+) -> None:
+    """The main job: import every bill in FOLDER, run the rules, write the report."""
+    from analyzer.api import analyse
+
+    results = _import(ctx, [folder], password)
+    summary, code = _import_summary(results)
+    click.echo(summary)
+    outcome = analyse(ctx.obj["db"], folder=folder, config_path=config_path, params=params, out=out)
+    counts = outcome["findings"]
+    click.echo(
+        f"{outcome['events']} events; findings: "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "info"))
+    )
+    click.echo(f"Report: {outcome['report']}")
+    ctx.exit(code)
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (analyzer.toml).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="RULE.NAME=VALUE",
+    help="Override a rule parameter (repeatable).",
+)
+@click.option("--rerun/--no-rerun", default=False, help="Run the rules again before listing.")
+@click.option("--rule", "rules", multiple=True, help="Only these rules (repeatable).")
+@click.option("--line", "lines", multiple=True, help="Only these lines (repeatable).")
+@click.option(
+    "--severity",
+    type=click.Choice(["info", "warning", "error"]),
+    help="Only findings at or above this severity.",
+)
+@click.option("--period", help="Only findings overlapping this month (YYYY-MM).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--csv", "as_csv", is_flag=True, help="Same as --format csv.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    help="Exit with code 5 when a finding at or above this severity exists.",
+)
+@click.pass_context
+def findings(
+    ctx: click.Context,
+    config_path: Path | None,
+    params: tuple[str, ...],
+    rerun: bool,
+    rules: tuple[str, ...],
+    lines: tuple[str, ...],
+    severity: str | None,
+    period: str | None,
+    fmt: str,
+    as_json: bool,
+    as_csv: bool,
+    fail_on: str | None,
+) -> None:
+    """List findings, with their evidence and the money at stake."""
+    from analyzer.api import analyse, list_findings
+
+    if rerun or params or config_path:
+        analyse(ctx.obj["db"], folder=None, config_path=config_path, params=params, out=None)
+    fmt = "json" if as_json else "csv" if as_csv else fmt
+    columns, rows = list_findings(
+        ctx.obj["db"], rules=rules, lines=lines, severity=severity, period=period
+    )
+    _print_rows(columns, rows, fmt)
+    if fail_on:
+        index = columns.index("severity")
+        if any(SEVERITY_ORDER[row[index]] >= SEVERITY_ORDER[fail_on] for row in rows):
+            ctx.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reports/report.html"),
+    show_default=True,
+)
+@click.pass_context
+def report(ctx: click.Context, out: Path) -> None:
+    """Write the HTML report from the database as it is."""
+    from analyzer.api import write_report
+
+    click.echo(f"Report: {write_report(ctx.obj['db'], out)}")
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.pass_context
+def query(ctx: click.Context, sql: str, fmt: str, as_json: bool) -> None:
+    """Run one read-only SQL query (tables: events, statements, findings; views: usage, ...)."""
+    from analyzer.api import run_query
+
+    columns, rows = run_query(ctx.obj["db"], sql)
+    _print_rows(columns, rows, "json" if as_json else fmt)
+
+
+@cli.command("rules")
+@click.option("--json", "as_json", is_flag=True, help="Print the rules as JSON.")
+def rules_command(as_json: bool) -> None:
+    """List the rules: id, severity, title and parameters."""
+    from analyzer.rules import load_rules
+
+    rows = [
+        (r.id, r.severity, r.title, ", ".join(f"{k}={v}" for k, v in r.params.items()))
+        for r in load_rules()
+    ]
+    _print_rows(("rule", "severity", "title", "params"), rows, "json" if as_json else "table")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="analyzer")

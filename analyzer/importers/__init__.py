@@ -1,0 +1,40 @@
+"""The importers: an explicit list, and ``identify`` that refuses to guess.
+
+To add a built-in layout, write ``analyzer/importers/<carrier>_<format>.py`` with a ``LAYOUT``
+and add it to ``BUILT_IN`` below. Users add carriers without code through TOML profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from analyzer.errors import AmbiguousFormatError, UnknownFormatError
+from analyzer.importers import wayfarer_csv
+from analyzer.importers.base import Extracted, Importer, ImportOptions
+
+BUILT_IN: tuple[Importer, ...] = (wayfarer_csv.LAYOUT,)
+
+# The file types a folder import looks at; anything else in the folder is not a bill.
+BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".pdf")
+
+__all__ = ["BILL_SUFFIXES", "BUILT_IN", "Extracted", "ImportOptions", "Importer", "identify"]
+
+
+def identify(path: Path, importers: Sequence[Importer] = BUILT_IN) -> Importer:
+    """The one importer that recognises ``path``; an error when none or several do."""
+    claims = [importer for importer in importers if importer.identify(path)]
+    if len(claims) == 1:
+        return claims[0]
+    if not claims:
+        raise UnknownFormatError(
+            path,
+            "no importer or profile recognises this file",
+            hint=f"draft a profile for it with 'analyzer profile init \"{path}\"'",
+        )
+    names = " and ".join(importer.name for importer in claims)
+    raise AmbiguousFormatError(
+        path,
+        f"{names} both recognise this file",
+        hint="make one of them stricter (a filename pattern or more header names)",
+    )

@@ -1,0 +1,372 @@
+"""The importer contract and the engine that maps a table of text into events.
+
+An importer answers two questions: "is this file mine?" (``identify``) and "what does it say?"
+(``extract``). Tabular layouts (CSV, XLSX, and PDF rows cut by regexes) only declare their
+columns; :func:`map_rows` turns the staged text table into typed events and rejects in one SQL
+query on a private in-memory DuckDB, so extraction never touches the user's database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from analyzer.importers.specs import Const, Spec, blank, sql_str
+from analyzer.model import KINDS, UNITS, Statement
+
+# The typed columns of an event as importers hand them over (see schema.sql for meanings).
+EVENT_FIELDS: dict[str, str] = {
+    "line": "VARCHAR",
+    "started_at": "TIMESTAMP",
+    "ended_at": "TIMESTAMP",
+    "kind": "VARCHAR",
+    "direction": "VARCHAR",
+    "quantity": "DECIMAL(18,3)",
+    "unit": "VARCHAR",
+    "duration_s": "DECIMAL(12,3)",
+    "counterparty": "VARCHAR",
+    "country": "VARCHAR",
+    "network": "VARCHAR",
+    "roaming": "BOOLEAN",
+    "amount": "DECIMAL(18,4)",
+    "currency": "VARCHAR",
+    "description": "VARCHAR",
+}
+PROVENANCE_FIELDS: dict[str, str] = {
+    "counterparty_e164": "VARCHAR",
+    "page": "INTEGER",
+    "row": "BIGINT",
+    "raw": "VARCHAR",
+    "statement_index": "INTEGER",
+}
+REJECT_FIELDS: dict[str, str] = {
+    "page": "INTEGER",
+    "row": "BIGINT",
+    "raw": "VARCHAR",
+    "reason": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user told us for this run (a PDF password is never logged or stored)."""
+
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class Extracted:
+    """Everything read from one file: the only thing an importer returns."""
+
+    statements: list[Statement]
+    events: pa.Table
+    rejects: pa.Table
+    rows_read: int
+    skipped: int
+    as_of: datetime | None = None
+    detail: dict[str, object] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Counts that must reconcile: rows read = events + rejects + skipped."""
+        counts = {
+            "rows_read": self.rows_read,
+            "events": self.events.num_rows,
+            "rejects": self.rejects.num_rows,
+            "skipped": self.skipped,
+        }
+        if counts["rows_read"] != counts["events"] + counts["rejects"] + counts["skipped"]:
+            raise AssertionError(f"row counts do not reconcile: {counts}")
+        return counts
+
+
+class Importer(Protocol):
+    """A built-in layout or a user profile."""
+
+    name: str
+
+    def identify(self, path: Path) -> bool:
+        """True when this importer recognises the file (cheap: reads only its head)."""
+        ...
+
+    def extract(self, path: Path, options: ImportOptions) -> Extracted:
+        """Read the whole file; raise InputError for a file that cannot be read at all."""
+        ...
+
+
+@dataclass(frozen=True)
+class RowMatch:
+    """Rows whose ``column`` matches ``pattern`` (a regex, case-insensitive)."""
+
+    column: str
+    pattern: str
+
+    def sql(self, ref: Callable[[str], str]) -> str:
+        return f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file's rows as text: columns ``c0..cN`` plus ``_page`` and ``_row`` for provenance."""
+
+    table: pa.Table
+    names: tuple[str, ...]  # the header names of c0..cN, as printed (or "#1".."#N")
+    preamble: str = ""  # text above the header (statement facts, export time)
+    rows_read: int = 0  # data rows below the header, including those DuckDB could not split
+    read_rejects: pa.Table | None = None  # rows the reader itself could not split
+    blank_rows: int = 0  # blank lines the reader passed over: counted as skipped
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """How a staged table becomes events: the declarative heart of every tabular layout."""
+
+    fields: Mapping[str, Spec]
+    region: str | None = None  # default country for phone numbers without +CC
+    summary: RowMatch | None = None  # total/subtotal rows: statement facts, not events
+    skip: RowMatch | None = None  # rows that are not usage (unanswered calls, headers again)
+    skip_reason: str = "not usage"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fields) - set(EVENT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown event fields: {sorted(unknown)}")
+        if "kind" not in self.fields:
+            raise ValueError("a mapping must say how to find each row's kind")
+
+
+@cache
+def _country_names() -> pa.Table:
+    """Every country name phonenumbers knows, in every language it has, folded, to alpha-2."""
+    import unicodedata
+
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    def fold(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+    names: dict[str, str] = {}
+    for code, by_language in LOCALE_DATA.items():
+        if len(code) != 2:
+            continue
+        names.setdefault(code.lower(), code)
+        for name in by_language.values():
+            if not name.startswith("*"):
+                names.setdefault(fold(name), code)
+    return pa.table({"name": list(names), "code": list(names.values())})
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory database for one extraction, with the lookup tables specs use."""
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    con.register("country_names_arrow", _country_names())
+    con.execute("CREATE TEMP TABLE country_names AS SELECT * FROM country_names_arrow")
+    con.unregister("country_names_arrow")
+    return con
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """The result of mapping one staged table."""
+
+    events: pa.Table
+    rejects: pa.Table
+    skipped: int
+    summary_amount: object = None  # the sum of the amounts on total rows, as printed
+
+
+def map_rows(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    mapping: TableMapping,
+    *,
+    statement_index: int | None = 0,
+) -> Mapped:
+    """Map staged text rows to events, rejects and skipped rows with one vectorised query."""
+    lookup = _column_lookup(staged.names)
+
+    def ref(column: str) -> str:
+        key = column.strip().lower()
+        if key not in lookup:
+            raise KeyError(column)
+        return lookup[key]
+
+    con.register("staged_rows", staged.table)
+    data_columns = [f"c{i}" for i in range(len(staged.names))]
+    raw_json = "to_json(struct_pack({}))".format(
+        ", ".join(f"{_quote_ident(name)} := c{i}" for i, name in enumerate(_unique(staged.names)))
+    )
+    all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
+    values = ",\n".join(
+        f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in mapping.fields.items()
+    )
+    summary = mapping.summary.sql(ref) if mapping.summary else "FALSE"
+    skip = mapping.skip.sql(ref) if mapping.skip else "FALSE"
+    reasons = _reject_reasons(mapping, ref)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE mapped AS
+        SELECT *, {reasons} AS _reason
+        FROM (
+            SELECT _page, _row, {raw_json} AS _raw, {", ".join(data_columns)},
+                   {all_blank} AS _blank, {summary} AS _summary, {skip} AS _skip,
+                   {values}
+            FROM staged_rows
+        )
+        """
+    )
+    con.unregister("staged_rows")
+    present = mapping.fields
+    select = []
+    for name, sql_type in EVENT_FIELDS.items():
+        if name == "unit" and name not in present:
+            unit_cases = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
+            select.append(f"CASE kind {unit_cases} ELSE 'items' END AS unit")
+        elif name in present:
+            select.append(f"CAST({_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
+        else:
+            select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
+    index = "NULL" if statement_index is None else str(statement_index)
+    events = con.sql(
+        f"""
+        SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
+               CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
+               CAST({index} AS INTEGER) AS statement_index
+        FROM mapped
+        WHERE NOT _blank AND NOT _summary AND NOT _skip AND _reason IS NULL
+        ORDER BY _page, _row
+        """
+    ).to_arrow_table()
+    rejects = con.sql(
+        """
+        SELECT CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
+               _reason AS reason
+        FROM mapped
+        WHERE NOT _blank AND NOT _summary AND NOT _skip AND _reason IS NOT NULL
+        ORDER BY _page, _row
+        """
+    ).to_arrow_table()
+    skipped, summary_amount = con.sql(
+        "SELECT count(*) FILTER (WHERE _blank OR _summary OR _skip), "
+        + ("sum(amount) FILTER (WHERE _summary)" if "amount" in present else "NULL")
+        + " FROM mapped"
+    ).fetchall()[0]
+    skipped += staged.blank_rows
+    if staged.read_rejects is not None and staged.read_rejects.num_rows:
+        rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
+    events = normalise_numbers(events, mapping.region)
+    return Mapped(events, rejects, int(skipped), summary_amount)
+
+
+def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
+    """One CASE that names the first column whose text did not parse, quoting the text."""
+    cases = []
+    for name, spec in mapping.fields.items():
+        for column in spec.columns():
+            source = ref(column)
+            cases.append(
+                f"WHEN NOT {blank(source)} AND {_quote_ident(name)} IS NULL "
+                f"THEN {sql_str(column + ': ' + chr(34))} || left(trim({source}), 60) || "
+                f"{sql_str(chr(34) + ' is not ' + spec.what)}"
+            )
+    kinds = ", ".join(sql_str(k) for k in KINDS)
+    cases.append("WHEN kind IS NULL THEN 'no kind: the row does not say what it is'")
+    cases.append(f"WHEN kind NOT IN ({kinds}) THEN 'unknown kind ' || kind")
+    if "started_at" in mapping.fields and not isinstance(mapping.fields["started_at"], Const):
+        cases.append("WHEN started_at IS NULL THEN 'no date'")
+    return "CASE " + " ".join(cases) + " END"
+
+
+def _column_lookup(names: tuple[str, ...]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for i, name in enumerate(names):
+        lookup.setdefault(name.strip().lower(), f"c{i}")
+        lookup.setdefault(f"#{i + 1}", f"c{i}")
+    return lookup
+
+
+def _unique(names: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        label = name or "column"
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+_ICCID = re.compile(r"^89\d{16,20}$")
+
+
+def normalise_line(text: str | None, region: str | None) -> str | None:
+    """A line's identity: an ICCID's digits, or the phone number in E.164, else as printed."""
+    if text is None:
+        return None
+    digits = re.sub(r"[\s\-.()]", "", text)
+    if _ICCID.match(digits):
+        return digits
+    return to_e164(text, region) or text.strip()
+
+
+def to_e164(text: str | None, region: str | None) -> str | None:
+    """E.164 for a phone number, None for short codes, USSD strings and anything else."""
+    if not text or not re.search(r"\d{5,}", re.sub(r"[\s\-.()]", "", text)):
+        return None
+    if re.search(r"[*#]", text):
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _map_distinct(
+    column: pa.ChunkedArray, function: Callable[[str | None], str | None]
+) -> pa.Array:
+    """Apply a Python function once per distinct value, not once per row."""
+    encoded = column.combine_chunks().dictionary_encode()
+    mapped = pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return mapped.take(encoded.indices)
+
+
+def normalise_numbers(events: pa.Table, region: str | None) -> pa.Table:
+    """Put lines in E.164 (ICCIDs as digits) and fill counterparty_e164."""
+    if events.num_rows == 0:
+        return events
+    line = _map_distinct(events.column("line"), lambda v: normalise_line(v, region))
+    events = events.set_column(events.schema.get_field_index("line"), "line", line)
+    e164 = _map_distinct(events.column("counterparty"), lambda v: to_e164(v, region))
+    index = events.schema.get_field_index("counterparty_e164")
+    return events.set_column(index, "counterparty_e164", e164)
+
+
+def empty_rejects() -> pa.Table:
+    """A rejects table with no rows (for importers that reject nothing)."""
+    return pa.table(
+        {
+            "page": pa.array([], pa.int32()),
+            "row": pa.array([], pa.int64()),
+            "raw": pa.array([], pa.string()),
+            "reason": pa.array([], pa.string()),
+        }
+    )

@@ -1,0 +1,119 @@
+"""Import files and folders: one transaction per file, one bad file never stops the rest."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analyzer.errors import AnalyzerError, InputError, UnknownFormatError
+from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
+from analyzer.store import known_source, record_failure, save_extracted, sha256_of
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file."""
+
+    path: Path
+    status: str  # imported | partial | skipped | failed | unrecognised
+    importer: str | None = None
+    events: int = 0
+    rejects: int = 0
+    reason: str | None = None
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Bill files under ``paths`` (recursively, sorted), and the paths that cannot be read.
+
+    Hidden files and folders are passed over; symbolic links to folders are not followed,
+    so a link loop cannot trap the walk.
+    """
+    found: list[Path] = []
+    problems: list[FileResult] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(
+                path,
+                onerror=lambda e: problems.append(
+                    FileResult(
+                        Path(e.filename), "failed", reason=f"cannot list this folder: {e.strerror}"
+                    )
+                ),
+            ):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    candidate = Path(root) / name
+                    if name.startswith(".") or candidate.suffix.lower() not in BILL_SUFFIXES:
+                        continue
+                    found.append(candidate)
+        elif path.exists():
+            found.append(path)
+        else:
+            problems.append(FileResult(path, "failed", reason="no such file or folder"))
+    return found, problems
+
+
+def import_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    *,
+    importers: Sequence[Importer] = BUILT_IN,
+    options: ImportOptions | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> list[FileResult]:
+    """Import every bill under ``paths``; return one result per file, in order."""
+    options = options or ImportOptions()
+    files, results = discover(paths)
+    named = {p.resolve() for p in paths if not p.is_dir()}
+    for path in files:
+        if progress:
+            progress(path)
+        results.append(import_file(con, path, importers, options, explicit=path.resolve() in named))
+    return results
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    importers: Sequence[Importer],
+    options: ImportOptions,
+    *,
+    explicit: bool = True,
+) -> FileResult:
+    """Import one file all-or-nothing; an unreadable file becomes a 'failed' result."""
+    file_format = path.suffix.lower().lstrip(".") or "unknown"
+    try:
+        sha256 = sha256_of(path)
+    except OSError as exc:
+        return FileResult(path, "failed", reason=f"cannot read the file: {exc.strerror}")
+    known = known_source(con, sha256)
+    if known and known[1] != "failed":
+        return FileResult(path, "skipped", reason="already imported")
+    importer: Importer | None = None
+    try:
+        importer = identify(path, importers)
+        extracted = importer.extract(path, options)
+        save_extracted(con, path, sha256, file_format, importer.name, extracted)
+    except UnknownFormatError as exc:
+        if not explicit:
+            return FileResult(path, "unrecognised", reason=str(exc))
+        record_failure(con, path, sha256, file_format, None, str(exc))
+        return FileResult(path, "failed", reason=str(exc))
+    except AnalyzerError as exc:
+        record_failure(con, path, sha256, file_format, importer and importer.name, str(exc))
+        return FileResult(path, "failed", importer and importer.name, reason=str(exc))
+    except Exception as exc:  # a bug: keep going with the other files, but say so loudly
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        message = str(
+            InputError(path, f"unexpected error ({detail})", hint="this is a bug; please report it")
+        )
+        record_failure(con, path, sha256, file_format, importer and importer.name, message)
+        return FileResult(path, "failed", importer and importer.name, reason=message)
+    counts = extracted.counts()
+    status = "partial" if counts["rejects"] else "imported"
+    return FileResult(path, status, importer.name, counts["events"], counts["rejects"])

@@ -1,0 +1,87 @@
+"""The records that flow through the analyzer: immutable, typed, with provenance.
+
+Money is always a Decimal with an ISO 4217 currency; data volumes are bytes, durations seconds.
+Bulk event rows never become Python objects (importers map whole tables in SQL); these classes
+describe the same fields for statements, findings and the few places that build rows one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+Kind = Literal[
+    "data",
+    "voice",
+    "sms",
+    "mms",
+    "fee",
+    "plan",
+    "topup",
+    "credit",
+    "tax",
+    "adjustment",
+    "transfer",
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+UNITS: dict[str, str] = {
+    "data": "bytes",
+    "transfer": "bytes",
+    "voice": "seconds",
+    "sms": "messages",
+    "mms": "messages",
+}
+SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Bill-level facts as printed: what the carrier says the period cost."""
+
+    carrier: str
+    account: str | None = None
+    invoice_number: str | None = None
+    lines: tuple[str, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
+    issued_on: date | None = None
+    currency: str | None = None
+    subtotal: Decimal | None = None
+    taxes: Decimal | None = None
+    total_due: Decimal | None = None
+    plan_name: str | None = None
+    allowance_bytes: Decimal | None = None
+    balance_after: Decimal | None = None
+    as_of: datetime | None = None
+    page: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input row that could not become an event, and why."""
+
+    reason: str
+    raw: str
+    page: int | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing that looks wrong, with its evidence and the money at stake."""
+
+    rule: str
+    severity: str
+    title: str
+    detail: str
+    line: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    observed: str | None = None
+    expected: str | None = None
+    amount_at_stake: Decimal | None = None
+    currency: str | None = None
+    event_ids: tuple[int, ...] = ()

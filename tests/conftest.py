@@ -1,0 +1,75 @@
+"""Shared fixtures: a temporary database, tiny inline bills, and golden-file comparison."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from analyzer.store import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_bills"
+REALBILLS = ROOT.parent / "shared" / "realbills"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the expected-output files from the current output (review the diff!).",
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    """An empty analyzer database in a temporary folder (a file, like the real thing)."""
+    con = open_db(tmp_path / "test.duckdb")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+WAYFARER_HEADER = "Session Start,Session End,Bytes,Country,Network,ICCID\n"
+ICCID = "8901260000000000001"
+
+
+def wayfarer_csv(folder: Path, rows: list[str], name: str = "wayfarer.csv") -> Path:
+    """A small Wayfarer eSIM session export."""
+    path = folder / name
+    path.write_text(WAYFARER_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def session(day: str, mb: int, country: str = "US", hour: str = "09") -> str:
+    return f"{day} {hour}:00:00,{day} {hour}:30:00,{mb * 1048576},{country},Net 310-260,{ICCID}"
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def assert_golden(actual: str, expected_path: Path, update: bool) -> None:
+    """Compare text with its expected file; --update-golden rewrites it (never silently)."""
+    if update:
+        expected_path.write_text(actual, encoding="utf-8")
+        return
+    if not expected_path.exists():
+        pytest.fail(f"{expected_path} is missing; run pytest --update-golden and review it")
+    expected = expected_path.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                str(expected_path),
+                "actual",
+            )
+        )
+        pytest.fail(f"output differs from {expected_path.name}:\n{diff[:6000]}")

@@ -1,0 +1,150 @@
+"""Importing: all-or-nothing per file, idempotent, nothing lost, provenance on every row."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ICCID, session, wayfarer_csv
+
+from analyzer.importing import import_paths
+from analyzer.store import open_db
+
+
+def counts(con) -> dict[str, int]:
+    return {
+        table: con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        for table in ("sources", "statements", "events", "rejects")
+    }
+
+
+def test_import_maps_rows_with_provenance(db, tmp_path: Path) -> None:
+    path = wayfarer_csv(tmp_path, [session("2026-10-01", 5), session("2026-10-02", 7, "MX")])
+    [result] = import_paths(db, [path])
+    assert (result.status, result.events, result.rejects) == ("imported", 2, 0)
+    rows = db.sql(
+        'SELECT line, kind, quantity, unit, country, "row", raw->>\'$.Country\' FROM events ORDER BY "row"'
+    ).fetchall()
+    assert rows == [
+        (ICCID, "data", 5 * 1048576, "bytes", "US", 2, "US"),
+        (ICCID, "data", 7 * 1048576, "bytes", "MX", 3, "MX"),
+    ]
+
+
+def test_counts_reconcile_and_rejects_name_the_row(db, tmp_path: Path) -> None:
+    bad = f"2026-10-03 09:00:00,2026-10-03 09:30:00,lots,US,Net,{ICCID}"
+    path = wayfarer_csv(tmp_path, [session("2026-10-01", 5), bad, "", session("2026-10-04", 1)])
+    [result] = import_paths(db, [path])
+    assert result.status == "partial"
+    source = db.sql("SELECT rows_read, events, rejects, skipped, status FROM sources").fetchall()
+    assert source == [(4, 2, 1, 1, "partial")]
+    assert db.sql('SELECT "row", reason FROM rejects').fetchall() == [
+        (3, 'Bytes: "lots" is not a data volume')
+    ]
+
+
+def test_rows_the_reader_cannot_split_are_rejects(db, tmp_path: Path) -> None:
+    path = wayfarer_csv(
+        tmp_path,
+        [session("2026-10-01", 5), "2026-10-02 09:00:00,too,few", session("2026-10-03", 1)],
+    )
+    [result] = import_paths(db, [path])
+    assert (result.events, result.rejects) == (2, 1)
+    assert db.sql('SELECT "row", reason FROM rejects').fetchall() == [
+        (3, "the row has fewer columns than the header")
+    ]
+    assert db.sql('SELECT "row" FROM events ORDER BY 1').fetchall() == [(2,), (4,)]
+
+
+def test_importing_again_changes_nothing(db, tmp_path: Path) -> None:
+    wayfarer_csv(tmp_path, [session("2026-10-01", 5)])
+    import_paths(db, [tmp_path])
+    before = counts(db)
+    [again] = import_paths(db, [tmp_path])
+    assert again.status == "skipped"
+    assert counts(db) == before
+
+
+def test_a_failed_file_leaves_no_rows_and_does_not_stop_others(db, tmp_path: Path) -> None:
+    wayfarer_csv(tmp_path, [session("2026-10-01", 5)], name="a_good.csv")
+    broken = tmp_path / "b_broken.csv"
+    broken.write_bytes(
+        b"Session Start,Session End,Bytes,Country,Network,ICCID\n" + b"\xff\xfe\x00" * 10
+    )
+    wayfarer_csv(tmp_path, [session("2026-10-02", 5)], name="c_good.csv")
+    results = import_paths(db, [tmp_path])
+    assert [r.status for r in results] == ["imported", "failed", "imported"]
+    assert db.sql("SELECT count(*) FROM events").fetchall() == [(2,)]
+    assert db.sql("SELECT status FROM sources WHERE path LIKE '%b_broken%'").fetchall() == [
+        ("failed",)
+    ]
+
+
+def test_files_nobody_recognises_in_a_folder_are_listed_not_failed(db, tmp_path: Path) -> None:
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    [result] = import_paths(db, [tmp_path])
+    assert result.status == "unrecognised"
+    assert "analyzer profile init" in (result.reason or "")
+
+
+def test_usage_view_collapses_overlapping_exports_but_keeps_in_file_duplicates(
+    db, tmp_path: Path
+) -> None:
+    first = wayfarer_csv(tmp_path, [session("2026-10-01", 5), session("2026-10-02", 6)], "e1.csv")
+    second = wayfarer_csv(
+        tmp_path,
+        [session("2026-10-02", 6), session("2026-10-03", 7), session("2026-10-03", 7)],
+        "e2.csv",
+    )
+    import_paths(db, [first, second])
+    assert db.sql("SELECT count(*) FROM events").fetchall() == [(5,)]
+    days = db.sql(
+        "SELECT CAST(started_at AS DATE)::VARCHAR, count(*) FROM usage GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert days == [("2026-10-01", 1), ("2026-10-02", 1), ("2026-10-03", 2)]
+
+
+def test_sigkill_mid_file_leaves_the_database_as_before(tmp_path: Path) -> None:
+    db_file = tmp_path / "k.duckdb"
+    bills = tmp_path / "bills"
+    bills.mkdir()
+    wayfarer_csv(bills, [session(f"2026-10-{d:02d}", d) for d in range(1, 29)])
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from analyzer import store
+        from analyzer.importing import import_paths
+
+        original = store._insert_statement
+        def insert_then_die(*args, **kwargs):
+            result = original(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-file: the statement row is written
+            return result
+        store._insert_statement = insert_then_die
+        con = store.open_db({str(db_file)!r})
+        import_paths(con, [Path({str(bills)!r})])
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()
+    con = open_db(db_file)
+    try:
+        assert counts(con) == {"sources": 0, "statements": 0, "events": 0, "rejects": 0}
+        [result] = import_paths(con, [bills])
+        assert (result.status, result.events) == ("imported", 28)
+    finally:
+        con.close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without read permission")
+def test_unreadable_file_is_a_clear_failure(db, tmp_path: Path) -> None:
+    path = wayfarer_csv(tmp_path, [session("2026-10-01", 5)])
+    path.chmod(0)
+    [result] = import_paths(db, [tmp_path])
+    assert result.status == "failed"
+    assert "cannot read the file" in (result.reason or "")
