@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS events (
     duration_s        DECIMAL(12,3),      -- the call's own duration, when the file gives it apart
     counterparty      VARCHAR,            -- as printed
     counterparty_e164 VARCHAR,
+    counterparty_country VARCHAR,         -- ISO alpha-2 of the number (phonenumbers)
+    counterparty_type VARCHAR,            -- mobile | fixed_line | premium_rate | toll_free | short_code | ...
     country           VARCHAR,            -- ISO 3166 alpha-2 where the usage happened
     network           VARCHAR,
     roaming           BOOLEAN,            -- as the carrier says

@@ -140,7 +140,7 @@ def save_extracted(
             SELECT nextval('event_ids'), ?,
                    CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
                    line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
-                   counterparty, counterparty_e164, country, network, roaming, amount, currency,
+                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
                    description, page, "row", raw
             FROM incoming_events
             """,

@@ -42,6 +42,8 @@ EVENT_FIELDS: dict[str, str] = {
 }
 PROVENANCE_FIELDS: dict[str, str] = {
     "counterparty_e164": "VARCHAR",
+    "counterparty_country": "VARCHAR",
+    "counterparty_type": "VARCHAR",
     "page": "INTEGER",
     "row": "BIGINT",
     "raw": "VARCHAR",
@@ -245,6 +247,8 @@ def map_rows(
     events = con.sql(
         f"""
         SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
+               CAST(NULL AS VARCHAR) AS counterparty_country,
+               CAST(NULL AS VARCHAR) AS counterparty_type,
                CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
                CAST({index} AS INTEGER) AS statement_index
         FROM mapped
@@ -325,19 +329,59 @@ def normalise_line(text: str | None, region: str | None) -> str | None:
 
 def to_e164(text: str | None, region: str | None) -> str | None:
     """E.164 for a phone number, None for short codes, USSD strings and anything else."""
-    if not text or not re.search(r"\d{5,}", re.sub(r"[\s\-.()]", "", text)):
+    number = _parse_number(text, region)
+    if number is None:
         return None
-    if re.search(r"[*#]", text):
+    import phonenumbers
+
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_number(text: str | None, region: str | None):
+    if not text or re.search(r"[*#]", text) or not re.search(r"\d{3,}", text):
         return None
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def classify_number(text: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """(country, type) of a dialled number, from phonenumbers' metadata, never a prefix table.
+
+    Types: mobile, fixed_line, fixed_line_or_mobile, premium_rate, toll_free, shared_cost,
+    voip, personal_number, pager, uan, voicemail, short_code, premium_short_code, ussd, unknown.
+    """
+    if not text:
+        return None, None
+    if re.fullmatch(r"\s*[*#][\d*#]*#?\s*", text):
+        return None, "ussd"
+    import phonenumbers
+    from phonenumbers import shortnumberinfo
+
+    digits = re.sub(r"[^\d+]", "", text)
+    if region and digits.isdigit() and 3 <= len(digits) <= 6:
+        short = phonenumbers.parse(digits, region)
+        if shortnumberinfo.is_valid_short_number_for_region(short, region):
+            cost = shortnumberinfo.expected_cost_for_region(short, region)
+            premium = cost == shortnumberinfo.ShortNumberCost.PREMIUM_RATE
+            return region, "premium_short_code" if premium else "short_code"
+        return region, "short_code"
+    number = _parse_number(text, region)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None, "unknown"
+    country = phonenumbers.region_code_for_number(number)
+    kind = phonenumbers.number_type(number)
+    names = {
+        value: name.lower()
+        for name, value in vars(phonenumbers.PhoneNumberType).items()
+        if name.isupper() and isinstance(value, int)
+    }
+    return country, names.get(kind, "unknown")
 
 
 def _map_distinct(
@@ -355,9 +399,16 @@ def normalise_numbers(events: pa.Table, region: str | None) -> pa.Table:
         return events
     line = _map_distinct(events.column("line"), lambda v: normalise_line(v, region))
     events = events.set_column(events.schema.get_field_index("line"), "line", line)
-    e164 = _map_distinct(events.column("counterparty"), lambda v: to_e164(v, region))
-    index = events.schema.get_field_index("counterparty_e164")
-    return events.set_column(index, "counterparty_e164", e164)
+    parties = events.column("counterparty")
+    e164 = _map_distinct(parties, lambda v: to_e164(v, region))
+    events = events.set_column(
+        events.schema.get_field_index("counterparty_e164"), "counterparty_e164", e164
+    )
+    classified = {v: classify_number(v, region) for v in set(parties.to_pylist()) if v}
+    for position, name in ((0, "counterparty_country"), (1, "counterparty_type")):
+        column = _map_distinct(parties, lambda v, p=position: classified[v][p] if v else None)
+        events = events.set_column(events.schema.get_field_index(name), name, column)
+    return events
 
 
 def empty_rejects() -> pa.Table:

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pyarrow.compute as pc
 
 from analyzer.errors import InputError
@@ -71,7 +72,7 @@ class TabularLayout:
         )
         return find_header(rows, self.header) is not None
 
-    def stage(self, path: Path, con) -> Staged:
+    def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
         if self.is_xlsx:
             return stage_xlsx(path, header=self.header, sheet=self.sheet)
         return stage_csv(
