@@ -23,8 +23,9 @@ CREATE TABLE IF NOT EXISTS sources (
     imported_at TIMESTAMP NOT NULL,
     status      VARCHAR NOT NULL,          -- ok | partial (some rejects) | failed
     error       VARCHAR,
-    rows_read   BIGINT NOT NULL DEFAULT 0, -- = events + rejects + skipped
+    rows_read   BIGINT NOT NULL DEFAULT 0, -- = event_rows + rejects + skipped
     events      BIGINT NOT NULL DEFAULT 0,
+    event_rows  BIGINT NOT NULL DEFAULT 0, -- rows that became events (a row may yield several)
     rejects     BIGINT NOT NULL DEFAULT 0,
     skipped     BIGINT NOT NULL DEFAULT 0, -- summary/total rows kept as statement facts
     as_of       TIMESTAMP                  -- records complete up to this moment, if stated

@@ -307,6 +307,11 @@ def xlsx_head_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
     return _xlsx_rows(path, path.stat().st_mtime, sheet, HEADER_SEARCH_ROWS)
 
 
+def xlsx_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
+    """Every row of a workbook's sheet (the facts sheet beside the usage table)."""
+    return _xlsx_rows(path, path.stat().st_mtime, sheet, None)
+
+
 def stage_xlsx(path: Path, *, header: tuple[str, ...], sheet: str | None = None) -> Staged:
     """Read one sheet below its header row; every cell becomes text."""
     rows = _xlsx_rows(path, path.stat().st_mtime, sheet, None)
