@@ -31,6 +31,7 @@ from analyzer.importers.reading import (
     cell_text,
     csv_head_rows,
     find_header,
+    head_text,
     stage_csv,
     stage_xlsx,
     xlsx_head_rows,
@@ -83,6 +84,7 @@ class TabularLayout:
     as_of_formats: tuple[str, ...] = ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M")
     unmatched: str | None = "no record type of this layout matches the row"
     decimal: str = "."  # for money facts in the preamble
+    source: Path | None = None  # the TOML file of a user profile
 
     @property
     def mappings(self) -> tuple[TableMapping, ...]:
@@ -105,7 +107,8 @@ class TabularLayout:
         if any(word.lower() not in head.lower() for word in self.keywords):
             return False
         if self.headerless_columns:
-            return bool(rows) and bool(self.signature and re.search(self.signature, head))
+            raw = head if self.is_xlsx else head_text(path, self.encoding)
+            return bool(rows) and bool(self.signature and re.search(self.signature, raw))
         return find_header(rows, self.header) is not None
 
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
