@@ -299,3 +299,88 @@ def test_profile_is_the_same_attributes_as_a_layout() -> None:
     profile = asterisk()
     assert profile.headerless_columns == 18
     assert json.dumps(profile.mappings[0].skip.pattern)
+
+
+def test_cli_explain_shows_importer_mapping_statement_events_and_rejects(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    (tmp_path / "p").mkdir()
+    write(tmp_path / "p", "p.toml", PHONE_PROFILE)
+    bad = PHONE_CSV + "17/10/2026;12:00;Datos;lots;;;\n"
+    bill = write(tmp_path, "consumo.csv", bad)
+    result = CliRunner().invoke(cli, ["explain", str(bill), "--profiles", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert f"Importer: telefonica_test (profile {tmp_path / 'p' / 'p.toml'})" in result.output
+    assert "quantity             DataVolume(column='Volumen'" in result.output
+    assert "carrier              Operador de prueba" in result.output
+    assert "First 4 events:" in result.output
+    assert 'row 6: Volumen: "lots" is not a data volume' in result.output
+
+
+def test_cli_profile_init_maps_spanish_headers_and_names_the_rest(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    bill = write(tmp_path, "consumo.csv", PHONE_CSV.replace("Tipo", "Rareza"))
+    result = CliRunner().invoke(cli, ["profile", "init", str(bill)])
+    assert result.exit_code == 0, result.output
+    draft = result.stdout
+    assert 'date_format = "%d/%m/%Y %H:%M"' in draft
+    assert 'started_at = { column = "Fecha", time_column = "Hora" }' in draft
+    assert 'amount = "Importe"' in draft
+    assert "Could not map: Rareza" in result.stderr
+    # The draft is a valid profile that reads the file.
+    profile = load_profile(write(tmp_path, "draft.toml", draft))
+    assert profile.extract(bill, ImportOptions()).counts()["rows_read"] == 4
+
+
+def test_cli_profile_init_refuses_ambiguous_dates(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    text = PHONE_CSV.replace("13/10", "03/10").replace("14/10", "04/10")
+    bill = write(tmp_path, "consumo.csv", text.replace("15/10", "05/10").replace("16/10", "06/10"))
+    result = CliRunner().invoke(cli, ["profile", "init", str(bill)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: could not read consumo.csv: the dates in 'Fecha' fit both %d/%m/%Y %H:%M and "
+        "%m/%d/%Y %H:%M; say which with --date-format\n"
+    )
+
+
+def test_late_rows_in_a_later_export_are_added(db, tmp_path: Path) -> None:
+    from conftest import session, wayfarer_csv
+
+    first = wayfarer_csv(tmp_path, [session("2026-10-01", 5)], "e1.csv")
+    second = wayfarer_csv(
+        tmp_path, [session("2026-10-01", 5), session("2026-10-01", 3, hour="07")], "e2.csv"
+    )
+    import_paths(db, [first, second])
+    assert db.sql("SELECT count(*) FROM usage").fetchall() == [(2,)]
+
+
+def test_xlsx_read_by_calamine_equals_openpyxl_read_only() -> None:
+    import openpyxl
+    from conftest import SAMPLES
+
+    from analyzer.importers.reading import cell_text, stage_xlsx
+
+    path = SAMPLES / "cu_conecta_caribe.xlsx"
+    staged = stage_xlsx(path, header=("Fecha", "Hora", "Tipo"), sheet="Consumo")
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    rows = [list(r) for r in workbook["Consumo"].iter_rows(values_only=True)]
+    workbook.close()
+    body = rows[4:]
+    width = len(staged.names)
+    for i in range(width):
+        column = staged.table.column(f"c{i}").to_pylist()
+        expected = [cell_text(r[i] if i < len(r) else None) for r in body]
+        # openpyxl gives datetimes at midnight for date cells; calamine gives dates.
+        expected = [v.removesuffix(" 00:00:00") if v else v for v in expected]
+        assert column == expected, staged.names[i]
+    numbers = staged.table.column(f"c{staged.names.index('Número')}").to_pylist()
+    assert "51002148" in numbers
