@@ -52,6 +52,9 @@ def analyse(
     config_path: Path | None = None,
     params: Sequence[str] = (),
     out: Path | None = None,
+    period: str | None = None,
+    lang: str = "en",
+    mask: bool = False,
 ) -> dict[str, Any]:
     """Apply analyzer.toml, run every rule, and write the report when ``out`` is given."""
     config = load_config(find_config(folder, config_path))
@@ -65,21 +68,28 @@ def analyse(
         events = con.sql("SELECT count(*) FROM usage").fetchall()[0][0]
         report_path = None
         if out is not None:
-            report_path = build_report(con).save_html(out)
+            report_path = build_report(con, period=period, lang=lang, mask=mask).save_html(out)
     return {"findings": counts, "events": events, "report": report_path}
 
 
-def build_report(con: duckdb.DuckDBPyConnection) -> ReportData:
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    period: str | None = None,
+    lang: str = "en",
+    mask: bool = False,
+) -> ReportData:
     """The report's data (charts, tables) from an open connection; ``.save_html(path)``."""
     from analyzer.report import build
 
-    return build(con)
+    return build(con, period=period, lang=lang, mask=mask)
 
 
-def write_report(db: str | Path, out: Path) -> Path:
+def write_report(
+    db: str | Path, out: Path, period: str | None = None, lang: str = "en", mask: bool = False
+) -> Path:
     """Write the HTML report for the database as it is."""
     with connection(db, read_only=True) as con:
-        return build_report(con).save_html(out)
+        return build_report(con, period=period, lang=lang, mask=mask).save_html(out)
 
 
 def list_findings(

@@ -34,6 +34,27 @@ class AnalyzerGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
+def report_options(command: Any) -> Any:
+    """--period, --lang and --mask, shared by `run` and `report`."""
+    command = click.option(
+        "--mask",
+        is_flag=True,
+        help="Mask phone numbers and ICCIDs (e.g. +1 201 ••• ••23) for a report you will share.",
+    )(command)
+    command = click.option(
+        "--lang",
+        type=click.Choice(["en", "zh"]),
+        default="en",
+        show_default=True,
+        help="Language of the report: English or Simplified Chinese.",
+    )(command)
+    return click.option(
+        "--period",
+        metavar="YYYY-MM|START..END",
+        help="Only this month (2026-10) or billing cycle (2026-09-19..2026-10-18).",
+    )(command)
+
+
 def _progress(path: Path) -> None:
     if sys.stderr.isatty():
         click.echo(f"  reading {path.name} ...", err=True)
@@ -199,6 +220,7 @@ def import_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="A folder of TOML carrier profiles (repeatable).",
 )
+@report_options
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -207,15 +229,29 @@ def run(
     config_path: Path | None,
     params: tuple[str, ...],
     password: str | None,
-    profile_dirs: tuple[Path, ...] = (),
+    profile_dirs: tuple[Path, ...],
+    period: str | None,
+    lang: str,
+    mask: bool,
 ) -> None:
     """The main job: import every bill in FOLDER, run the rules, write the report."""
     from analyzer.api import analyse
+    from analyzer.report import parse_period
 
+    parse_period(period)
     results = _import(ctx, [folder], password, profile_dirs)
     summary, code = _import_summary(results)
     click.echo(summary)
-    outcome = analyse(ctx.obj["db"], folder=folder, config_path=config_path, params=params, out=out)
+    outcome = analyse(
+        ctx.obj["db"],
+        folder=folder,
+        config_path=config_path,
+        params=params,
+        out=out,
+        period=period,
+        lang=lang,
+        mask=mask,
+    )
     counts = outcome["findings"]
     click.echo(
         f"{outcome['events']} events; findings: "
@@ -294,12 +330,14 @@ def findings(
     default=Path("reports/report.html"),
     show_default=True,
 )
+@report_options
 @click.pass_context
-def report(ctx: click.Context, out: Path) -> None:
+def report(ctx: click.Context, out: Path, period: str | None, lang: str, mask: bool) -> None:
     """Write the HTML report from the database as it is."""
     from analyzer.api import write_report
 
-    click.echo(f"Report: {write_report(ctx.obj['db'], out)}")
+    path = write_report(ctx.obj["db"], out, period=period, lang=lang, mask=mask)
+    click.echo(f"Report: {path}")
 
 
 @cli.command()

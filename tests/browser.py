@@ -34,7 +34,12 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (.ci/run installs it: apt-get install chromium)")
 
 
-def render(page: Path, screenshot: Path | None = None, budget_ms: int = 15000) -> str:
+def render(
+    page: Path,
+    screenshot: Path | None = None,
+    budget_ms: int = 15000,
+    size: tuple[int, int] = (1200, 2400),
+) -> str:
     """The DOM after scripts ran, and optionally a full-page screenshot."""
     binary = chromium()
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
@@ -57,7 +62,7 @@ def render(page: Path, screenshot: Path | None = None, budget_ms: int = 15000) -
                 [
                     *base,
                     f"--screenshot={screenshot}",
-                    "--window-size=1200,2400",
+                    f"--window-size={size[0]},{size[1]}",
                     page.resolve().as_uri(),
                 ],
                 capture_output=True,

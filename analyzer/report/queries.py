@@ -1,0 +1,390 @@
+"""The SQL behind the report: every number and every chart's data is an aggregate from here.
+
+Each query starts from ``scoped``: the ``usage`` view (overlapping exports collapsed) limited to
+the report's period, where an event without a time of its own (a plan fee, a tax, a fleet's
+monthly total) counts on its statement's first day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+SCOPED = """
+WITH scoped AS (
+    SELECT u.*,
+           coalesce(CAST(u.started_at AS DATE), s.period_start) AS day_of,
+           l.home_country,
+           (u.roaming OR (u.country IS NOT NULL AND u.country <> l.home_country)) AS abroad
+    FROM usage u
+    LEFT JOIN statements s USING (statement_id)
+    LEFT JOIN lines l ON l.line = u.line
+    WHERE ($start IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) >= $start)
+      AND ($end IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) <= $end)
+),
+scoped_findings AS (
+    SELECT * FROM findings
+    WHERE ($start IS NULL OR coalesce(period_end, period_start) >= $start OR period_start IS NULL)
+      AND ($end IS NULL OR period_start <= $end OR period_start IS NULL)
+)
+"""
+
+# Charges by category; top-ups, their reversals and data transfers move a balance, not spend.
+CATEGORY = """
+CASE
+    WHEN kind = 'plan' THEN 'plan'
+    WHEN kind = 'tax' THEN 'taxes'
+    WHEN kind = 'credit' THEN 'credits'
+    WHEN kind = 'fee' AND coalesce(abroad, FALSE) THEN 'roaming'
+    WHEN kind = 'fee' THEN 'fees'
+    WHEN coalesce(abroad, FALSE) THEN 'roaming'
+    ELSE 'usage'
+END
+"""
+SPEND_FILTER = (
+    "amount IS NOT NULL AND currency IS NOT NULL "
+    "AND kind NOT IN ('topup', 'adjustment', 'transfer')"
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The report's period: both ends inclusive, or open (None) for everything."""
+
+    start: date | None = None
+    end: date | None = None
+    label: str | None = None
+
+    def params(self) -> dict[str, date | None]:
+        return {"start": self.start, "end": self.end}
+
+
+def frame(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> pd.DataFrame:
+    """Run one query after the scoped CTEs, with the period as parameters."""
+    return con.execute(SCOPED + sql, scope.params()).df()
+
+
+def rows(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[tuple]:
+    return con.execute(SCOPED + sql, scope.params()).fetchall()
+
+
+def overview(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple:
+    return rows(
+        con,
+        scope,
+        """
+        SELECT min(day_of), max(day_of), count(DISTINCT line), count(*),
+               sum(quantity) FILTER (WHERE kind = 'data'),
+               sum(quantity) FILTER (WHERE kind = 'voice'),
+               sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')),
+               (SELECT count(*) FROM (SELECT DISTINCT line, CAST(started_at AS DATE)
+                                      FROM scoped WHERE abroad AND started_at IS NOT NULL))
+        FROM scoped
+        """,
+    )[0]
+
+
+def spend_by_currency(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
+    return rows(
+        con,
+        scope,
+        f"SELECT currency, sum(amount) FROM scoped WHERE {SPEND_FILTER} "
+        "GROUP BY currency ORDER BY currency",
+    )
+
+
+def findings_by_severity(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, int]:
+    return dict(rows(con, scope, "SELECT severity, count(*) FROM scoped_findings GROUP BY ALL"))
+
+
+def at_stake_by_currency(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tuple]:
+    return rows(
+        con,
+        scope,
+        """
+        SELECT currency, sum(amount_at_stake) FROM scoped_findings
+        WHERE amount_at_stake IS NOT NULL AND currency IS NOT NULL
+        GROUP BY currency ORDER BY currency
+        """,
+    )
+
+
+def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """MB per line and day, the line's usual range, and the days a rule flagged."""
+    return frame(
+        con,
+        scope,
+        """
+        , days AS (
+            SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) / 1048576.0 AS mb
+            FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL AND line IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT d.line, d.day, round(d.mb, 2) AS mb,
+               round(quantile_cont(d.mb, 0.25) OVER (PARTITION BY d.line), 2) AS low,
+               round(quantile_cont(d.mb, 0.75) OVER (PARTITION BY d.line), 2) AS high,
+               (SELECT any_value(f.rule) FROM scoped_findings f
+                WHERE f.line = d.line AND f.rule IN ('data_burn', 'night_burn')
+                  AND d.day BETWEEN f.period_start AND coalesce(f.period_end, f.period_start))
+                   AS flag
+        FROM days d ORDER BY d.line, d.day
+        """,
+    )
+
+
+def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Spans to shade on the daily chart: record gaps, and time after an export's as-of."""
+    return frame(
+        con,
+        scope,
+        """
+        SELECT line, period_start AS start, period_end + 1 AS stop, 'gap' AS what
+        FROM scoped_findings WHERE rule = 'record_gap' AND line IS NOT NULL
+        UNION ALL
+        SELECT e.line, CAST(max(s.as_of) AS DATE) AS start,
+               greatest(max(CAST(e.started_at AS DATE)), CAST(max(s.as_of) AS DATE)) + 1,
+               'as_of'
+        FROM scoped e JOIN sources s USING (source_id)
+        WHERE s.as_of IS NOT NULL AND e.kind = 'data' AND e.started_at IS NOT NULL
+        GROUP BY e.line
+        """,
+    )
+
+
+def allowance_lines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.sql(
+        """
+        SELECT line, data_allowance, cycle, cycle_day, cycle_days, cycle_start, validity_days,
+               validity_starts
+        FROM lines WHERE data_allowance IS NOT NULL AND data_allowance > 0
+        """
+    ).df()
+
+
+def daily_bytes(con: duckdb.DuckDBPyConnection, lines: list[str]) -> pd.DataFrame:
+    """Every day's data per line, whole history: a cycle may start before the period."""
+    return con.execute(
+        """
+        SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) AS bytes
+        FROM usage
+        WHERE kind = 'data' AND started_at IS NOT NULL AND line IN (SELECT unnest(?))
+        GROUP BY ALL ORDER BY line, day
+        """,
+        [lines],
+    ).df()
+
+
+def spend_by_category(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        f"""
+        SELECT line, strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
+               sum(amount) AS amount
+        FROM scoped WHERE {SPEND_FILTER} AND day_of IS NOT NULL
+        GROUP BY ALL ORDER BY month, currency, category
+        """,
+    )
+
+
+def data_by_country(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        """
+        SELECT line, country, round(sum(quantity) / 1048576.0, 2) AS mb, count(*) AS records
+        FROM scoped WHERE kind = 'data' AND country IS NOT NULL
+        GROUP BY ALL ORDER BY mb DESC
+        """,
+    )
+
+
+def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Visits abroad: consecutive days in one country per line (the trip timeline)."""
+    return frame(
+        con,
+        scope,
+        """
+        , abroad_days AS (
+            SELECT DISTINCT line, CAST(started_at AS DATE) AS day, country
+            FROM scoped WHERE abroad AND started_at IS NOT NULL AND country IS NOT NULL
+        ),
+        numbered AS (
+            SELECT *, sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY line ORDER BY day, country) AS visit
+            FROM (SELECT *, lag(country) OVER (PARTITION BY line ORDER BY day, country)
+                                AS previous FROM abroad_days)
+        )
+        SELECT line, country, min(day) AS start, max(day) + 1 AS stop, count(*) AS days
+        FROM numbered GROUP BY line, country, visit ORDER BY line, start
+        """,
+    )
+
+
+def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        """
+        SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
+               round(sum(quantity) / 1048576.0, 2) AS mb
+        FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL
+        GROUP BY ALL
+        """,
+    )
+
+
+def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        f"""
+        , contacts AS (
+            SELECT line, coalesce(counterparty_e164, counterparty) AS contact, kind,
+                   count(*) AS count,
+                   round(sum(CASE WHEN kind = 'voice' THEN quantity END) / 60.0, 1) AS minutes
+            FROM scoped
+            WHERE kind IN ('voice', 'sms', 'mms')
+              AND coalesce(counterparty_e164, counterparty) IS NOT NULL
+            GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT *, sum(count) OVER (PARTITION BY line, contact) AS total FROM contacts
+        )
+        SELECT line, contact, kind, count, minutes FROM ranked
+        QUALIFY dense_rank() OVER (PARTITION BY line ORDER BY total DESC, contact) <= {per_line}
+        """,
+    )
+
+
+def balance_movements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each prepaid line's money movements per day, whole history (a balance accumulates)."""
+    return con.sql(
+        """
+        SELECT line, currency, CAST(started_at AS DATE) AS day,
+               sum(amount) AS amount,
+               sum(amount) FILTER (WHERE kind = 'topup') AS topups,
+               sum(amount) FILTER (WHERE kind = 'adjustment') AS adjustments
+        FROM usage
+        WHERE amount IS NOT NULL AND currency IS NOT NULL AND started_at IS NOT NULL
+          AND kind <> 'transfer'
+          AND line IN (SELECT line FROM usage WHERE kind = 'topup')
+        GROUP BY ALL ORDER BY line, currency, day
+        """
+    ).df()
+
+
+def balance_anchors(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Balances printed on statements: (line, currency, as-of day, balance)."""
+    return con.sql(
+        """
+        SELECT unnest(lines) AS line, currency,
+               CAST(coalesce(as_of, period_end) AS DATE) AS day, balance_after
+        FROM statements
+        WHERE balance_after IS NOT NULL AND len(lines) = 1
+        """
+    ).fetchall()
+
+
+def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        f"""
+        , spend AS (
+            SELECT line, string_agg(currency || '=' || CAST(total AS VARCHAR), ';'
+                                    ORDER BY currency) AS spend
+            FROM (SELECT line, currency, sum(amount) AS total FROM scoped
+                  WHERE {SPEND_FILTER} GROUP BY ALL)
+            GROUP BY line
+        ),
+        usage_totals AS (
+            SELECT line,
+                   sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
+                   sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
+                   sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')) AS messages
+            FROM scoped GROUP BY line
+        ),
+        found AS (SELECT line, count(*) AS findings FROM scoped_findings GROUP BY line)
+        SELECT u.line, l.label, s.spend, u.data_bytes, u.voice_seconds, u.messages,
+               coalesce(f.findings, 0) AS findings
+        FROM usage_totals u
+        LEFT JOIN spend s USING (line)
+        LEFT JOIN found f USING (line)
+        LEFT JOIN lines l USING (line)
+        WHERE u.line IS NOT NULL
+        ORDER BY u.line
+        """,
+    )
+
+
+def month_over_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        f"""
+        , months AS (
+            SELECT strftime(day_of, '%Y-%m') AS month, currency, sum(amount) AS spend
+            FROM scoped WHERE {SPEND_FILTER} AND day_of IS NOT NULL GROUP BY ALL
+        ),
+        data AS (
+            SELECT strftime(day_of, '%Y-%m') AS month, sum(quantity) AS data_bytes
+            FROM scoped WHERE kind = 'data' AND day_of IS NOT NULL GROUP BY ALL
+        )
+        SELECT m.month, m.currency, m.spend,
+               lag(m.spend) OVER (PARTITION BY m.currency ORDER BY m.month) AS previous,
+               d.data_bytes
+        FROM months m LEFT JOIN data d USING (month)
+        ORDER BY m.month, m.currency
+        """,
+    )
+
+
+def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        """
+        SELECT f.finding_id, f.rule, f.severity, f.title, f.line, f.period_start, f.period_end,
+               f.detail, f.amount_at_stake, f.currency,
+               (SELECT list({'path': e.path, 'page': e.page, 'row': e."row"}
+                            ORDER BY e.path, e.page, e."row")
+                FROM finding_evidence e WHERE e.finding_id = f.finding_id) AS evidence
+        FROM scoped_findings f
+        ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+                 f.rule, f.line, f.period_start
+        """,
+    )
+
+
+def sources_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Files that contributed to the period, and every file that failed or holds no events."""
+    return frame(
+        con,
+        scope,
+        """
+        SELECT s.path, s.importer, s.status, s.events, s.rejects, s.skipped, s.as_of, s.error
+        FROM sources s
+        WHERE $start IS NULL OR s.status = 'failed' OR s.events = 0
+           OR s.source_id IN (SELECT source_id FROM scoped)
+        ORDER BY s.path
+        """,
+    )
+
+
+def rejects_table(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int) -> pd.DataFrame:
+    return frame(
+        con,
+        scope,
+        f"""
+        SELECT s.path, r.page, r."row", r.reason, r.raw,
+               count(*) OVER () AS total
+        FROM rejects r JOIN sources s USING (source_id)
+        WHERE $start IS NULL OR s.source_id IN (SELECT source_id FROM scoped)
+        ORDER BY s.path, r.page, r."row"
+        LIMIT {int(limit)}
+        """,
+    )
