@@ -11,7 +11,9 @@ a block when that is wanted (lazy relations, large results).
 
 Every method returns a DuckDB relation: ``.df()`` (pandas), ``.pl()`` (polars),
 ``.to_arrow_table()`` (pyarrow), ``.fetchall()`` (tuples). In DuckDB 2.0 ``.arrow()`` returns a
-streaming ``RecordBatchReader``, not a table: use ``.to_arrow_table()``. Filters are always bound
+streaming ``RecordBatchReader``, not a table (and keeps the connection busy until drained): use
+``.to_arrow_table()``. Money stays exact in ``.pl()``, Arrow and ``.fetchall()``; ``.df()`` turns
+DECIMAL into pandas floats, fine for charts, not for totals. Filters are always bound
 as parameters, never formatted into the SQL.
 """
 

@@ -422,3 +422,15 @@ def test_the_api_reports_a_locked_database(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["usage", "daily_usage", "monthly_charges", "roaming_days", "findings", "finding_evidence"],
+)
+def test_readme_documents_each_view_with_its_columns(seeded: Path, view: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = re.search(rf"^\| `{view}`[^|]*\|[^|]*\| `([^`]+)` \|$", readme, re.M)
+    assert row, f"README has no row for {view} in 'Tables and views'"
+    actual = [name for name, *_ in analyzer.open_db(seeded).sql(f"DESCRIBE {view}").fetchall()]
+    assert row.group(1).split(", ") == actual
