@@ -15,9 +15,9 @@ CELL_TIMEOUT_S = 300
 # Notebooks that need a module another branch is still writing, and why they skip until then.
 NEEDS = {
     "onboard_pdf_layout.ipynb": (
-        "analyzer.importers.profile",
-        "analyzer.importers.profile (TOML profiles, branch tabular) is not merged yet; "
-        "the notebook ends with load_profile(path)",
+        "analyzer.importers.pdf",
+        "PDF profiles need analyzer.importers.pdf (branch pdf), not merged yet; "
+        "the notebook ends with load_profile(path) on a PDF profile",
     ),
 }
 
