@@ -1,12 +1,15 @@
 """Usage Analyzer: mobile bills and usage exports into one DuckDB database, findings, a report.
 
-The public API (imported lazily, so the command line starts fast)::
+The public API (imported lazily, so ``import analyzer`` and the command line start fast)::
 
     import analyzer
     analyzer.import_paths("usage.duckdb", ["bills/"])
     analyzer.analyse("usage.duckdb", folder=Path("bills"), out=Path("report.html"))
-    with analyzer.connection("usage.duckdb", read_only=True) as con:
-        con.sql("SELECT * FROM daily_usage").df()
+    db = analyzer.open_db("usage.duckdb")          # read-only; no connection is kept open
+    db.daily(period="2026-10").df()                # also .pl(), .to_arrow_table(), .fetchall()
+    db.sql("SELECT * FROM usage WHERE line = ?", ["+12015550123"]).df()
+
+See :mod:`analyzer.api` for every function.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "Database",
     "analyse",
     "build_report",
     "connection",
+    "export_parquet",
     "import_paths",
     "list_findings",
     "open_db",
@@ -27,10 +32,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "open_db":
-        from analyzer.store import open_db
-
-        return open_db
     if name == "run_rules":
         from analyzer.rules import run_rules
 

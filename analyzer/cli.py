@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -70,24 +70,32 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:
-    """Rows as an aligned table, CSV (formula-safe) or JSON."""
+def _print_rows(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    file: IO[str] | None = None,
+) -> None:
+    """Rows as an aligned table, CSV (formula-safe) or JSON, to stdout or ``file``."""
     if fmt == "json":
         records = [{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2), file=file)
         return
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
         writer.writerows([[safe_cell(v) for v in row] for row in rows])
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(buffer.getvalue(), nl=False, file=file)
         return
     text = [[("" if v is None else str(_jsonable(v))) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    header = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    click.echo(header, file=file)
     for row in text:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=file
+        )
 
 
 def safe_cell(value: Any) -> Any:
@@ -97,7 +105,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, int | float | Decimal):
         return _jsonable(value)
     text = str(_jsonable(value))
-    if text and text[0] in "=+-@\t\r":
+    if text and text[0] in "=+-@\t\r＝＋－＠":
         return "'" + text
     return text
 
@@ -342,15 +350,67 @@ def report(ctx: click.Context, out: Path, period: str | None, lang: str, mask: b
 
 @cli.command()
 @click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "parquet"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows to this file instead of stdout (required for parquet).",
+)
 @click.pass_context
-def query(ctx: click.Context, sql: str, fmt: str, as_json: bool) -> None:
-    """Run one read-only SQL query (tables: events, statements, findings; views: usage, ...)."""
+def query(ctx: click.Context, sql: str, fmt: str, as_json: bool, out: Path | None) -> None:
+    """Run one read-only SQL query (tables: events, statements, findings; views: usage, ...).
+
+    The rows are those of analyzer.open_db(DB).sql(SQL); CSV cells a spreadsheet would run as
+    formulas are prefixed with a quote.
+    """
     from analyzer.api import run_query
 
+    fmt = "json" if as_json else fmt
+    if fmt == "parquet":
+        if out is None:
+            raise click.UsageError("--format parquet writes a file: add --out FILE.parquet")
+        from analyzer.api import write_query_parquet
+
+        rows = write_query_parquet(ctx.obj["db"], sql, out)
+        click.echo(f"{rows} rows written to {out}", err=True)
+        return
     columns, rows = run_query(ctx.obj["db"], sql)
-    _print_rows(columns, rows, "json" if as_json else fmt)
+    if out is None:
+        _print_rows(columns, rows, fmt)
+        return
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        _print_rows(columns, rows, fmt, file=handle)
+    click.echo(f"{len(rows)} rows written to {out}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--parquet",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write Parquet files into (Hive layout).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a previous export in that folder.")
+@click.pass_context
+def export(ctx: click.Context, folder: Path, overwrite: bool) -> None:
+    """Export events (partitioned by line and month), statements, findings and sources.
+
+    The folder is a Hive-partitioned dataset (events/line=.../month=.../*.parquet) that DuckDB,
+    polars, Spark or Trino read directly, locally or from object storage.
+    """
+    from analyzer.api import export_parquet
+
+    counts = export_parquet(ctx.obj["db"], folder, overwrite=overwrite)
+    for name, rows in counts.items():
+        click.echo(f"{rows:>9} {name:<10} {folder / name}")
 
 
 @cli.command("rules")

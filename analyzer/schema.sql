@@ -177,12 +177,17 @@ LEFT JOIN statements s USING (statement_id)
 WHERE amount IS NOT NULL
 GROUP BY ALL;
 
+-- One row per line, day and visited country. `outgoing` counts calls made and texts sent: with data
+-- use, what starts a day pass (received texts do not).
 CREATE OR REPLACE VIEW roaming_days AS
 SELECT u.line,
        CAST(u.started_at AS DATE)                        AS day,
        u.country,
        count(*)                                          AS events,
        sum(CASE WHEN u.kind = 'data' THEN u.quantity END) AS data_bytes,
+       sum(CASE WHEN u.kind = 'voice' THEN u.quantity END) AS voice_seconds,
+       sum(CASE WHEN u.kind IN ('sms', 'mms') THEN u.quantity END) AS messages,
+       count(*) FILTER (WHERE u.direction = 'out')       AS outgoing,
        list(DISTINCT u.network ORDER BY u.network)
            FILTER (WHERE u.network IS NOT NULL)          AS networks
 FROM usage u
