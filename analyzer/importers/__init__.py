@@ -10,10 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer.errors import AmbiguousFormatError, UnknownFormatError
-from analyzer.importers import wayfarer_csv
+from analyzer.importers import lagon_pdf, meridian_pdf, wayfarer_csv
 from analyzer.importers.base import Extracted, Importer, ImportOptions
 
-BUILT_IN: tuple[Importer, ...] = (wayfarer_csv.LAYOUT,)
+BUILT_IN: tuple[Importer, ...] = (
+    wayfarer_csv.LAYOUT,
+    lagon_pdf.LAYOUT,
+    meridian_pdf.LAYOUT,
+)
 
 # The file types a folder import looks at; anything else in the folder is not a bill.
 BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".pdf")
