@@ -290,6 +290,14 @@ def test_image_only_pdf(tmp_path):
     )
 
 
+def test_a_pdf_with_text_but_no_line_of_the_layout(tmp_path):
+    path = _text_pdf(tmp_path / "letter.pdf", [["TINY MOBILE", "Dear customer, thank you."]])
+    assert _message(path) == (
+        "could not read letter.pdf: no line of it is an item, header or total of the tiny_pdf "
+        "layout; the carrier may have changed its layout; check the layout or profile"
+    )
+
+
 def test_truncated_pdf(tmp_path):
     whole = _text_pdf(tmp_path / "whole.pdf", TINY_PAGES).read_bytes()
     path = tmp_path / "cut.pdf"

@@ -196,6 +196,12 @@ class PdfLayout:
                 "it has no text layer (a scan?)",
                 hint="export the bill as text or use the carrier's CSV",
             )
+        if result["rows_read"] == 0:
+            raise InputError(
+                path,
+                f"no line of it is an item, header or total of the {self.name} layout",
+                hint="the carrier may have changed its layout; check the layout or profile",
+            )
         texts = _field_texts(result["fields"])
         con = new_connection()
         try:
@@ -203,6 +209,8 @@ class PdfLayout:
             events, rejects, skipped = [], [], result["skipped"]
             for pattern in self.rows:
                 rows = result["rows"].get(pattern.name, [])
+                if not rows and events:  # map at least one pattern: it gives the empty schema
+                    continue
                 staged = self._stage(pattern, rows, texts)
                 mapped = map_rows(con, staged, pattern.mapping)
                 events.append(mapped.events)

@@ -148,7 +148,7 @@ def main() -> None:
         result = read(request)
     except MemoryError:
         result = {"error": OUT_OF_MEMORY}
-    json.dump(result, sys.stdout)
+    sys.stdout.write(json.dumps(result))
     sys.stdout.flush()
 
 
