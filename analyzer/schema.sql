@@ -131,20 +131,23 @@ CREATE TABLE IF NOT EXISTS findings (
     event_ids       BIGINT[]
 );
 
--- Events with overlapping exports collapsed: the same line, time, kind, direction, quantity and
--- counterparty seen in several files is one event (the newest file's copy wins). Identical rows
--- inside one file are all kept: that is a duplicate charge, which a rule reports.
+-- Events with overlapping exports collapsed: the same line, time, kind, quantity and
+-- counterparty (compared in E.164 where it is a phone number, since exports print numbers
+-- differently) seen in several files is one event; the newest file's copy wins. Identical rows
+-- inside one file are all kept: that is a duplicate charge, which a rule reports. A billed copy
+-- (from a statement with a printed total) wins over an unbilled usage export; then the newest.
 CREATE OR REPLACE VIEW usage AS
 SELECT * EXCLUDE (copy_rank)
 FROM (
     SELECT e.*,
            dense_rank() OVER (
-               PARTITION BY e.line, e.started_at, e.kind, e.direction, e.quantity,
-                            e.counterparty,
+               PARTITION BY e.line, e.started_at, e.kind, e.quantity,
+                            coalesce(e.counterparty_e164, e.counterparty),
                             CASE WHEN e.started_at IS NULL THEN e.event_id END
-               ORDER BY e.source_id DESC
+               ORDER BY (s.total_due IS NOT NULL) DESC, e.source_id DESC
            ) AS copy_rank
     FROM events e
+    LEFT JOIN statements s ON s.statement_id = e.statement_id
 )
 WHERE copy_rank = 1;
 
