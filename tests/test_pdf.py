@@ -64,14 +64,21 @@ def test_sample_pdf_events_match_the_generators_truth(name, extracted):
             assert got[key] == want[key], (line, key)
         assert got["sms_count"] == want["sms_count"]
         assert got["by_kind"].get("mms", 0) == want["mms_count"]
-        # The truth files print money as charged = positive, the analyzer's convention too:
-        # convert explicitly so a change of either convention fails here.
+        # The truth files state money in the analyzer's convention (positive = charged):
+        # the conversion is explicit so that a change of either convention fails here.
         truth_sign = Decimal(1)
-        for currency, money in want["amounts"].items():
+        assert set(got["amounts"]) == set(want["amounts"])
+        for currency, by_kind in want["amounts"].items():
             kinds = {k: Decimal(v) for k, v in got["amounts"][currency].items()}
-            expected = {k: truth_sign * Decimal(v) for k, v in money["by_kind"].items()}
-            assert kinds == expected, (line, currency)
-            assert sum(kinds.values()) == truth_sign * Decimal(money["total"])
+            assert kinds == {k: truth_sign * Decimal(v) for k, v in by_kind.items()}, line
+            total = truth_sign * Decimal(want["amount_totals"][currency])
+            assert sum(kinds.values()) == total, line
+    events = extracted[name].events.to_pylist()
+    for line, want in truth["lines"].items():
+        mine = [e for e in events if e["line"] == line]
+        assert sorted({e["country"] for e in mine if e["country"]}) == want["countries"]
+        assert str(min(e["started_at"] for e in mine).date()) == want["first_date"]
+        assert str(max(e["started_at"] for e in mine).date()) == want["last_date"]
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_PDFS))
@@ -492,4 +499,41 @@ def test_profile_with_an_unknown_statement_field():
         layout_from_profile({**data, "fields": {"grand_total": "x"}}, source)
     assert str(caught.value).startswith(
         "profile free_fiber.toml: fields.grand_total: unknown field (known: invoice_number"
+    )
+
+
+def test_cli_names_the_encrypted_bill_and_imports_the_rest(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    _text_pdf(tmp_path / "locked.pdf", TINY_PAGES, user_password="s3cret")
+    shutil.copy(SAMPLES / "nc_lagon_mobile_2026-10.pdf", tmp_path / "lagon.pdf")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "t.duckdb"), "import", str(tmp_path)])
+    assert result.exit_code == 3
+    assert (
+        "could not read locked.pdf: it is encrypted; pass --password or export it again "
+        "without one" in result.output
+    )
+    assert "lagon_pdf: 97 events" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_layout_whose_amounts_have_no_currency_is_refused():
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="row pattern 'data' has amounts but nothing gives"):
+        replace(TINY, currency=None)
+
+
+def test_a_bill_whose_currency_field_is_not_found(tmp_path):
+    from dataclasses import replace
+
+    layout = replace(TINY, currency=None, fields={**TINY.fields, "currency": r"Currency (\w+)"})
+    path = _text_pdf(tmp_path / "tiny.pdf", TINY_PAGES)
+    assert _message(path, layout) == (
+        "could not read tiny.pdf: it prints amounts but no currency the layout can find; "
+        "check the currency field of the tiny_pdf layout"
     )

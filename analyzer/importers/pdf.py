@@ -160,7 +160,14 @@ class PdfLayout:
         if unknown:
             raise ValueError(f"unknown statement fields: {sorted(unknown)}")
         known = {"text", *(c.name for c in self.context), *STATEMENT_FIELDS}
+        currency_known = self.currency is not None or "currency" in self.fields
         for row in self.rows:
+            fields = row.mapping.fields
+            if "amount" in fields and "currency" not in fields and not currency_known:
+                raise ValueError(
+                    f"row pattern {row.name!r} has amounts but nothing gives their currency"
+                    " (set currency, a currency field or a currency column)"
+                )
             groups = set(re.compile(row.pattern).groupindex)
             used = {c for spec in row.mapping.fields.values() for c in spec.columns()}
             missing = used - groups - known
@@ -220,6 +227,15 @@ class PdfLayout:
             con.close()
         rejects.append(self._unmatched(result["rejects"]))
         events_table = _with_currency(_sorted(pa.concat_tables(events)), statement.currency)
+        no_currency = pc.and_(
+            pc.is_valid(events_table.column("amount")), pc.is_null(events_table.column("currency"))
+        )
+        if pc.any(no_currency).as_py():
+            raise InputError(
+                path,
+                "it prints amounts but no currency the layout can find",
+                hint=f"check the currency field of the {self.name} layout",
+            )
         lines = {v for v in events_table.column("line").to_pylist() if v} | set(statement.lines)
         statement = _replace_lines(statement, tuple(sorted(lines)))
         return Extracted(
