@@ -537,3 +537,37 @@ def test_a_bill_whose_currency_field_is_not_found(tmp_path):
         "could not read tiny.pdf: it prints amounts but no currency the layout can find; "
         "check the currency field of the tiny_pdf layout"
     )
+
+
+def test_a_statement_field_that_does_not_parse_names_its_page(tmp_path):
+    pages = [TINY_PAGES[0], [*TINY_PAGES[1][:-1], "Total due $6.OO"]]
+    path = _text_pdf(tmp_path / "tiny.pdf", pages)
+    assert _message(path) == (
+        "could not read tiny.pdf, page 2: the total due '$6.OO' is not an amount; "
+        "check the tiny_pdf layout's formats"
+    )
+
+
+@pytest.mark.skipif(
+    not (REALBILLS / "free_fiber.pdf").exists(),
+    reason="../shared/realbills/free_fiber.pdf is absent (real bills are not in the project)",
+)
+def test_the_readmes_pdf_profile_example_works():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Adding a PDF layout", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    layout = layout_from_profile(tomllib.loads(example), Path("README.md"))
+    extracted = layout.extract(REALBILLS / "free_fiber.pdf", ImportOptions())
+    (statement,) = extracted.statements
+    assert (statement.invoice_number, statement.total_due) == ("562044387", Decimal("29.99"))
+    assert str(statement.period_start) == "2015-07-01"
+    assert extracted.events.column("amount").to_pylist() == [Decimal("29.99")]
+
+
+def test_a_pdf_profile_must_say_format_pdf():
+    data, source = _profile()
+    with pytest.raises(ProfileError) as caught:
+        layout_from_profile({**data, "format": "csv"}, source)
+    assert str(caught.value) == (
+        "profile free_fiber.toml: format: is 'csv'; a PDF profile has format = \"pdf\""
+    )

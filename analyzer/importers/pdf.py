@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import signal
 import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -169,6 +170,8 @@ class PdfLayout:
                     " (set currency, a currency field or a currency column)"
                 )
             groups = set(re.compile(row.pattern).groupindex)
+            if "text" in groups:
+                raise ValueError(f"row pattern {row.name!r}: the group name 'text' is reserved")
             used = {c for spec in row.mapping.fields.values() for c in spec.columns()}
             missing = used - groups - known
             if missing:
@@ -237,7 +240,7 @@ class PdfLayout:
                 hint=f"check the currency field of the {self.name} layout",
             )
         lines = {v for v in events_table.column("line").to_pylist() if v} | set(statement.lines)
-        statement = _replace_lines(statement, tuple(sorted(lines)))
+        statement = replace(statement, lines=tuple(sorted(lines)))
         return Extracted(
             statements=[statement],
             events=events_table,
@@ -376,12 +379,6 @@ def _with_currency(events: pa.Table, currency: str | None) -> pa.Table:
     return events.set_column(events.schema.get_field_index("currency"), "currency", filled)
 
 
-def _replace_lines(statement: Statement, lines: tuple[str, ...]) -> Statement:
-    from dataclasses import replace
-
-    return replace(statement, lines=lines)
-
-
 # --------------------------------------------------------------------------- the child process
 def _check_file(path: Path) -> None:
     """Cheap checks in the parent, so the commonest bad files get the plainest messages."""
@@ -440,8 +437,9 @@ def read_pdf(
             hint="the PDF may be malformed or far too large; export a smaller one",
         ) from exc
     if done.returncode != 0:
-        stderr = done.stderr.decode(errors="replace")
-        if "MemoryError" in stderr or "alloc" in stderr.lower() or done.returncode < 0:
+        # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer kills.
+        out_of_memory = (-signal.SIGABRT, -signal.SIGKILL)
+        if done.returncode in out_of_memory or b"MemoryError" in done.stderr:
             raise _out_of_memory(path, limits)
         raise InputError(
             path,
@@ -557,6 +555,8 @@ def layout_from_profile(data: Mapping[str, Any], source: Path) -> PdfLayout:
             raise fail(key, "must be a list of strings")
         return tuple(value)
 
+    if data.get("format", "pdf") != "pdf":
+        raise fail("format", f'is {data["format"]!r}; a PDF profile has format = "pdf"')
     for key in data:
         if key not in _LAYOUT_KEYS:
             raise fail(key, f"unknown key (known: {', '.join(sorted(_LAYOUT_KEYS))})")
