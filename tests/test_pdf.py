@@ -370,19 +370,8 @@ def test_over_the_time_limit(tmp_path):
     )
 
 
-def _decompression_bomb(path: Path, megabytes: int) -> Path:
-    """A one-page PDF whose few MB of content stream inflate to ``megabytes`` of drawing."""
-    packer = zlib.compressobj(1)
-    chunk = b"BT /F1 12 Tf 72 720 Td (A) Tj ET\n" * 32768
-    data = b"".join(packer.compress(chunk) for _ in range(megabytes)) + packer.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def _raw_pdf(path: Path, objects: list[bytes]) -> Path:
+    """A PDF written object by object (object 1 is the catalog), with a correct xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -397,6 +386,39 @@ def _decompression_bomb(path: Path, megabytes: int) -> Path:
     )
     path.write_bytes(bytes(out))
     return path
+
+
+def _decompression_bomb(path: Path, megabytes: int) -> Path:
+    """A one-page PDF whose few MB of content stream inflate to ``megabytes`` of drawing."""
+    packer = zlib.compressobj(1)
+    chunk = b"BT /F1 12 Tf 72 720 Td (A) Tj ET\n" * 32768
+    data = b"".join(packer.compress(chunk) for _ in range(megabytes)) + packer.flush()
+    return _raw_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ],
+    )
+
+
+def test_thousands_of_pages_are_over_the_default_page_limit(tmp_path):
+    pages = 2500
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"] * pages,
+    ]
+    path = _raw_pdf(tmp_path / "huge.pdf", objects)
+    assert _message(path) == (
+        "could not read huge.pdf: it has 2500 pages, more than the limit of 2000; "
+        "split it, or raise the page limit ([limits] pages in a profile)"
+    )
 
 
 def test_decompression_bomb_is_stopped_by_the_memory_limit(tmp_path):
@@ -570,4 +592,17 @@ def test_a_pdf_profile_must_say_format_pdf():
         layout_from_profile({**data, "format": "csv"}, source)
     assert str(caught.value) == (
         "profile free_fiber.toml: format: is 'csv'; a PDF profile has format = \"pdf\""
+    )
+
+
+def test_a_pdf_profile_sets_its_limits():
+    data, source = _profile()
+    layout = layout_from_profile(
+        {**data, "limits": {"seconds": 5, "memory_mb": 512, "pages": 10}}, source
+    )
+    assert layout.limits == PdfLimits(seconds=5.0, memory_bytes=512 << 20, pages=10)
+    with pytest.raises(ProfileError) as caught:
+        layout_from_profile({**data, "limits": {"minutes": 5}}, source)
+    assert str(caught.value) == (
+        "profile free_fiber.toml: limits.minutes: unknown limit (known: seconds, memory_mb, pages)"
     )
