@@ -12,6 +12,7 @@ import duckdb
 
 from analyzer.errors import AnalyzerError, InputError, UnknownFormatError
 from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
+from analyzer.importers.pdf import pdf_password
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
 
 
@@ -111,7 +112,8 @@ def import_file(
         return FileResult(path, "skipped", reason="already imported")
     importer: Importer | None = None
     try:
-        importer = identify(path, importers)
+        with pdf_password(options.password):
+            importer = identify(path, importers)
         extracted = importer.extract(path, options)
         save_extracted(con, path, sha256, file_format, importer.name, extracted)
     except UnknownFormatError as exc:

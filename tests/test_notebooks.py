@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -12,14 +11,6 @@ from conftest import ROOT, SAMPLES
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
-# Notebooks that need a module another branch is still writing, and why they skip until then.
-NEEDS = {
-    "onboard_pdf_layout.ipynb": (
-        "analyzer.importers.pdf",
-        "PDF profiles need analyzer.importers.pdf (branch pdf), not merged yet; "
-        "the notebook ends with load_profile(path) on a PDF profile",
-    ),
-}
 
 
 def test_the_three_notebooks_exist() -> None:
@@ -46,9 +37,6 @@ def test_notebook_runs_on_the_sample_bills(
 ) -> None:
     from nbclient import NotebookClient
 
-    module, reason = NEEDS.get(path.name, (None, ""))
-    if module and importlib.util.find_spec(module) is None:
-        pytest.skip(reason)
     bills = tmp_path / "bills"
     shutil.copytree(SAMPLES, bills)
     work = tmp_path / "work"

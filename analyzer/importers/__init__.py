@@ -13,7 +13,9 @@ from analyzer.errors import AmbiguousFormatError, UnknownFormatError
 from analyzer.importers import (
     conecta_xlsx,
     keystone_csv,
+    lagon_pdf,
     meridian_csv,
+    meridian_pdf,
     wayfarer_csv,
     yunyou_csv,
 )
@@ -22,7 +24,9 @@ from analyzer.importers.base import Extracted, Importer, ImportOptions
 BUILT_IN: tuple[Importer, ...] = (
     conecta_xlsx.LAYOUT,
     keystone_csv.LAYOUT,
+    lagon_pdf.LAYOUT,
     meridian_csv.LAYOUT,
+    meridian_pdf.LAYOUT,
     wayfarer_csv.LAYOUT,
     yunyou_csv.LAYOUT,
 )

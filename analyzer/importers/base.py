@@ -429,7 +429,8 @@ def to_e164(text: str | None, region: str | None) -> str | None:
 
 
 def _parse_number(text: str | None, region: str | None):
-    if not text or re.search(r"[*#]", text) or not re.search(r"\d{3,}", text):
+    # Digits may be printed in pairs ('70 86 95' in New Caledonia): count them, not runs.
+    if not text or re.search(r"[*#]", text) or len(re.findall(r"\d", text)) < 3:
         return None
     import phonenumbers
 

@@ -160,21 +160,19 @@ def load_profile(path: Path) -> Importer:
 def layout_from_profile(data: Mapping[str, Any], source: Path) -> Importer:
     """A parsed profile to an importer (CSV/XLSX here; PDF profiles go to the PDF importer)."""
     check = _Checker(source)
+    file_format = check.string(data, "format", required=True)
+    if file_format not in _FORMATS:
+        check.fail("format", f"{file_format!r} is not one of csv, xlsx, pdf")
+    if file_format == "pdf":
+        from analyzer.importers.pdf import layout_from_profile as pdf_layout
+
+        return pdf_layout(dict(data), source)
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         check.fail(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
     name = check.string(data, "name", required=True)
     if not re.fullmatch(r"[\w.-]+", name):
         check.fail("name", "use letters, digits, '_', '-' or '.' only")
-    file_format = check.string(data, "format", required=True)
-    if file_format not in _FORMATS:
-        check.fail("format", f"{file_format!r} is not one of csv, xlsx, pdf")
-    if file_format == "pdf":
-        try:
-            from analyzer.importers.pdf import layout_from_profile as pdf_layout
-        except ImportError as exc:
-            raise ProfileError(f"{source}: format: PDF profiles are not supported here") from exc
-        return pdf_layout(dict(data), source)
     identify = check.table(data, "identify")
     read = check.table(data, "read")
     context = _ReadContext(

@@ -135,6 +135,7 @@ class Money:
     decimal: str = "."
     thousands: str | None = ","
     negate: bool = False
+    zero: tuple[str, ...] = ()  # words printed for a zero amount ('Inclus', 'Included')
     what = "an amount"
 
     def columns(self) -> tuple[str, ...]:
@@ -142,6 +143,11 @@ class Money:
 
     def sql(self, ref: Ref) -> str:
         number = f"TRY_CAST({_number_sql(ref(self.column), self.decimal, self.thousands)} AS DECIMAL(18,4))"
+        if self.zero:
+            words = ", ".join(sql_str(w.strip().lower()) for w in self.zero)
+            number = (
+                f"(CASE WHEN lower(trim({ref(self.column)})) IN ({words}) THEN 0 ELSE {number} END)"
+            )
         return f"(-{number})" if self.negate else number
 
 

@@ -1,0 +1,663 @@
+"""PDF bills declared as data: keywords to recognise them, regexes for fields and item lines.
+
+A :class:`PdfLayout` reads like a form: keywords that must all appear on the first page, regexes
+for the statement fields, context patterns (a "Line (201) 555-0123" heading, a "Talk" section)
+whose values carry forward across rows and pages, skip patterns for repeated headers and totals,
+and row patterns whose named groups become text columns. Each row pattern's rows are staged as a
+``base.Staged`` table and mapped by the same ``TableMapping`` engine and column specs as CSV and
+XLSX, so amounts, dates, volumes and durations are never parsed by hand here.
+
+Text comes from pypdfium2, page by page, in a child process (``pdf_text.py``) with a time, a
+memory and a page limit: a hostile PDF costs one failed file, never the whole run. pypdfium2 was
+chosen by measurement over pdfplumber (see CHANGELOG and bench/).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.errors import InputError, ProfileError
+from analyzer.importers import pdf_text
+from analyzer.importers.base import (
+    EVENT_FIELDS,
+    Extracted,
+    ImportOptions,
+    Staged,
+    TableMapping,
+    empty_rejects,
+    map_rows,
+    new_connection,
+    normalise_line,
+)
+from analyzer.importers.specs import (
+    Choice,
+    Const,
+    Country,
+    DataVolume,
+    Duration,
+    Flag,
+    Money,
+    Number,
+    Spec,
+    Text,
+    Timestamp,
+)
+from analyzer.model import Statement
+
+GIB = 1 << 30
+# Statement fields a layout may find with a regex, and how each is read.
+DATE_FIELDS = ("period_start", "period_end", "issued_on")
+AMOUNT_FIELDS = ("subtotal", "taxes", "total_due", "balance_after")
+TEXT_FIELDS = ("invoice_number", "account", "line", "currency", "plan_name")
+STATEMENT_FIELDS = (*TEXT_FIELDS, *DATE_FIELDS, *AMOUNT_FIELDS)
+
+# Month names bills print, folded (lower case, no accents), to the English names strptime reads.
+_ENGLISH_MONTHS = (
+    "January February March April May June July August September October November December"
+)
+_MONTHS = {
+    name: english
+    for names in (
+        _ENGLISH_MONTHS.lower(),
+        "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    )
+    for name, english in zip(names.split(), _ENGLISH_MONTHS.split(), strict=True)
+}
+
+# The password for the current import, so that identify() can read an encrypted first page.
+_PASSWORD: ContextVar[str | None] = ContextVar("pdf_password", default=None)
+
+
+@contextlib.contextmanager
+def pdf_password(password: str | None) -> Iterator[None]:
+    """Make ``password`` available to PDF layouts' identify() for the duration of one import."""
+    token = _PASSWORD.set(password)
+    try:
+        yield
+    finally:
+        _PASSWORD.reset(token)
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """What one PDF may cost: wall-clock seconds, address space, pages."""
+
+    seconds: float = 60.0
+    memory_bytes: int = 2 * GIB
+    pages: int = 2000
+
+
+@dataclass(frozen=True)
+class Context:
+    """A line that sets a named value (its regex groups, joined) for the rows that follow."""
+
+    name: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Lines that are not events (repeated headers, subtotals): counted as skipped rows."""
+
+    pattern: str
+    when: Mapping[str, str] = field(default_factory=dict)  # context name -> regex its value fits
+
+
+@dataclass(frozen=True)
+class RowPattern:
+    """Item lines of one shape: the regex's named groups become columns for ``mapping``.
+
+    ``when`` restricts it to lines under matching context values; ``defaults`` gives the text of
+    groups that took no part in the match (an optional country, say).
+    """
+
+    name: str
+    pattern: str
+    mapping: TableMapping
+    when: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PdfLayout:
+    """A carrier's PDF bill, declared: how to recognise it, its fields, and its item lines."""
+
+    name: str
+    carrier: str
+    keywords: tuple[str, ...]  # all must appear in the first page's text
+    rows: tuple[RowPattern, ...]
+    fields: Mapping[str, str] = field(default_factory=dict)  # statement field -> regex
+    filename: str | None = None  # regex the file name must match as well
+    date_formats: tuple[str, ...] = ("%d/%m/%Y",)  # statement dates (month names in any language)
+    decimal: str = "."
+    thousands: str | None = ","
+    currency: str | None = None  # when the bill prints no currency code
+    region: str | None = None  # home country of the phone numbers printed
+    context: tuple[Context, ...] = ()
+    skip: tuple[Skip, ...] = ()
+    item: str | None = None  # a line that looks like an item: a reject when no row matches
+    limits: PdfLimits = PdfLimits()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fields) - set(STATEMENT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown statement fields: {sorted(unknown)}")
+        known = {"text", *(c.name for c in self.context), *STATEMENT_FIELDS}
+        currency_known = self.currency is not None or "currency" in self.fields
+        for row in self.rows:
+            fields = row.mapping.fields
+            if "amount" in fields and "currency" not in fields and not currency_known:
+                raise ValueError(
+                    f"row pattern {row.name!r} has amounts but nothing gives their currency"
+                    " (set currency, a currency field or a currency column)"
+                )
+            groups = set(re.compile(row.pattern).groupindex)
+            if "text" in groups:
+                raise ValueError(f"row pattern {row.name!r}: the group name 'text' is reserved")
+            used = {c for spec in row.mapping.fields.values() for c in spec.columns()}
+            missing = used - groups - known
+            if missing:
+                raise ValueError(
+                    f"row pattern {row.name!r} has no group, context or field named "
+                    + ", ".join(repr(m) for m in sorted(missing))
+                )
+
+    def identify(self, path: Path) -> bool:
+        if path.suffix.lower() != ".pdf":
+            return False
+        if self.filename and not re.search(self.filename, path.name, re.IGNORECASE):
+            return False
+        text = first_page_text(path, self.limits).lower()
+        return all(keyword.lower() in text for keyword in self.keywords)
+
+    def request(self) -> dict[str, Any]:
+        """The plain-data part of the layout that the child process needs."""
+        return {
+            "contexts": [(c.name, c.pattern) for c in self.context],
+            "skips": [(s.pattern, dict(s.when)) for s in self.skip],
+            "rows": [(r.name, r.pattern, dict(r.when), dict(r.defaults)) for r in self.rows],
+            "item": self.item,
+            "fields": dict(self.fields),
+        }
+
+    def extract(self, path: Path, options: ImportOptions) -> Extracted:
+        result = read_pdf(path, self.limits, options.password, self.request())
+        if result["chars"] == 0:
+            raise InputError(
+                path,
+                "it has no text layer (a scan?)",
+                hint="export the bill as text or use the carrier's CSV",
+            )
+        if result["rows_read"] == 0:
+            raise InputError(
+                path,
+                f"no line of it is an item, header or total of the {self.name} layout",
+                hint="the carrier may have changed its layout; check the layout or profile",
+            )
+        texts = _field_texts(result["fields"])
+        con = new_connection()
+        try:
+            statement = self.statement(con, path, texts, result["fields"])
+            events, rejects, skipped = [], [], result["skipped"]
+            for pattern in self.rows:
+                rows = result["rows"].get(pattern.name, [])
+                if not rows and events:  # map at least one pattern: it gives the empty schema
+                    continue
+                staged = self._stage(pattern, rows, texts)
+                mapped = map_rows(con, staged, pattern.mapping)
+                events.append(mapped.events)
+                rejects.append(mapped.rejects)
+                skipped += mapped.skipped
+        finally:
+            con.close()
+        rejects.append(self._unmatched(result["rejects"]))
+        events_table = _with_currency(_sorted(pa.concat_tables(events)), statement.currency)
+        no_currency = pc.and_(
+            pc.is_valid(events_table.column("amount")), pc.is_null(events_table.column("currency"))
+        )
+        if pc.any(no_currency).as_py():
+            raise InputError(
+                path,
+                "it prints amounts but no currency the layout can find",
+                hint=f"check the currency field of the {self.name} layout",
+            )
+        lines = {v for v in events_table.column("line").to_pylist() if v} | set(statement.lines)
+        statement = replace(statement, lines=tuple(sorted(lines)))
+        return Extracted(
+            statements=[statement],
+            events=events_table,
+            rejects=_sorted(pa.concat_tables(rejects)),
+            rows_read=result["rows_read"],
+            skipped=skipped,
+            detail={"pages": result["pages"]},
+        )
+
+    def _stage(self, pattern: RowPattern, rows: list[dict], texts: Mapping[str, str]) -> Staged:
+        """One row pattern's rows as a text table: the line, its groups, contexts, fields."""
+        groups = list(re.compile(pattern.pattern).groupindex)
+        contexts = [c.name for c in self.context if c.name not in groups]
+        used = {c for spec in pattern.mapping.fields.values() for c in spec.columns()}
+        fields = [f for f in STATEMENT_FIELDS if f in used and f not in groups + contexts]
+        names = ("text", *groups, *contexts, *fields)
+        columns: dict[str, pa.Array] = {
+            "_page": pa.array([r["_page"] for r in rows], pa.int32()),
+            "_row": pa.array([r["_row"] for r in rows], pa.int64()),
+        }
+        for index, name in enumerate(names):
+            if name in fields:
+                values = [texts.get(name)] * len(rows)
+            else:
+                values = [r.get(name) for r in rows]
+            columns[f"c{index}"] = pa.array(values, pa.string())
+        return Staged(table=pa.table(columns), names=names, rows_read=len(rows))
+
+    def _unmatched(self, lines: list[list]) -> pa.Table:
+        if not lines:
+            return empty_rejects()
+        reason = f"the line looks like an item but no row pattern of {self.name} matches it"
+        return pa.table(
+            {
+                "page": pa.array([page for page, _, _ in lines], pa.int32()),
+                "row": pa.array([row for _, row, _ in lines], pa.int64()),
+                "raw": pa.array([json.dumps({"text": text}) for _, _, text in lines]),
+                "reason": pa.array([reason] * len(lines)),
+            }
+        )
+
+    def statement(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        texts: Mapping[str, str],
+        found: Mapping[str, list],
+    ) -> Statement:
+        """Bill-level facts from the field regexes, read with the same column specs as rows."""
+        specs: dict[str, Spec] = {}
+        for name in texts:
+            if name in DATE_FIELDS:
+                specs[name] = Timestamp(name, formats=self.date_formats)
+            elif name in AMOUNT_FIELDS:
+                specs[name] = Money(name, decimal=self.decimal, thousands=self.thousands)
+        values: dict[str, Any] = {}
+        if specs:
+            con.register("statement_fields", pa.table({k: [v] for k, v in texts.items()}))
+            select = ", ".join(
+                f"{spec.sql(lambda c: chr(34) + c + chr(34))} AS {name}"
+                for name, spec in specs.items()
+            )
+            row = con.sql(f"SELECT {select} FROM statement_fields").fetchall()[0]
+            con.unregister("statement_fields")
+            values = dict(zip(specs, row, strict=True))
+            for name, value in values.items():
+                if value is None:
+                    page = found[name][1]
+                    raise InputError(
+                        path,
+                        f"the {name.replace('_', ' ')} {texts[name]!r} is not "
+                        + ("a date" if name in DATE_FIELDS else "an amount"),
+                        page=page,
+                        hint=f"check the {self.name} layout's formats",
+                    )
+        line = texts.get("line")
+
+        def day(name: str) -> date | None:
+            return values[name].date() if values.get(name) else None
+
+        def money(name: str) -> Decimal | None:
+            return Decimal(values[name]) if values.get(name) is not None else None
+
+        return Statement(
+            carrier=self.carrier,
+            account=texts.get("account"),
+            invoice_number=texts.get("invoice_number"),
+            lines=(normalise_line(line, self.region),) if line else (),
+            period_start=day("period_start"),
+            period_end=day("period_end"),
+            issued_on=day("issued_on"),
+            currency=(texts.get("currency") or self.currency or "").upper() or None,
+            subtotal=money("subtotal"),
+            taxes=money("taxes"),
+            total_due=money("total_due"),
+            plan_name=texts.get("plan_name"),
+            page=found["total_due"][1] if "total_due" in found else None,
+        )
+
+
+def _field_texts(found: Mapping[str, list]) -> dict[str, str]:
+    """Field texts as printed; dates with their month names put in English for strptime."""
+    texts = {}
+    for name, (text, _page) in found.items():
+        texts[name] = _english_months(text) if name in DATE_FIELDS else text
+    return texts
+
+
+def _english_months(text: str) -> str:
+    def fold(word: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", word.lower())
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if re.fullmatch(r"\d+(?:er|st|nd|rd|th)", word):
+            return re.sub(r"\D", "", word)
+        return _MONTHS.get(fold(word).rstrip("."), word)
+
+    return re.sub(r"\w+\.?", swap, text)
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    if table.num_rows == 0:
+        return table
+    return table.sort_by([("page", "ascending"), ("row", "ascending")])
+
+
+def _with_currency(events: pa.Table, currency: str | None) -> pa.Table:
+    """Rows that print an amount but no currency take the statement's currency."""
+    if currency is None or events.num_rows == 0:
+        return events
+    column = events.column("currency")
+    has_amount = pc.is_valid(events.column("amount"))
+    filled = pc.if_else(pc.and_(pc.is_null(column), has_amount), currency, column)
+    return events.set_column(events.schema.get_field_index("currency"), "currency", filled)
+
+
+# --------------------------------------------------------------------------- the child process
+def _check_file(path: Path) -> None:
+    """Cheap checks in the parent, so the commonest bad files get the plainest messages."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+            handle.seek(max(0, size - 2048))
+            tail = handle.read()
+    except OSError as exc:
+        raise InputError(path, f"cannot open it ({exc.strerror})") from exc
+    if size == 0:
+        raise InputError(path, "the file is empty (0 bytes)", hint="download or export it again")
+    if b"%PDF-" not in head:
+        raise InputError(
+            path,
+            "it is not a PDF (it does not start with %PDF-)",
+            hint="check it is the file you meant",
+        )
+    if b"%%EOF" not in tail:
+        raise InputError(
+            path, "it is truncated (no end-of-file marker)", hint="download or export it again"
+        )
+
+
+def read_pdf(
+    path: Path,
+    limits: PdfLimits,
+    password: str | None,
+    request: Mapping[str, Any],
+    *,
+    first_page_only: bool = False,
+) -> dict[str, Any]:
+    """Run the child process on ``path``; its failures become InputErrors that say what to do."""
+    _check_file(path)
+    payload = {
+        **request,
+        "path": str(path),
+        "password": password,
+        "max_pages": limits.pages,
+        "first_page_only": first_page_only,
+    }
+    script = Path(pdf_text.__file__)
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), str(limits.memory_bytes)],
+            input=json.dumps(payload).encode(),
+            capture_output=True,
+            timeout=limits.seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(
+            path,
+            f"reading it took longer than the {limits.seconds:g} s time limit",
+            hint="the PDF may be malformed or far too large; export a smaller one",
+        ) from exc
+    if done.returncode != 0:
+        # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer kills.
+        out_of_memory = (-signal.SIGABRT, -signal.SIGKILL)
+        if done.returncode in out_of_memory or b"MemoryError" in done.stderr:
+            raise _out_of_memory(path, limits)
+        raise InputError(
+            path,
+            f"the PDF reader failed (exit {done.returncode})",
+            hint="the file may be malformed; download or export it again",
+        )
+    result = json.loads(done.stdout)
+    error = result.get("error")
+    if error == pdf_text.ENCRYPTED:
+        raise InputError(
+            path, "it is encrypted", hint="pass --password or export it again without one"
+        )
+    if error == pdf_text.BAD_PASSWORD:
+        raise InputError(
+            path, "the password does not open it", hint="check the password and try again"
+        )
+    if error == pdf_text.TOO_MANY_PAGES:
+        raise InputError(
+            path,
+            f"it has {result['detail']} pages, more than the limit of {limits.pages}",
+            hint="split it, or raise the page limit ([limits] pages in a profile)",
+        )
+    if error == pdf_text.OUT_OF_MEMORY:
+        raise _out_of_memory(path, limits)
+    if error == pdf_text.MALFORMED:
+        raise InputError(
+            path,
+            f"it is damaged or not a valid PDF ({result.get('detail', 'unreadable')})",
+            hint="download or export it again",
+        )
+    return result
+
+
+def _out_of_memory(path: Path, limits: PdfLimits) -> InputError:
+    return InputError(
+        path,
+        f"reading it needed more than the {_size(limits.memory_bytes)} memory limit",
+        hint="the PDF may be a decompression bomb; export the bill again",
+    )
+
+
+_FIRST_PAGES: dict[tuple[Path, int, int], str] = {}
+
+
+def _size(count: int) -> str:
+    return f"{count / GIB:g} GiB" if count >= GIB else f"{count / (1 << 20):g} MiB"
+
+
+def first_page_text(path: Path, limits: PdfLimits = PdfLimits()) -> str:
+    """The first page's text, read in the child process once per file version.
+
+    Every PDF layout's identify() asks for it, so it is cached (the password never is).
+    """
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _FIRST_PAGES:
+        if len(_FIRST_PAGES) > 64:
+            _FIRST_PAGES.clear()
+        request = {"contexts": [], "skips": [], "rows": [], "item": None, "fields": {}}
+        result = read_pdf(path, limits, _PASSWORD.get(), request, first_page_only=True)
+        _FIRST_PAGES[key] = result["first_page"]
+    return _FIRST_PAGES[key]
+
+
+# --------------------------------------------------------------------------- TOML profiles
+_LAYOUT_KEYS = {
+    "format", "name", "carrier", "keywords", "filename", "fields", "date_formats", "decimal",
+    "thousands", "currency", "region", "context", "skip", "rows", "item", "limits",
+}  # fmt: skip
+_SPEC_KEYS = {
+    "text": (Text, {}),
+    "const": (Const, {}),
+    "money": (Money, {"decimal", "thousands", "negate", "zero"}),
+    "number": (Number, {"decimal", "thousands"}),
+    "volume": (DataVolume, {"unit", "base", "decimal", "thousands"}),
+    "duration": (Duration, {"unit"}),
+    "timestamp": (Timestamp, {"time", "formats"}),
+    "choice": (Choice, {"values", "default"}),
+    "flag": (Flag, {"true", "false"}),
+    "country": (Country, {"aliases"}),
+}
+
+
+def layout_from_profile(data: Mapping[str, Any], source: Path) -> PdfLayout:
+    """A PdfLayout from a TOML profile's tables; a bad key is a ProfileError naming it.
+
+    Keys: name, carrier, keywords, filename, region, currency, decimal, thousands, date_formats,
+    item, [fields], [[context]] (name, pattern), [[skip]] (pattern, when), [[rows]] (name,
+    pattern, when, defaults, [rows.columns]: event field -> spec), [limits] (seconds,
+    memory_mb, pages). A spec is a bare value (a constant) or a table with one of the keys
+    text, const, money, number, volume, duration, timestamp, choice, flag, country.
+    """
+
+    def fail(key: str, problem: str) -> ProfileError:
+        return ProfileError(f"profile {source.name}: {key}: {problem}")
+
+    def table(value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise fail(key, "must be a table")
+        return value
+
+    def regex(value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise fail(key, "must be a regex in a string")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise fail(key, f"is not a valid regex ({exc})") from exc
+        return value
+
+    def strings(value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
+            raise fail(key, "must be a list of strings")
+        return tuple(value)
+
+    if data.get("format", "pdf") != "pdf":
+        raise fail("format", f'is {data["format"]!r}; a PDF profile has format = "pdf"')
+    for key in data:
+        if key not in _LAYOUT_KEYS:
+            raise fail(key, f"unknown key (known: {', '.join(sorted(_LAYOUT_KEYS))})")
+    for key in ("name", "carrier", "keywords", "rows"):
+        if key not in data:
+            raise fail(key, "is missing")
+    decimal = data.get("decimal", ".")
+    thousands = data.get("thousands", ",") or None
+    date_formats = strings(data.get("date_formats", ["%d/%m/%Y"]), "date_formats")
+
+    def spec(value: Any, key: str) -> Spec:
+        if not isinstance(value, Mapping):
+            return Const(value)
+        kinds = [k for k in value if k in _SPEC_KEYS]
+        if len(kinds) != 1:
+            raise fail(key, f"needs exactly one of {', '.join(_SPEC_KEYS)}")
+        kind = kinds[0]
+        cls, allowed = _SPEC_KEYS[kind]
+        for option in value:
+            if option != kind and option not in allowed:
+                raise fail(f"{key}.{option}", f"unknown option for {kind}")
+        column = value[kind]
+        options = {k: v for k, v in value.items() if k != kind}
+        if kind in ("money", "number", "volume"):
+            options.setdefault("decimal", decimal)
+            options.setdefault("thousands", thousands)
+            options["thousands"] = options["thousands"] or None
+        if kind == "money" and "zero" in options:
+            options["zero"] = strings(options["zero"], f"{key}.zero")
+        if kind == "timestamp":
+            options["time_column"] = options.pop("time", None)
+            options["formats"] = strings(options.get("formats", date_formats), f"{key}.formats")
+        if kind == "choice":
+            options["mapping"] = table(options.pop("values", {}), f"{key}.values")
+        if kind == "flag":
+            options = {k: strings(v, f"{key}.{k}") for k, v in options.items()}
+        return cls(column, **options)
+
+    def when(value: Any, key: str) -> dict[str, str]:
+        return {k: regex(v, f"{key}.{k}") for k, v in table(value or {}, key).items()}
+
+    rows = []
+    for index, row in enumerate(data["rows"]):
+        key = f"rows[{index}]"
+        row = table(row, key)
+        columns = table(row.get("columns"), f"{key}.columns")
+        unknown = set(columns) - set(EVENT_FIELDS)
+        if unknown:
+            raise fail(f"{key}.columns.{sorted(unknown)[0]}", "is not an event field")
+        try:
+            mapping = TableMapping(
+                fields={k: spec(v, f"{key}.columns.{k}") for k, v in columns.items()},
+                region=data.get("region"),
+            )
+        except ValueError as exc:
+            raise fail(f"{key}.columns", str(exc)) from exc
+        rows.append(
+            RowPattern(
+                name=str(row.get("name", f"row{index}")),
+                pattern=regex(row.get("pattern"), f"{key}.pattern"),
+                mapping=mapping,
+                when=when(row.get("when"), f"{key}.when"),
+                defaults={str(k): str(v) for k, v in table(row.get("defaults", {}), key).items()},
+            )
+        )
+    fields = table(data.get("fields", {}), "fields")
+    for name in fields:
+        if name not in STATEMENT_FIELDS:
+            raise fail(f"fields.{name}", f"unknown field (known: {', '.join(STATEMENT_FIELDS)})")
+    limits = table(data.get("limits", {}), "limits")
+    for name in limits:
+        if name not in ("seconds", "memory_mb", "pages"):
+            raise fail(f"limits.{name}", "unknown limit (known: seconds, memory_mb, pages)")
+    default = PdfLimits()
+    try:
+        return PdfLayout(
+            name=str(data["name"]),
+            carrier=str(data["carrier"]),
+            keywords=strings(data["keywords"], "keywords"),
+            rows=tuple(rows),
+            fields={k: regex(v, f"fields.{k}") for k, v in fields.items()},
+            filename=regex(data["filename"], "filename") if "filename" in data else None,
+            date_formats=date_formats,
+            decimal=decimal,
+            thousands=thousands,
+            currency=data.get("currency"),
+            region=data.get("region"),
+            context=tuple(
+                Context(str(c.get("name")), regex(c.get("pattern"), f"context[{i}].pattern"))
+                for i, c in enumerate(data.get("context", []))
+            ),
+            skip=tuple(
+                Skip(regex(s.get("pattern"), f"skip[{i}].pattern"), when(s.get("when"), "when"))
+                for i, s in enumerate(data.get("skip", []))
+            ),
+            item=regex(data["item"], "item") if "item" in data else None,
+            limits=PdfLimits(
+                seconds=float(limits.get("seconds", default.seconds)),
+                memory_bytes=int(limits.get("memory_mb", default.memory_bytes >> 20)) << 20,
+                pages=int(limits.get("pages", default.pages)),
+            ),
+        )
+    except ValueError as exc:
+        raise fail("rows", str(exc)) from exc

@@ -1,0 +1,156 @@
+"""The child process that reads a PDF's text and cuts it into rows (run as a script, alone).
+
+A hostile PDF can hang the reader, exhaust memory or crash it, so the parent (``pdf.py``) runs
+this file with ``python pdf_text.py MEMORY_BYTES``: it caps its own address space before loading
+pypdfium2, reads a JSON request on stdin, and writes a JSON result on stdout (JSON, not pickle: the
+parent never unpickles what a process reading hostile input wrote). It imports
+nothing from ``analyzer`` (no DuckDB, no Arrow), so it starts fast and small; the request holds
+only plain regexes and names, and the result only text.
+
+Each line of each page is tried, in order, against the context patterns (they set a named value
+for the following rows, across pages), the skip patterns (headers and totals: counted, not
+events), the row patterns (the row's named groups become its text columns) and the "looks like
+an item" pattern (a reject). Lines that match nothing are page furniture.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import sys
+from typing import Any
+
+# Error codes the parent turns into messages (see pdf.py).
+ENCRYPTED = "encrypted"
+BAD_PASSWORD = "bad_password"
+MALFORMED = "malformed"
+TOO_MANY_PAGES = "too_many_pages"
+OUT_OF_MEMORY = "out_of_memory"
+
+_PDFIUM_PASSWORD_ERROR = 4
+
+
+def _matches(when: dict[str, str], context: dict[str, str | None]) -> bool:
+    return all(re.fullmatch(pattern, context.get(name) or "") for name, pattern in when.items())
+
+
+def _field_value(match: re.Match[str]) -> str:
+    groups = [g for g in match.groups() if g is not None]
+    return " ".join(groups) if match.re.groups else match.group(0)
+
+
+def cut_page(
+    text: str,
+    page: int,
+    request: dict[str, Any],
+    context: dict[str, str | None],
+    result: dict[str, Any],
+) -> None:
+    """Cut one page's text into rows, skipped lines, rejects and statement fields."""
+    contexts = [(name, re.compile(p)) for name, p in request["contexts"]]
+    skips = [(re.compile(p), when) for p, when in request["skips"]]
+    rows = [(name, re.compile(p), when, defaults) for name, p, when, defaults in request["rows"]]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    item = re.compile(request["item"]) if request.get("item") else None
+    for name, pattern in request["fields"].items():
+        if name not in result["fields"]:
+            match = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
+            if match:
+                result["fields"][name] = (_field_value(match).strip(), page)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"[ \t]+", " ", raw).strip()
+        if not line:
+            continue
+        set_context = False
+        for name, pattern in contexts:
+            match = pattern.fullmatch(line)
+            if match:
+                context[name] = _field_value(match).strip()
+                set_context = True
+        if set_context:
+            continue
+        if any(p.fullmatch(line) and _matches(when, context) for p, when in skips):
+            result["skipped"] += 1
+            result["rows_read"] += 1
+            continue
+        for name, pattern, when, defaults in rows:
+            match = pattern.fullmatch(line) if _matches(when, context) else None
+            if match:
+                values = {
+                    k: (v if v is not None else defaults.get(k))
+                    for k, v in match.groupdict().items()
+                }
+                row = {"_page": page, "_row": number, "text": line, **context, **values}
+                result["rows"].setdefault(name, []).append(row)
+                result["rows_read"] += 1
+                break
+        else:
+            if item is not None and item.search(line):
+                result["rejects"].append((page, number, line))
+                result["rows_read"] += 1
+
+
+def read(request: dict[str, Any]) -> dict[str, Any]:
+    """Open the PDF, read page by page (each page closed as read), and cut the text."""
+    import pypdfium2 as pdfium
+
+    result: dict[str, Any] = {
+        "pages": 0,
+        "chars": 0,
+        "first_page": "",
+        "fields": {},
+        "rows": {},
+        "rejects": [],
+        "skipped": 0,
+        "rows_read": 0,
+    }
+    try:
+        document = pdfium.PdfDocument(request["path"], password=request.get("password"))
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+            return {"error": BAD_PASSWORD if request.get("password") else ENCRYPTED}
+        return {"error": MALFORMED, "detail": str(exc)}
+    try:
+        pages = len(document)
+        result["pages"] = pages
+        if pages > request["max_pages"]:
+            return {"error": TOO_MANY_PAGES, "detail": str(pages)}
+        context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
+        for index in range(1 if request.get("first_page_only") else pages):
+            page = document[index]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_range()
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            result["chars"] += len(text.strip())
+            if index == 0:
+                result["first_page"] = text
+            if not request.get("first_page_only"):
+                cut_page(text, index + 1, request, context, result)
+    except pdfium.PdfiumError as exc:
+        return {"error": MALFORMED, "detail": str(exc)}
+    finally:
+        document.close()
+    return result
+
+
+def main() -> None:
+    """Cap memory, read the request, write the result (errors are results, not tracebacks)."""
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    request = json.load(sys.stdin)
+    try:
+        result = read(request)
+    except MemoryError:
+        result = {"error": OUT_OF_MEMORY}
+    sys.stdout.write(json.dumps(result))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
