@@ -470,7 +470,13 @@ def test_free_fiber_profile_extracts_invoice2datas_fields():
     assert statement.currency == expected["currency"]
     assert statement.account == expected["client_id"]
     assert statement.lines == (expected["line_number"],)
-    assert extracted.counts() == {"rows_read": 3, "events": 1, "event_rows": 1, "rejects": 0, "skipped": 2}
+    assert extracted.counts() == {
+        "rows_read": 3,
+        "events": 1,
+        "event_rows": 1,
+        "rejects": 0,
+        "skipped": 2,
+    }
     (event,) = extracted.events.to_pylist()
     assert (event["kind"], event["amount"], event["currency"]) == ("plan", Decimal("29.99"), "EUR")
 
