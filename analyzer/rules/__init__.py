@@ -156,7 +156,7 @@ def run_rules(
                     used or None,
                 )
             except duckdb.Error as exc:
-                raise AnalyzerError(f"rule {rule.id} failed: {exc}") from exc
+                raise AnalyzerError(f"rule {rule.id} failed: {str(exc).splitlines()[0]}") from exc
         count = con.sql("SELECT count(*) FROM findings").fetchall()[0][0]
     except BaseException:
         con.execute("ROLLBACK")
