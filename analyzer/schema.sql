@@ -138,18 +138,13 @@ CREATE TABLE IF NOT EXISTS findings (
 -- counterparty seen in several files is one event (the newest file's copy wins). Identical rows
 -- inside one file are all kept: that is a duplicate charge, which a rule reports.
 CREATE OR REPLACE VIEW usage AS
-SELECT * EXCLUDE (copy_rank)
-FROM (
-    SELECT e.*,
-           dense_rank() OVER (
-               PARTITION BY e.line, e.started_at, e.kind, e.direction, e.quantity,
-                            coalesce(e.counterparty_e164, e.counterparty),
-                            CASE WHEN e.started_at IS NULL THEN e.event_id END
-               ORDER BY e.source_id DESC
-           ) AS copy_rank
-    FROM events e
-)
-WHERE copy_rank = 1;
+SELECT e.*
+FROM events e
+QUALIFY e.source_id = max(e.source_id) OVER (
+    PARTITION BY e.line, e.started_at, e.kind, e.direction, e.quantity,
+                 coalesce(e.counterparty_e164, e.counterparty),
+                 CASE WHEN e.started_at IS NULL THEN e.event_id END
+);
 
 CREATE OR REPLACE VIEW daily_usage AS
 SELECT line,

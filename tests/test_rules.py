@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ICCID, session, wayfarer_csv
+from click.testing import CliRunner
+from conftest import ICCID, REALBILLS, session, wayfarer_csv
 
+from analyzer.cli import cli
 from analyzer.config import Config, apply_config, load_config
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.importing import import_paths
 from analyzer.rules import load_rules, parse_param_overrides, run_rules
+from analyzer.store import open_db
 
 MB = 1024**2
 LINE = "+12015550123"
@@ -191,6 +197,8 @@ def test_data_burn_flags_a_day_far_above_the_baseline(db) -> None:
 def test_data_burn_ignores_normal_swings_and_tiny_lines(db) -> None:
     add_events(db, data_days("2026-05-01", [*STEADY, 700, 300]))
     add_events(db, data_days("2026-05-01", [5] * 14 + [150], line=OTHER))
+    monthly_total = {"started_at": datetime(2026, 5, 16), "ended_at": datetime(2026, 5, 31)}
+    add_events(db, [{**monthly_total, "quantity": 9000 * MB}])
     run_rules(db)
     assert findings(db, "data_burn") == []
 
@@ -241,7 +249,12 @@ def test_allowance_exhaustion_forecasts_running_out_before_validity_ends(db, tmp
     configure(db, tmp_path, VALIDITY_PLAN)
     run_rules(db)
     assert findings(db, "allowance_exhaustion") == [
-        (CU, "2026-07-15", "2026-08-14", "runs out 2026-08-11 (between 2026-08-11 and 2026-08-11)")
+        (
+            CU,
+            "2026-07-15",
+            "2026-08-14",
+            "runs out about 2026-08-11 05:00 (2026-08-11 04:00 to 2026-08-11 05:00)",
+        )
     ]
 
 
@@ -265,9 +278,14 @@ def test_allowance_exhaustion_monthly_cycle_uses_the_last_record_as_of(db, tmp_p
         """,
     )
     run_rules(db)
-    [(line, start, end, observed)] = findings(db, "allowance_exhaustion")
-    assert (line, start, end) == (LINE, "2026-09-19", "2026-10-18")
-    assert observed.startswith("runs out 2026-10-08")
+    assert findings(db, "allowance_exhaustion") == [
+        (
+            LINE,
+            "2026-09-19",
+            "2026-10-18",
+            "runs out about 2026-10-08 21:00 (2026-10-08 18:00 to 2026-10-08 21:00)",
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- roaming_started
@@ -751,3 +769,114 @@ def test_a_parameter_of_the_wrong_type_is_a_one_line_error(db) -> None:
         run_rules(db, {"night_burn": {"min_mb": "lots"}})
     assert str(error.value).startswith("rule night_burn failed: ")
     assert "\n" not in str(error.value)
+
+
+# ---------------------------------------------------------------------------- command line
+def test_rules_command_lists_title_severity_params_and_description() -> None:
+    result = CliRunner().invoke(cli, ["rules", "--json"])
+    assert result.exit_code == 0
+    rules = {r["rule"]: r for r in json.loads(result.output)}
+    assert len(rules) == len(load_rules())
+    assert rules["night_burn"] == {
+        "rule": "night_burn",
+        "severity": "warning",
+        "title": "Data used at night",
+        "params": "start_hour=0, end_hour=6, min_mb=100",
+        "description": "Data sessions starting between `start_hour` and `end_hour` (local time) "
+        "add up to at least `min_mb` MB in one night: often background apps, backups or updates.",
+    }
+
+
+def burnt_night_db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.duckdb"
+    con = open_db(path)
+    add_events(con, data_days("2026-03-31", [150], hour=2))
+    add_events(con, data_days("2026-04-02", [150], hour=2, line=OTHER))
+    con.close()
+    return path
+
+
+def test_findings_param_and_config_override_defaults(tmp_path: Path) -> None:
+    path = burnt_night_db(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(path), "findings", "--rerun", "--json"])
+    assert [f["rule"] for f in json.loads(result.output)] == ["night_burn", "night_burn"]
+    result = runner.invoke(
+        cli, ["--db", str(path), "findings", "--param", "night_burn.min_mb=200", "--json"]
+    )
+    assert json.loads(result.output) == []
+    config = write_config(tmp_path, "[rules.night_burn]\nmin_mb = 500\n")
+    result = runner.invoke(cli, ["--db", str(path), "findings", "--config", str(config), "--json"])
+    assert json.loads(result.output) == []
+
+
+def test_findings_unknown_rule_in_config_is_one_line(tmp_path: Path) -> None:
+    path = burnt_night_db(tmp_path)
+    config = write_config(tmp_path, "[rules.night_brun]\nmin_mb = 500\n")
+    result = CliRunner().invoke(cli, ["--db", str(path), "findings", "--config", str(config)])
+    assert result.exit_code == 1
+    assert result.output == "Error: no rule named night_brun; 'analyzer rules' lists them\n"
+
+
+def test_findings_filters_by_line_rule_severity_and_period(tmp_path: Path) -> None:
+    path = burnt_night_db(tmp_path)
+    runner = CliRunner()
+    runner.invoke(cli, ["--db", str(path), "findings", "--rerun"])
+
+    def lines(*options: str) -> list[str]:
+        result = runner.invoke(cli, ["--db", str(path), "findings", "--json", *options])
+        assert result.exit_code == 0, result.output
+        return [f["line"] for f in json.loads(result.output)]
+
+    assert lines() == [LINE, OTHER]
+    assert lines("--line", OTHER) == [OTHER]
+    assert lines("--rule", "night_burn", "--severity", "warning") == [LINE, OTHER]
+    assert lines("--severity", "error") == []
+    assert lines("--period", "2026-04") == [OTHER]
+    assert lines("--rule", "data_burn") == []
+
+
+def test_findings_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "cli.duckdb"
+    con = open_db(path)
+    con.execute(
+        "INSERT INTO findings VALUES (1, 'duplicate_charge', 'error', 'The same charge billed "
+        "twice', '+12015550123', DATE '2026-09-19', DATE '2026-09-19', '=HYPERLINK(\"x\")', "
+        "'-1', 4.99, 'USD', '@SUM(A1) twice', [])"
+    )
+    con.close()
+    result = CliRunner().invoke(cli, ["--db", str(path), "findings", "--csv"])
+    assert result.exit_code == 0
+    row = next(csv.DictReader(io.StringIO(result.output)))
+    assert row["line"] == "'+12015550123"
+    assert row["observed"] == '\'=HYPERLINK("x")'
+    assert row["expected"] == "'-1"
+    assert row["detail"] == "'@SUM(A1) twice"
+    assert row["amount_at_stake"] == "4.9900"
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "flagged"), [("asterisk_cdrlib_good.csv", ["7 s billed"]), ("asterisk_Master.csv", [])]
+)
+def test_billed_longer_than_call_on_real_asterisk_records(db, name: str, flagged: list) -> None:
+    path = REALBILLS / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (real files live in ../shared/realbills)")
+    records = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    add_events(
+        db,
+        [
+            {"started_at": datetime.fromisoformat(r[9]), "kind": "voice", "direction": "out",
+             "counterparty": r[2], "duration_s": int(r[12]), "quantity": int(r[13])}
+            for r in records
+            if r[14] == "ANSWERED"
+        ],
+    )  # fmt: skip
+    run_rules(db)
+    assert [f[3] for f in findings(db, "billed_longer_than_call")] == flagged

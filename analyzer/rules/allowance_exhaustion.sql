@@ -76,6 +76,7 @@ burn AS (
            list(u.event_id ORDER BY u.quantity DESC, u.event_id)[1:5] AS biggest
     FROM cycles c
     JOIN usage u ON u.line = c.line AND u.kind = 'data'
+                AND (u.ended_at IS NULL OR u.ended_at < u.started_at + INTERVAL 1 DAY)
                 AND u.started_at >= c.starts_at AND u.started_at < c.ends_at
                 AND u.started_at <= c.as_of
     GROUP BY c.line
@@ -102,8 +103,8 @@ dated AS (
 SELECT line,
        CAST(starts_at AS DATE) AS period_start,
        CAST(ends_at - INTERVAL 1 SECOND AS DATE) AS period_end,
-       'runs out ' || strftime(runs_out, '%Y-%m-%d') || ' (between ' || strftime(earliest, '%Y-%m-%d')
-           || ' and ' || coalesce(strftime(latest, '%Y-%m-%d'), 'never') || ')' AS observed,
+       'runs out about ' || strftime(runs_out, '%Y-%m-%d %H:00') || ' (' || strftime(earliest, '%Y-%m-%d %H:00')
+           || ' to ' || coalesce(strftime(latest, '%Y-%m-%d %H:00'), 'never') || ')' AS observed,
        'lasts until ' || strftime(ends_at, '%Y-%m-%d %H:%M') AS expected,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,

@@ -8,6 +8,7 @@ WITH sessions AS (
     SELECT line, CAST(started_at AS DATE) AS day, event_id, quantity
     FROM usage
     WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
+      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
 ),
 daily AS (
     SELECT line, day, sum(quantity) AS bytes,

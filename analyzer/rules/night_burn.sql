@@ -11,6 +11,7 @@ WITH night_sessions AS (
                 ELSE CAST(started_at AS DATE) - 1 END AS night
     FROM usage
     WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
+      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
       AND CASE WHEN $start_hour < $end_hour
                THEN hour(started_at) >= $start_hour AND hour(started_at) < $end_hour
                ELSE hour(started_at) >= $start_hour OR hour(started_at) < $end_hour END

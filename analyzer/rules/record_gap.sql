@@ -10,6 +10,7 @@ WITH active AS (
            arg_max(event_id, started_at) AS last_event
     FROM usage
     WHERE kind IN ('data', 'voice', 'sms', 'mms') AND line IS NOT NULL AND started_at IS NOT NULL
+      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
     GROUP BY line, CAST(started_at AS DATE)
 ),
 ordered AS (

@@ -25,7 +25,7 @@ chargeable AS (
            OR u.kind = 'voice'
            OR (u.kind IN ('sms', 'mms') AND u.direction IS DISTINCT FROM 'in'))
 ),
-next_opening AS (
+next_opening AS MATERIALIZED (
     -- For each chargeable use: the first one at least a window later (it opens the next window).
     SELECT a.line, a.used_at, b.used_at AS next_at
     FROM chargeable a
