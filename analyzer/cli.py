@@ -98,7 +98,12 @@ def cli(ctx: click.Context, db_path: Path) -> None:
     ctx.obj = {"db": db_path}
 
 
-def _import(ctx: click.Context, paths: Sequence[Path], password: str | None) -> list[Any]:
+def _import(
+    ctx: click.Context,
+    paths: Sequence[Path],
+    password: str | None,
+    profiles: Sequence[Path] = (),
+) -> list[Any]:
     from analyzer.importers import ImportOptions
     from analyzer.importing import import_paths
     from analyzer.store import open_db
@@ -106,7 +111,11 @@ def _import(ctx: click.Context, paths: Sequence[Path], password: str | None) -> 
     con = open_db(ctx.obj["db"])
     try:
         results = import_paths(
-            con, list(paths), options=ImportOptions(password=password), progress=_progress
+            con,
+            list(paths),
+            options=ImportOptions(password=password),
+            progress=_progress,
+            profiles=list(profiles),
         )
     finally:
         con.close()
@@ -139,10 +148,22 @@ def _import_summary(results: Sequence[Any]) -> tuple[str, int]:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
+@click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of TOML carrier profiles (repeatable).",
+)
 @click.pass_context
-def import_command(ctx: click.Context, paths: tuple[Path, ...], password: str | None) -> None:
+def import_command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    password: str | None,
+    profile_dirs: tuple[Path, ...],
+) -> None:
     """Import bill files or folders (recursively) into the database."""
-    results = _import(ctx, paths, password)
+    results = _import(ctx, paths, password, profile_dirs)
     summary, code = _import_summary(results)
     click.echo(summary)
     ctx.exit(code)
@@ -171,6 +192,13 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], password: str | 
     help="Override a rule parameter for this run (repeatable).",
 )
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
+@click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of TOML carrier profiles (repeatable).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -179,11 +207,12 @@ def run(
     config_path: Path | None,
     params: tuple[str, ...],
     password: str | None,
+    profile_dirs: tuple[Path, ...] = (),
 ) -> None:
     """The main job: import every bill in FOLDER, run the rules, write the report."""
     from analyzer.api import analyse
 
-    results = _import(ctx, [folder], password)
+    results = _import(ctx, [folder], password, profile_dirs)
     summary, code = _import_summary(results)
     click.echo(summary)
     outcome = analyse(ctx.obj["db"], folder=folder, config_path=config_path, params=params, out=out)
@@ -304,6 +333,119 @@ def rules_command(as_json: bool) -> None:
     ]
     columns = ("rule", "severity", "title", "params", "description")
     _print_rows(columns, rows, "json" if as_json else "table")
+
+
+@cli.group()
+def profile() -> None:
+    """Carrier profiles: draft one for a new export, list and show them."""
+
+
+@profile.command("init")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--date-format", help="The file's date format, e.g. %d/%m/%Y (when ambiguous).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the draft here."
+)
+def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
+    """Draft a TOML profile for FILE by matching its header names (EN, ZH, ES, FR)."""
+    from analyzer.importers.profile import draft_profile
+
+    text, unmapped = draft_profile(file, date_format)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Draft profile: {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if unmapped:
+        click.echo("Could not map: " + ", ".join(unmapped), err=True)
+
+
+def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> list[Any]:
+    from analyzer.importers import BUILT_IN
+    from analyzer.importing import with_profiles
+
+    return with_profiles(BUILT_IN, list(near), list(profile_dirs))
+
+
+@profile.command("list")
+@click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also this folder of profiles (repeatable).",
+)
+def profile_list(profile_dirs: tuple[Path, ...]) -> None:
+    """List built-in layouts and the profiles found (here, the user's folder, --profiles)."""
+    rows = [
+        (i.name, getattr(i, "carrier", ""), str(getattr(i, "source", None) or "built-in"))
+        for i in _all_importers(profile_dirs, [Path.cwd()])
+    ]
+    _print_rows(("name", "carrier", "source"), rows, "table")
+
+
+@profile.command("show")
+@click.argument("name")
+@click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also this folder of profiles (repeatable).",
+)
+def profile_show(name: str, profile_dirs: tuple[Path, ...]) -> None:
+    """Show one profile's TOML, or a built-in layout's declaration."""
+    for importer in _all_importers(profile_dirs, [Path.cwd()]):
+        if importer.name == name:
+            source = getattr(importer, "source", None)
+            click.echo(source.read_text(encoding="utf-8") if source else repr(importer))
+            return
+    raise AnalyzerError(f"no layout or profile is called {name!r}; see 'analyzer profile list'")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also this folder of profiles (repeatable).",
+)
+@click.option("--events", "first", default=10, show_default=True, help="How many events to show.")
+@click.option("--password", help="Password for an encrypted PDF (never stored or logged).")
+def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: str | None) -> None:
+    """Show how FILE is read: importer, column mapping, statement, first events, rejects."""
+    from dataclasses import asdict
+
+    from analyzer.importers import ImportOptions, identify
+
+    importer = identify(file, _all_importers(profile_dirs, [file]))
+    source = getattr(importer, "source", None)
+    click.echo(f"Importer: {importer.name}" + (f" (profile {source})" if source else " (built-in)"))
+    for index, mapping in enumerate(getattr(importer, "mappings", ())):
+        label = f"  where {mapping.where.column} ~ {mapping.where.pattern}" if mapping.where else ""
+        click.echo(f"Mapping {index + 1}:{label}")
+        for field_name, spec in mapping.fields.items():
+            click.echo(f"  {field_name:<20} {spec}")
+    extracted = importer.extract(file, ImportOptions(password=password))
+    for index, statement in enumerate(extracted.statements):
+        click.echo(f"Statement {index + 1}:")
+        for key, value in asdict(statement).items():
+            if value not in (None, (), {}, []):
+                click.echo(f"  {key:<20} {_jsonable(value)}")
+    counts = extracted.counts()
+    click.echo("Counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    events = extracted.events.slice(0, first).to_pylist()
+    if events:
+        click.echo(f"First {len(events)} events:")
+        columns = [c for c in events[0] if c not in ("raw", "statement_index")]
+        _print_rows(columns, [[e[c] for c in columns] for e in events], "table")
+    rejects = extracted.rejects.to_pylist()
+    click.echo(f"Rejects: {len(rejects)}")
+    for reject in rejects:
+        where = f"page {reject['page']}, " if reject["page"] is not None else ""
+        click.echo(f"  {where}row {reject['row']}: {reject['reason']}")
 
 
 def main() -> None:

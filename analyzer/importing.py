@@ -65,9 +65,14 @@ def import_paths(
     importers: Sequence[Importer] = BUILT_IN,
     options: ImportOptions | None = None,
     progress: Callable[[Path], None] | None = None,
+    profiles: Sequence[Path] = (),
 ) -> list[FileResult]:
-    """Import every bill under ``paths``; return one result per file, in order."""
+    """Import every bill under ``paths``; return one result per file, in order.
+
+    Profiles beside the bills, in the user's folder and in ``profiles`` join ``importers``.
+    """
     options = options or ImportOptions()
+    importers = with_profiles(importers, paths, profiles)
     files, results = discover(paths)
     named = {p.resolve() for p in paths if not p.is_dir()}
     for path in files:
@@ -75,6 +80,16 @@ def import_paths(
             progress(path)
         results.append(import_file(con, path, importers, options, explicit=path.resolve() in named))
     return results
+
+
+def with_profiles(
+    importers: Sequence[Importer], paths: Sequence[Path], extra: Sequence[Path] = ()
+) -> list[Importer]:
+    """The importers plus every TOML profile that applies to these bills."""
+    from analyzer.importers.profile import load_profiles, profile_dirs
+
+    found = load_profiles(profile_dirs(paths, extra), taken=[i.name for i in importers])
+    return [*importers, *found]
 
 
 def import_file(

@@ -23,8 +23,9 @@ CREATE TABLE IF NOT EXISTS sources (
     imported_at TIMESTAMP NOT NULL,
     status      VARCHAR NOT NULL,          -- ok | partial (some rejects) | failed
     error       VARCHAR,
-    rows_read   BIGINT NOT NULL DEFAULT 0, -- = events + rejects + skipped
+    rows_read   BIGINT NOT NULL DEFAULT 0, -- = event_rows + rejects + skipped
     events      BIGINT NOT NULL DEFAULT 0,
+    event_rows  BIGINT NOT NULL DEFAULT 0, -- rows that became events (a row may yield several)
     rejects     BIGINT NOT NULL DEFAULT 0,
     skipped     BIGINT NOT NULL DEFAULT 0, -- summary/total rows kept as statement facts
     as_of       TIMESTAMP                  -- records complete up to this moment, if stated
@@ -134,17 +135,25 @@ CREATE TABLE IF NOT EXISTS findings (
     event_ids       BIGINT[]
 );
 
--- Events with overlapping exports collapsed: the same line, time, kind, direction, quantity and
--- counterparty seen in several files is one event (the newest file's copy wins). Identical rows
--- inside one file are all kept: that is a duplicate charge, which a rule reports.
+-- Events with overlapping exports collapsed: the same line, time, kind, quantity and
+-- counterparty (compared in E.164 where it is a phone number, since exports print numbers
+-- differently) seen in several files is one event; the newest file's copy wins. Identical rows
+-- inside one file are all kept: that is a duplicate charge, which a rule reports. A billed copy
+-- (from a statement with a printed total) wins over an unbilled usage export; then the newest.
 CREATE OR REPLACE VIEW usage AS
-SELECT e.*
-FROM events e
-QUALIFY e.source_id = max(e.source_id) OVER (
-    PARTITION BY e.line, e.started_at, e.kind, e.direction, e.quantity,
-                 coalesce(e.counterparty_e164, e.counterparty),
-                 CASE WHEN e.started_at IS NULL THEN e.event_id END
-);
+SELECT * EXCLUDE (copy_rank)
+FROM (
+    SELECT e.*,
+           dense_rank() OVER (
+               PARTITION BY e.line, e.started_at, e.kind, e.quantity,
+                            coalesce(e.counterparty_e164, e.counterparty),
+                            CASE WHEN e.started_at IS NULL THEN e.event_id END
+               ORDER BY (s.total_due IS NOT NULL) DESC, e.source_id DESC
+           ) AS copy_rank
+    FROM events e
+    LEFT JOIN statements s ON s.statement_id = e.statement_id
+)
+WHERE copy_rank = 1;
 
 CREATE OR REPLACE VIEW daily_usage AS
 SELECT line,

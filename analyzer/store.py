@@ -157,8 +157,8 @@ def save_extracted(
         con.execute(
             """
             INSERT INTO sources (source_id, sha256, path, size, format, importer, imported_at,
-                                 status, rows_read, events, rejects, skipped, as_of)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 status, rows_read, events, event_rows, rejects, skipped, as_of)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 source_id,
@@ -171,6 +171,7 @@ def save_extracted(
                 status,
                 counts["rows_read"],
                 counts["events"],
+                counts["event_rows"],
                 counts["rejects"],
                 counts["skipped"],
                 extracted.as_of,

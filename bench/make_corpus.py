@@ -85,10 +85,10 @@ def write_events(out: Path, n: int) -> Path:
 
 
 def write_pages(out: Path, pages: int) -> Path:
-    """About 55 usage rows fit a page; the three lines log ~13 rows a day."""
+    """About 55 usage rows fit a page; the three lines log ~12.5 rows a day."""
     rng = random.Random(ms.SEED + 2)
     start = ms.MW_START
-    end = start + timedelta(days=max(1, pages * 55 // 13))
+    end = start + timedelta(days=max(1, pages * 55 * 2 // 25))
     usage = ms.meridian_usage(rng, start, end, trip=False)
     events = []
     for i, (line, _, _) in enumerate(ms.US_LINES):

@@ -22,9 +22,10 @@ no accidental burn day, busy night, gap, duplicate row or roaming visit beyond t
 - `travel_wayfarer_esim_export1.csv`, `travel_wayfarer_esim_export2.csv`: travel eSIM sessions;
   export 2 overlaps export 1 on 05-16..05-25 and adds late-arriving rows.
 
-`expected_findings.csv` lists every planted finding (written from what this script planted,
-never from running the analyzer); `truth/<file>.json` gives statement fields and per-line counts
-for importer tests; `analyzer.toml` holds the home countries, plans and rate cards.
+`expected_findings.csv` lists every planted finding, written from what this script planted,
+never from running the analyzer. `truth/<file>.json` gives the statement fields and per-line
+counts for importer tests (amounts in the analyzer's convention: positive = charged, negative =
+credited, whatever sign the file prints). `analyzer.toml` holds home countries, plans, rate cards.
 
 ## Conventions importers need
 - Times are local wall time where the event happened (roaming rows: the visited country).
@@ -55,6 +56,7 @@ import io
 import json
 import random
 import re
+import shutil
 import statistics
 import zipfile
 from collections import Counter, defaultdict
@@ -266,7 +268,10 @@ def visits(events: Iterable[Event], home: str) -> list[tuple[str, date, date]]:
 
 
 def tally(events: Iterable[Event]) -> dict[str, dict]:
-    """Per-line truth: counts by kind, bytes, seconds, messages and money per currency."""
+    """Per-line truth in the shape of tests/golden.py `truth_summary` (+ totals, dates, countries).
+
+    Amounts use the analyzer's convention: positive = charged, negative = credited.
+    """
     kinds: dict[str, Counter] = defaultdict(Counter)
     qty: dict[str, Counter] = defaultdict(Counter)
     cash: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(Decimal)))
@@ -281,11 +286,7 @@ def tally(events: Iterable[Event]) -> dict[str, dict]:
         places[e.line] |= {e.country} if e.country else set()
     out = {}
     for line in sorted(kinds):
-        amounts = {
-            cur: {"total": money(sum(k.values(), ZERO), cur)}
-            | {"by_kind": {kind: money(v, cur) for kind, v in sorted(k.items())}}
-            for cur, k in sorted(cash[line].items())
-        }
+        money_by_kind = sorted(cash[line].items())
         out[line] = {
             "events": kinds[line].total(),
             "by_kind": dict(sorted(kinds[line].items())),
@@ -294,7 +295,10 @@ def tally(events: Iterable[Event]) -> dict[str, dict]:
             "voice_seconds": qty[line]["voice"],
             "sms_count": kinds[line]["sms"],
             "mms_count": kinds[line]["mms"],
-            "amounts": amounts,
+            "amounts": {
+                c: {k: money(v, c) for k, v in sorted(ks.items())} for c, ks in money_by_kind
+            },
+            "amount_totals": {c: money(sum(ks.values(), ZERO), c) for c, ks in money_by_kind},
             "first_date": str(min(dates[line])) if dates[line] else None,
             "last_date": str(max(dates[line])) if dates[line] else None,
             "countries": sorted(places[line]),
@@ -312,8 +316,14 @@ def truth(
 
 def stmt(carrier: str, lines: list[str], start: date, end: date, **extra: object) -> dict:
     """Statement fields every truth file has (null when the file does not print them)."""
-    dates = {"period_start": str(start), "period_end": str(end)}
-    return {"carrier": carrier, "account": None, "lines": lines, **dates, "as_of": None, **extra}
+    fields = dict.fromkeys(["account", "invoice", "currency", "plan_name", "subtotal", "taxes"])
+    fields |= {"total_due": None, "as_of": None} | extra
+    return {
+        "carrier": carrier,
+        "lines": lines,
+        "period_start": str(start),
+        "period_end": str(end),
+    } | fields
 
 
 def csv_bytes(rows: Iterable[list[object]], encoding: str = "utf-8") -> bytes:
@@ -330,13 +340,14 @@ def xlsx_bytes(wb: Workbook) -> bytes:
     wb.save(raw)
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-01T09:00:00Z", data
-                )
             entry = zipfile.ZipInfo(info.filename, FIXED.timetuple()[:6])
-            dst.writestr(entry, data, zipfile.ZIP_DEFLATED)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with src.open(info) as data, dst.open(entry, "w") as copy:
+                if info.filename == "docProps/core.xml":
+                    stamp = rb"\g<1>2026-11-01T09:00:00Z"
+                    copy.write(re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", stamp, data.read()))
+                else:
+                    shutil.copyfileobj(data, copy, 1 << 20)  # streamed: the sheet can be large
     return out.getvalue()
 
 
@@ -429,12 +440,13 @@ CU_LEDGER = (  # top-ups, the plan purchase and the reversal: (time, kind, Impor
 
 
 def conecta_row(e: Event) -> list[object]:
-    """One `Consumo` row; Importe is the signed balance movement."""
+    """One `Consumo` row; Importe is the balance movement, i.e. minus the analyzer's amount."""
     mb = float(round(Decimal(e.qty) / MB, 2)) if e.kind == "data" else None
     dur = f"{e.qty // 60:02d}:{e.qty % 60:02d}" if e.kind == "voice" else None
     where = ("Cuba", e.place) if e.country else (None, None)
     fields = [CU_TIPO[e.kind], mb, dur, e.party[3:] or None, *where]
-    return [e.at.date(), f"{e.at:%H:%M}", *fields, float(e.amount), e.currency, e.desc]
+    movement = float(-e.amount) if e.amount else 0.0  # the file's sign is the balance's
+    return [e.at.date(), f"{e.at:%H:%M}", *fields, movement, e.currency, e.desc]
 
 
 def conecta_xlsx(
@@ -466,7 +478,7 @@ def make_conecta(rng: random.Random) -> Made:
     first, plan_day, heavy = date(2026, 7, 1), date(2026, 7, 15), date(2026, 8, 3)
     as_of = datetime(2026, 8, 9, 22, 15)
     pool = phone_pool(rng, "CU", lambda r: f"+535{r.randint(0, 9999999):07d}", lambda e: e[3:], 8)
-    events = [Event(line, at(t), k, 0, Decimal(a), c, desc=d) for t, k, a, c, d in CU_LEDGER]
+    events = [Event(line, at(t), k, 0, -Decimal(a), c, desc=d) for t, k, a, c, d in CU_LEDGER]
     for d in days(first, as_of.date()):
         payg = d < plan_day
         target = 190 if payg else 245 if d < heavy else 390  # MB a day: the last week burns fast
@@ -475,8 +487,8 @@ def make_conecta(rng: random.Random) -> Made:
         night = 0 if d in (first, plan_day) else small_night(rng)
         total = int(target * MB * rng.uniform(0.9, 1.1))
         for start, end, b in day_sessions(rng, d, total, (3, 5), night, lo, hi):
-            mb = round(Decimal(b) / MB, 2)
-            cost = -q2(mb * Decimal("0.10")) if payg else Decimal("0.00")
+            start, mb = start.replace(second=0), round(Decimal(b) / MB, 2)  # printed as HH:MM
+            cost = q2(mb * Decimal("0.10")) if payg else Decimal("0.00")
             net = CU_NET.replace("4G", "3G") if rng.random() < 0.2 else CU_NET
             desc = "Datos (tarifa por consumo)" if payg else "Datos del plan"
             qty = to_bytes(mb, 2)
@@ -487,7 +499,7 @@ def make_conecta(rng: random.Random) -> Made:
         for d in sorted(rng.sample(list(days(first, as_of.date() - timedelta(days=1))), k)):
             out = rng.random() < 0.67
             secs = rng.randint(15, 900) if kind == "voice" else 1
-            price = Decimal("-2.50") * -(-secs // 60) if kind == "voice" else Decimal("-1.00")
+            price = Decimal("2.50") * -(-secs // 60) if kind == "voice" else Decimal("1.00")
             cost = price if out else Decimal("0.00")
             t = datetime.combine(d, time(rng.randint(9, 21), rng.randint(0, 59)))
             desc, party = CU_DIR[kind][not out], rng.choice(pool)
@@ -500,7 +512,7 @@ def make_conecta(rng: random.Random) -> Made:
     first_use = plan_data[0].at
     valid_until = first_use + timedelta(days=30)
     used = sum(round(Decimal(e.qty) / MB, 2) for e in plan_data)
-    balance = {c: sum(e.amount for e in events if e.currency == c) for c in ("CUP", "USD")}
+    balance = {c: -sum(e.amount for e in events if e.currency == c) for c in ("CUP", "USD")}
     stamp = f"{as_of:%d/%m/%Y %H:%M}"
     summary = [
         ("Línea", "+53 5 1234567"),
@@ -529,7 +541,8 @@ def make_conecta(rng: random.Random) -> Made:
     )  # fmt: skip
     conv = (
         "Datos = MB base 1024 (bytes = round(MB*2^20)); Importe = signed balance movement "
-        "(charges negative, top-ups positive, reversal negative); Fecha is an Excel date, "
+        "(charges negative, top-ups positive, reversal negative), so truth amounts = -Importe "
+        "(analyzer convention: positive = charged); Fecha is an Excel date, "
         "Hora text HH:MM; local time (Cuba)"
     )
     rows = {"title_rows": 2, "blank_rows": 1, "header_rows": 1, "resumen_rows": len(summary)}
@@ -611,7 +624,7 @@ def lagon_usage(rng: random.Random, pool: list[str], m: LagonMonth) -> tuple[lis
         total = int((750 if c != "NC" else 1000) * MB * rng.uniform(0.85, 1.15))
         night = small_night(rng, 0.15) if c == "NC" else 0
         for s, e, b in day_sessions(rng, d, total, (1, 3), night):
-            text, qty = nc_volume(b)
+            (text, qty), s = nc_volume(b), s.replace(second=0)  # printed as HH:MM
             usage.append(Event(NC_LINE, s, "data", qty, ZERO, "XPF", c, None, "", e, "", text))
         roaming = c != "NC"
         for direction in ["out"] * (rng.random() < 0.45 + 0.15 * roaming) + ["in"] * (
@@ -1168,7 +1181,12 @@ def make_keystone(rng: random.Random) -> Made:
         currency="USD", periods=periods, total_row_total=str(sum(r[10] for r in rows)),
     )  # fmt: skip
     totals = {
-        line: {"data_gb": str(gb), "data_bytes": to_bytes(gb, 3), "minutes": mins, "messages": msgs}
+        line: {
+            "data_gb": str(gb.quantize(CENT)),
+            "data_bytes": to_bytes(gb, 3),
+            "minutes": mins,
+            "messages": msgs,
+        }
         for line, (gb, mins, msgs) in sorted(usage.items())
     }
     conv = (

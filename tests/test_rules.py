@@ -76,12 +76,23 @@ def add_statement(
     currency: str = "USD",
     total_due: str | None = None,
     as_of: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> int:
     statement_id = con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
     con.execute(
         "INSERT INTO statements (statement_id, source_id, carrier, lines, period_start, "
-        "period_end, currency, total_due, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [statement_id, source_id, carrier, list(lines), *period, currency, total_due, as_of],
+        "period_end, currency, total_due, as_of, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            statement_id,
+            source_id,
+            carrier,
+            list(lines),
+            *period,
+            currency,
+            total_due,
+            as_of,
+            json.dumps(extra or {}),
+        ],
     )
     return statement_id
 
@@ -613,6 +624,26 @@ def test_zero_usage_line_flags_each_idle_month_with_its_fees(db) -> None:
     assert money_findings(db, "zero_usage_line") == [
         (IDLE, "2026-08-01", "2026-08-31", Decimal("40.0000"), "USD"),
         (IDLE, "2026-09-01", "2026-09-30", Decimal("40.0000"), "USD"),
+    ]
+
+
+def test_zero_usage_line_reads_usage_totals_a_fleet_statement_states(db) -> None:
+    source = add_source(db, "fleet.csv")
+    totals = {IDLE: {"data_bytes": "0", "voice_seconds": "0.000", "messages": "0.000"},
+              BUSY: {"data_bytes": "8160437862", "voice_seconds": "0", "messages": "0"}}  # fmt: skip
+    statement = add_statement(
+        db, source, (IDLE, BUSY), ("2026-08-01", "2026-08-31"),
+        extra={"usage_totals": json.dumps(totals)},
+    )  # fmt: skip
+    charges = [
+        {"line": line, "started_at": datetime(2026, 8, 1), "kind": "plan",
+         "amount": Decimal("35.00"), "currency": "USD", "description": "Plan Charge"}
+        for line in (IDLE, BUSY)
+    ]  # fmt: skip
+    add_events(db, charges, source, statement)
+    run_rules(db)
+    assert money_findings(db, "zero_usage_line") == [
+        (IDLE, "2026-08-01", "2026-08-31", Decimal("35.0000"), "USD")
     ]
 
 

@@ -10,10 +10,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer.errors import AmbiguousFormatError, UnknownFormatError
-from analyzer.importers import wayfarer_csv
+from analyzer.importers import (
+    conecta_xlsx,
+    keystone_csv,
+    meridian_csv,
+    wayfarer_csv,
+    yunyou_csv,
+)
 from analyzer.importers.base import Extracted, Importer, ImportOptions
 
-BUILT_IN: tuple[Importer, ...] = (wayfarer_csv.LAYOUT,)
+BUILT_IN: tuple[Importer, ...] = (
+    conecta_xlsx.LAYOUT,
+    keystone_csv.LAYOUT,
+    meridian_csv.LAYOUT,
+    wayfarer_csv.LAYOUT,
+    yunyou_csv.LAYOUT,
+)
 
 # The file types a folder import looks at; anything else in the folder is not a bill.
 BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".pdf")

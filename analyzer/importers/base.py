@@ -9,7 +9,7 @@ query on a private in-memory DuckDB, so extraction never touches the user's data
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -49,6 +49,17 @@ PROVENANCE_FIELDS: dict[str, str] = {
     "raw": "VARCHAR",
     "statement_index": "INTEGER",
 }
+# Statement facts a row may carry besides its events (a fleet bill's period, printed total and
+# monthly usage totals); they ride along as extra columns and the layout turns them into
+# statements.
+ROW_FACTS: dict[str, str] = {
+    "period_start": "DATE",
+    "period_end": "DATE",
+    "statement_total": "DECIMAL(18,4)",
+    "total_data_bytes": "DECIMAL(20,0)",
+    "total_voice_seconds": "DECIMAL(18,3)",
+    "total_messages": "DECIMAL(18,3)",
+}
 REJECT_FIELDS: dict[str, str] = {
     "page": "INTEGER",
     "row": "BIGINT",
@@ -77,16 +88,31 @@ class Extracted:
     detail: dict[str, object] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        """Counts that must reconcile: rows read = events + rejects + skipped."""
+        """Counts that must reconcile: rows read = rows that became events + rejects + skipped.
+
+        One row may yield several events (a fleet bill's plan, feature and tax cells), so
+        ``event_rows`` counts the rows and ``events`` the events.
+        """
         counts = {
             "rows_read": self.rows_read,
             "events": self.events.num_rows,
+            "event_rows": event_rows(self.events),
             "rejects": self.rejects.num_rows,
             "skipped": self.skipped,
         }
-        if counts["rows_read"] != counts["events"] + counts["rejects"] + counts["skipped"]:
+        if counts["rows_read"] != counts["event_rows"] + counts["rejects"] + counts["skipped"]:
             raise AssertionError(f"row counts do not reconcile: {counts}")
         return counts
+
+
+def event_rows(events: pa.Table) -> int:
+    """How many source rows the events came from (events without a row count one each)."""
+    if events.num_rows == 0:
+        return 0
+    pages = events.column("page").to_pylist()
+    rows = events.column("row").to_pylist()
+    keyed = {(p, r) for p, r in zip(pages, rows, strict=True) if r is not None}
+    return len(keyed) + sum(1 for r in rows if r is None)
 
 
 class Importer(Protocol):
@@ -135,9 +161,13 @@ class TableMapping:
     summary: RowMatch | None = None  # total/subtotal rows: statement facts, not events
     skip: RowMatch | None = None  # rows that are not usage (unanswered calls, headers again)
     skip_reason: str = "not usage"
+    where: RowMatch | None = None  # only these rows (a record type); others are not this mapping's
+    # Columns cut out of another column by a regex's first group: {"Number": ("Detail", "...")}.
+    derived: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    summary_total: Spec | None = None  # the total printed on summary rows (default: amount)
 
     def __post_init__(self) -> None:
-        unknown = set(self.fields) - set(EVENT_FIELDS)
+        unknown = set(self.fields) - set(EVENT_FIELDS) - set(ROW_FACTS)
         if unknown:
             raise ValueError(f"unknown event fields: {sorted(unknown)}")
         if "kind" not in self.fields:
@@ -195,11 +225,19 @@ class Mapped:
 def map_rows(
     con: duckdb.DuckDBPyConnection,
     staged: Staged,
-    mapping: TableMapping,
+    mapping: TableMapping | Sequence[TableMapping],
     *,
     statement_index: int | None = 0,
+    unmatched: str | None = "no record type of this layout matches the row",
 ) -> Mapped:
-    """Map staged text rows to events, rejects and skipped rows with one vectorised query."""
+    """Map staged text rows to events, rejects and skipped rows with vectorised queries.
+
+    With several mappings, each maps the rows its ``where`` selects, so one row can yield
+    several events (or each record type has its own columns). A row is all or nothing: if one
+    mapping rejects it, none of its events are kept. Rows no mapping selects are rejects with
+    the reason ``unmatched`` (or skipped when it is None).
+    """
+    mappings = [mapping] if isinstance(mapping, TableMapping) else list(mapping)
     lookup = _column_lookup(staged.names)
 
     def ref(column: str) -> str:
@@ -208,72 +246,123 @@ def map_rows(
             raise KeyError(column)
         return lookup[key]
 
-    con.register("staged_rows", staged.table)
+    derived: list[str] = []
+    for m in mappings:
+        for name, (column, pattern) in m.derived.items():
+            alias = f"d{len(derived)}"
+            derived.append(
+                f"nullif(trim(regexp_extract({ref(column)}, {sql_str(pattern)}, 1)), '') AS {alias}"
+            )
+            lookup.setdefault(name.strip().lower(), alias)
+    con.register("staged_input", staged.table)
     data_columns = [f"c{i}" for i in range(len(staged.names))]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT row_number() OVER () AS _rid, * "
+        + "".join(f", {d}" for d in derived)
+        + " FROM staged_input"
+    )
+    con.unregister("staged_input")
     raw_json = "to_json(struct_pack({}))".format(
         ", ".join(f"{_quote_ident(name)} := c{i}" for i, name in enumerate(_unique(staged.names)))
     )
     all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
-    values = ",\n".join(
-        f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in mapping.fields.items()
-    )
-    summary = mapping.summary.sql(ref) if mapping.summary else "FALSE"
-    skip = mapping.skip.sql(ref) if mapping.skip else "FALSE"
-    reasons = _reject_reasons(mapping, ref)
+    summaries = [m.summary.sql(ref) for m in mappings if m.summary] or ["FALSE"]
+    skips = [m.skip.sql(ref) for m in mappings if m.skip] or ["FALSE"]
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE mapped AS
-        SELECT *, {reasons} AS _reason
-        FROM (
-            SELECT _page, _row, {raw_json} AS _raw, {", ".join(data_columns)},
-                   {all_blank} AS _blank, {summary} AS _summary, {skip} AS _skip,
-                   {values}
-            FROM staged_rows
-        )
+        CREATE OR REPLACE TEMP TABLE row_status AS
+        SELECT _rid, _page, _row, {raw_json} AS _raw, {all_blank} AS _blank,
+               ({" OR ".join(summaries)}) AS _summary, ({" OR ".join(skips)}) AS _skip
+        FROM staged_rows
         """
     )
-    con.unregister("staged_rows")
-    present = mapping.fields
-    select = []
-    for name, sql_type in EVENT_FIELDS.items():
-        if name == "unit" and name not in present:
-            unit_cases = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
-            select.append(f"CASE kind {unit_cases} ELSE 'items' END AS unit")
-        elif name in present:
-            select.append(f"CAST({_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
-        else:
-            select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
-    index = "NULL" if statement_index is None else str(statement_index)
-    events = con.sql(
+    facts = [f for f in ROW_FACTS if any(f in m.fields for m in mappings)]
+    for index, m in enumerate(mappings):
+        values = ",\n".join(
+            f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in m.fields.items()
+        )
+        where = m.where.sql(ref) if m.where else "TRUE"
+        total = m.summary_total or m.fields.get("amount")
+        total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE mapped_{index} AS
+            SELECT *, {_reject_reasons(m, ref)} AS _reason
+            FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
+                  FROM staged_rows)
+            """
+        )
+    selected = " OR ".join(f"m{i}._selected" for i in range(len(mappings)))
+    reason = ", ".join(
+        f"CASE WHEN m{i}._selected THEN m{i}._reason END" for i in range(len(mappings))
+    )
+    joins = " ".join(f"JOIN mapped_{i} m{i} USING (_rid)" for i in range(len(mappings)))
+    unmatched_sql = "NULL" if unmatched is None else sql_str(unmatched)
+    con.execute(
         f"""
-        SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
-               CAST(NULL AS VARCHAR) AS counterparty_country,
-               CAST(NULL AS VARCHAR) AS counterparty_type,
-               CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
-               CAST({index} AS INTEGER) AS statement_index
-        FROM mapped
-        WHERE NOT _blank AND NOT _summary AND NOT _skip AND _reason IS NULL
-        ORDER BY _page, _row
+        CREATE OR REPLACE TEMP TABLE decided AS
+        SELECT r.*, CASE
+                   WHEN _blank OR _summary OR _skip THEN 'skipped'
+                   WHEN coalesce({reason}) IS NOT NULL THEN 'reject'
+                   WHEN {selected} THEN 'event'
+                   WHEN {unmatched_sql} IS NULL THEN 'skipped'
+                   ELSE 'reject' END AS _status,
+               coalesce({reason}, {unmatched_sql}) AS _why
+        FROM row_status r {joins}
         """
+    )
+    index = "NULL" if statement_index is None else str(statement_index)
+    parts = []
+    for i, m in enumerate(mappings):
+        select = []
+        for name, sql_type in {**EVENT_FIELDS, **{f: ROW_FACTS[f] for f in facts}}.items():
+            if name == "unit" and name not in m.fields:
+                cases = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
+                select.append(f"CASE m.kind {cases} ELSE 'items' END AS unit")
+            elif name in m.fields:
+                select.append(f"CAST(m.{_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
+            else:
+                select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
+        parts.append(
+            f"""
+            SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
+                   CAST(NULL AS VARCHAR) AS counterparty_country,
+                   CAST(NULL AS VARCHAR) AS counterparty_type,
+                   CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row",
+                   d._raw AS raw, CAST({index} AS INTEGER) AS statement_index,
+                   d._rid AS _rid, {i} AS _mapping
+            FROM decided d JOIN mapped_{i} m USING (_rid)
+            WHERE d._status = 'event' AND m._selected
+            """
+        )
+    events = con.sql(
+        "SELECT * EXCLUDE (_rid, _mapping) FROM ("
+        + " UNION ALL ".join(parts)
+        + ') ORDER BY page, "row", _rid, _mapping'
     ).to_arrow_table()
     rejects = con.sql(
         """
         SELECT CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
-               _reason AS reason
-        FROM mapped
-        WHERE NOT _blank AND NOT _summary AND NOT _skip AND _reason IS NOT NULL
-        ORDER BY _page, _row
+               _why AS reason
+        FROM decided WHERE _status = 'reject' ORDER BY _page, _row, _rid
         """
     ).to_arrow_table()
+    summary_index = next((i for i, m in enumerate(mappings) if m.summary), 0)
     skipped, summary_amount = con.sql(
-        "SELECT count(*) FILTER (WHERE _blank OR _summary OR _skip), "
-        + ("sum(amount) FILTER (WHERE _summary)" if "amount" in present else "NULL")
-        + " FROM mapped"
+        f"""
+        SELECT count(*) FILTER (WHERE _status = 'skipped'),
+               sum(m._total) FILTER (WHERE _summary AND NOT _blank)
+        FROM decided JOIN mapped_{summary_index} m USING (_rid)
+        """
     ).fetchall()[0]
+    if not any(m.summary for m in mappings):
+        summary_amount = None
+    for i in range(len(mappings)):
+        con.execute(f"DROP TABLE IF EXISTS mapped_{i}")
     skipped += staged.blank_rows
     if staged.read_rejects is not None and staged.read_rejects.num_rows:
         rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
-    events = normalise_numbers(events, mapping.region)
+    events = normalise_numbers(events, mappings[0].region)
     return Mapped(events, rejects, int(skipped), summary_amount)
 
 

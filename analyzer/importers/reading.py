@@ -62,7 +62,28 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
             hint="export it again as CSV, or check it is the file you meant",
         )
     # GB2312 and GBK are subsets of GB18030: decode with the superset.
-    return "gb18030" if best.encoding in ("gb2312", "gbk") else best.encoding
+    if best.encoding in ("gb2312", "gbk"):
+        return "gb18030"
+    return _prefer_windows_1252(head, best.encoding)
+
+
+# Single-byte code pages that detection confuses with Windows-1252 on short files.
+_LATIN_LOOKALIKES = re.compile(r"^(cp125\d|mac_.*|iso8859_\d+|latin_1|cp8\d\d|kz1048|ptcp154)$")
+
+
+def _prefer_windows_1252(head: bytes, detected: str) -> str:
+    """Windows-1252 when detection picks a lookalike code page and 1252 reads every byte.
+
+    Short Western exports (a few accented words and a euro sign) fit many code pages equally;
+    Windows-1252 is what spreadsheet programs write. Other code pages can be declared.
+    """
+    if not _LATIN_LOOKALIKES.match(detected):
+        return detected
+    try:
+        head.decode("cp1252")
+    except UnicodeDecodeError:
+        return detected
+    return "cp1252"
 
 
 def _is_utf8(path: Path) -> bool:
@@ -305,6 +326,11 @@ def _xlsx_rows(
 def xlsx_head_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
     """The first rows of a workbook's sheet, for identify and header search."""
     return _xlsx_rows(path, path.stat().st_mtime, sheet, HEADER_SEARCH_ROWS)
+
+
+def xlsx_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
+    """Every row of a workbook's sheet (the facts sheet beside the usage table)."""
+    return _xlsx_rows(path, path.stat().st_mtime, sheet, None)
 
 
 def stage_xlsx(path: Path, *, header: tuple[str, ...], sheet: str | None = None) -> Staged:

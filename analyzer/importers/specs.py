@@ -265,6 +265,7 @@ class Timestamp:
     column: str
     time_column: str | None = None
     formats: tuple[str, ...] = ("%Y-%m-%d %H:%M:%S",)
+    iso_fallback: bool = True
     what = "a date/time"
 
     def columns(self) -> tuple[str, ...]:
@@ -275,9 +276,15 @@ class Timestamp:
         if self.time_column:
             text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
         iso = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-        formats = ", ".join(sql_str(f) for f in dict.fromkeys((*self.formats, *iso)))
+        tried = (*self.formats, *iso) if self.iso_fallback else self.formats
+        formats = ", ".join(sql_str(f) for f in dict.fromkeys(tried))
         # Spreadsheet cells may carry a midnight time after a date; strip ' 00:00:00' first.
         text = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
+        # Times are local wall time as printed: a UTC offset after the time is dropped.
+        text = (
+            f"regexp_replace({text}, '(\\d:\\d\\d(?::\\d\\d(?:\\.\\d+)?)?)\\s*"
+            "(?:Z|UTC|GMT|[+-]\\d\\d:?\\d\\d)$', '\\1')"
+        )
         return f"try_strptime(trim({text}), [{formats}])"
 
 
@@ -335,22 +342,96 @@ class Country:
 
     column: str
     aliases: Mapping[str, str] = field(default_factory=dict)
+    trailing: bool = False  # the country ends a place name: 'CANCUN MEXICO', 'AUCKLAND NEW ZEALAND'
     what = "a country"
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
     def sql(self, ref: Ref) -> str:
-        folded = f"lower(strip_accents(trim({ref(self.column)})))"
-        alias = ""
-        if self.aliases:
-            cases = " ".join(
-                f"WHEN {sql_str(k.lower())} THEN {sql_str(v.upper())}"
-                for k, v in self.aliases.items()
-            )
-            alias = f"CASE {folded} {cases} END, "
-        lookup = f"(SELECT any_value(code) FROM country_names WHERE name = {folded})"
-        return f"coalesce({alias}{lookup})"
+        folded = f"lower(strip_accents(trim(regexp_replace({ref(self.column)}, '\\s+', ' ', 'g'))))"
+        candidates = [folded]
+        if self.trailing:
+            candidates += [
+                f"regexp_extract({folded}, '((?:\\S+ ){{{n - 1}}}\\S+)$', 1)" for n in (3, 2, 1)
+            ]
+        lookups = []
+        for text in candidates:
+            if self.aliases:
+                cases = " ".join(
+                    f"WHEN {sql_str(strip_fold(k))} THEN {sql_str(v.upper())}"
+                    for k, v in self.aliases.items()
+                )
+                lookups.append(f"CASE {text} {cases} END")
+            lookups.append(f"(SELECT any_value(code) FROM country_names WHERE name = {text})")
+        return f"coalesce({', '.join(lookups)})"
 
 
-Spec = Text | Const | Money | Number | DataVolume | Duration | Timestamp | Choice | Flag | Country
+def strip_fold(text: str) -> str:
+    """Lower case without accents, as Country compares names."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """A number whose unit is printed in another column: 'Units' x factor of 'Unit Type'.
+
+    ``factors`` maps each unit name (case-insensitive) to what one unit is worth in the event's
+    unit (KB -> 1024 bytes, MIN -> 60 seconds, MSG -> 1 message); unknown units are a reject.
+    """
+
+    column: str
+    unit_column: str
+    factors: Mapping[str, int | float | str]
+    decimal: str = "."
+    thousands: str | None = ","
+    what = "a quantity in a known unit"
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, self.unit_column)
+
+    def sql(self, ref: Ref) -> str:
+        cases = " ".join(
+            f"WHEN {sql_str(k.strip().lower())} THEN CAST({sql_str(str(v))} AS DECIMAL(24,6))"
+            for k, v in self.factors.items()
+        )
+        factor = f"(CASE lower(trim({ref(self.unit_column)})) {cases} END)"
+        number = _number_sql(ref(self.column), self.decimal, self.thousands)
+        return f"TRY_CAST(round(TRY_CAST({number} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"
+
+
+@dataclass(frozen=True)
+class When:
+    """One spec or another, chosen per row by a column's value (a regex, case-insensitive)."""
+
+    column: str
+    pattern: str
+    then: Spec
+    otherwise: Spec
+    what = "a value"
+
+    def columns(self) -> tuple[str, ...]:
+        return (*self.then.columns(), *self.otherwise.columns())
+
+    def sql(self, ref: Ref) -> str:
+        test = f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
+        return f"(CASE WHEN {test} THEN {self.then.sql(ref)} ELSE {self.otherwise.sql(ref)} END)"
+
+
+Spec = (
+    Text
+    | Const
+    | Money
+    | Number
+    | DataVolume
+    | Duration
+    | Timestamp
+    | Choice
+    | Flag
+    | Country
+    | Scaled
+    | When
+)

@@ -2,34 +2,61 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.errors import InputError
 from analyzer.importers.base import (
+    ROW_FACTS,
     Extracted,
     ImportOptions,
     Mapped,
     Staged,
     TableMapping,
+    _column_lookup,
     map_rows,
     new_connection,
 )
 from analyzer.importers.reading import (
+    cell_text,
     csv_head_rows,
     find_header,
+    head_text,
     stage_csv,
     stage_xlsx,
     xlsx_head_rows,
+    xlsx_rows,
 )
+from analyzer.importers.specs import Const, Timestamp
 from analyzer.model import Statement
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An event field taken from the statement's facts (the line printed above the header)."""
+
+    name: str
+    what = "a statement fact"
+
+    def columns(self) -> tuple[str, ...]:
+        return ()
+
+    def sql(self, ref: object) -> str:
+        raise TypeError(f"the fact {self.name!r} must be resolved before mapping")
+
+
+# Statement fields a layout may read from its preamble or facts sheet, and how they parse.
+_MONEY_FACTS = ("balance_after", "subtotal", "taxes", "total_due")
 
 
 @dataclass(frozen=True)
@@ -39,18 +66,29 @@ class TabularLayout:
     name: str
     carrier: str
     header: tuple[str, ...]  # column names that must all appear in the header row
-    mapping: TableMapping
+    mapping: TableMapping | tuple[TableMapping, ...]  # several: record types or cells per row
     suffixes: tuple[str, ...] = (".csv",)
     filename: str | None = None  # regex the file name must match as well
+    keywords: tuple[str, ...] = ()  # words the head of the file must contain
     encoding: str | None = None  # None: BOM, then detection
     delimiter: str | None = None  # None: sniffed
     sheet: str | None = None  # XLSX sheet name (default: the first)
+    facts_sheet: str | None = None  # XLSX sheet of statement facts, searched like the preamble
     headerless_columns: int | None = None  # for files with no header: columns by position
     signature: str | None = None  # regex the head of a headerless file must match
     currency: str | None = None  # the statement's currency when rows do not say
-    # Regexes over the text above the header: as_of, account, invoice_number, plan_name.
+    # Regexes over the text above the header (and the facts sheet), first group = the value:
+    # as_of, account, invoice_number, plan_name, balance_after, allowance_bytes, line, or any
+    # other name (kept in the statement's extra).
     preamble_fields: Mapping[str, str] = field(default_factory=dict)
     as_of_formats: tuple[str, ...] = ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M")
+    unmatched: str | None = "no record type of this layout matches the row"
+    decimal: str = "."  # for money facts in the preamble
+    source: Path | None = None  # the TOML file of a user profile
+
+    @property
+    def mappings(self) -> tuple[TableMapping, ...]:
+        return (self.mapping,) if isinstance(self.mapping, TableMapping) else tuple(self.mapping)
 
     @property
     def is_xlsx(self) -> bool:
@@ -61,15 +99,16 @@ class TabularLayout:
             return False
         if self.filename and not re.search(self.filename, path.name, re.IGNORECASE):
             return False
+        if self.is_xlsx:
+            rows: list[list[object]] = xlsx_head_rows(path, self.sheet)
+        else:
+            rows = csv_head_rows(path, self.encoding, self.delimiter)  # type: ignore[assignment]
+        head = "\n".join(",".join(str(c) for c in r if c is not None) for r in rows)
+        if any(word.lower() not in head.lower() for word in self.keywords):
+            return False
         if self.headerless_columns:
-            rows = csv_head_rows(path, self.encoding, self.delimiter)
-            head = "\n".join(",".join(r) for r in rows)
-            return bool(rows) and bool(self.signature and re.search(self.signature, head))
-        rows = (
-            xlsx_head_rows(path, self.sheet)
-            if self.is_xlsx
-            else csv_head_rows(path, self.encoding, self.delimiter)
-        )
+            raw = head if self.is_xlsx else head_text(path, self.encoding)
+            return bool(rows) and bool(self.signature and re.search(self.signature, raw))
         return find_header(rows, self.header) is not None
 
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
@@ -88,8 +127,16 @@ class TabularLayout:
         con = new_connection()
         try:
             staged = self.stage(path, con)
+            text = staged.preamble
+            if self.facts_sheet:
+                text += "\n" + sheet_text(path, self.facts_sheet)
+            facts = self.preamble_facts(text, path)
             try:
-                mapped = map_rows(con, staged, self.mapping)
+                mappings = [
+                    resolve_date_formats(con, staged, self.resolve_facts(m, facts, path), path)
+                    for m in self.mappings
+                ]
+                mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
             except KeyError as exc:
                 raise InputError(
                     path,
@@ -98,16 +145,32 @@ class TabularLayout:
                 ) from exc
         finally:
             con.close()
-        facts = self.preamble_facts(staged.preamble, path)
-        statement = self.statement(mapped, facts)
+        statements, events = self.statements(mapped, facts)
         return Extracted(
-            statements=[statement],
-            events=mapped.events,
+            statements=statements,
+            events=events,
             rejects=mapped.rejects,
             rows_read=staged.rows_read,
             skipped=mapped.skipped,
-            as_of=statement.as_of,
+            as_of=statements[0].as_of,
+            detail={"facts": facts},
         )
+
+    def resolve_facts(
+        self, mapping: TableMapping, facts: Mapping[str, str], path: Path
+    ) -> TableMapping:
+        """Replace Fact fields by the values found above the header."""
+        fields = dict(mapping.fields)
+        for name, spec in mapping.fields.items():
+            if isinstance(spec, Fact):
+                if spec.name not in facts:
+                    raise InputError(
+                        path,
+                        f"the {spec.name} is not printed above the table",
+                        hint=f"the {self.name} layout reads {name} from there",
+                    )
+                fields[name] = Const(facts[spec.name])
+        return replace(mapping, fields=fields)
 
     def preamble_facts(self, preamble: str, path: Path) -> dict[str, str]:
         facts: dict[str, str] = {}
@@ -117,23 +180,89 @@ class TabularLayout:
                 facts[name] = match.group(1).strip()
         return facts
 
-    def statement(self, mapped: Mapped, facts: Mapping[str, str]) -> Statement:
-        """Bill-level facts of an export: its span, lines, currency, and printed totals."""
+    def statements(
+        self, mapped: Mapped, facts: Mapping[str, str]
+    ) -> tuple[list[Statement], pa.Table]:
+        """Bill-level facts: one statement, or one per billing period the rows name."""
         events = mapped.events
+        names = events.column_names
+        if "period_start" not in names:
+            statement = self.statement(events, facts, mapped.summary_amount)
+            return [statement], self._drop_facts(events)
+        periods = sorted(
+            {
+                (s, e)
+                for s, e in zip(
+                    events.column("period_start").to_pylist(),
+                    events.column("period_end").to_pylist()
+                    if "period_end" in names
+                    else [None] * events.num_rows,
+                    strict=True,
+                )
+            },
+            key=lambda p: (p[0] is None, p[0] or date.min, p[1] or date.min),
+        )
+        statements = []
+        index_of = {period: i for i, period in enumerate(periods)}
+        keys = list(
+            zip(
+                events.column("period_start").to_pylist(),
+                events.column("period_end").to_pylist()
+                if "period_end" in names
+                else [None] * events.num_rows,
+                strict=True,
+            )
+        )
+        indexes = pa.array([index_of[k] for k in keys], pa.int32())
+        for start, end in periods:
+            mask = pc.equal(indexes, index_of[(start, end)])
+            part = events.filter(mask)
+            statement = self.statement(part, facts, None)
+            totals = _row_totals(part)
+            extra = dict(statement.extra)
+            if totals["usage"]:
+                extra["usage_totals"] = json.dumps(totals["usage"], sort_keys=True)
+            if mapped.summary_amount is not None:
+                extra["file_total"] = str(mapped.summary_amount)
+            statements.append(
+                replace(
+                    statement,
+                    period_start=start or statement.period_start,
+                    period_end=end or statement.period_end,
+                    total_due=totals["total"],
+                    extra=extra,
+                )
+            )
+        events = events.set_column(
+            events.schema.get_field_index("statement_index"), "statement_index", indexes
+        )
+        return statements, self._drop_facts(events)
+
+    @staticmethod
+    def _drop_facts(events: pa.Table) -> pa.Table:
+        return events.drop_columns([c for c in ROW_FACTS if c in events.column_names])
+
+    def statement(
+        self, events: pa.Table, facts: Mapping[str, str], summary_amount: object
+    ) -> Statement:
+        """Bill-level facts of an export: its span, lines, currency, and printed totals."""
         lines = tuple(sorted({v for v in events.column("line").to_pylist() if v}))
         currencies = {v for v in events.column("currency").to_pylist() if v}
         starts = events.column("started_at")
         first = pc.min(starts).as_py() if events.num_rows else None
         last = pc.max(starts).as_py() if events.num_rows else None
-        as_of = None
-        if "as_of" in facts:
-            for fmt in self.as_of_formats:
-                try:
-                    as_of = datetime.strptime(facts["as_of"], fmt)
-                    break
-                except ValueError:
-                    continue
-        total = mapped.summary_amount
+        known = {
+            "account",
+            "invoice_number",
+            "plan_name",
+            "as_of",
+            "allowance_bytes",
+            "line",
+            *_MONEY_FACTS,
+        }
+        money = {name: _decimal(facts.get(name), self.decimal) for name in _MONEY_FACTS}
+        if summary_amount is not None and money["total_due"] is None:
+            money["total_due"] = Decimal(summary_amount)
         return Statement(
             carrier=self.carrier,
             account=facts.get("account"),
@@ -142,7 +271,135 @@ class TabularLayout:
             period_start=first.date() if first else None,
             period_end=last.date() if last else None,
             currency=self.currency or (currencies.pop() if len(currencies) == 1 else None),
-            total_due=Decimal(total) if total is not None else None,
             plan_name=facts.get("plan_name"),
-            as_of=as_of,
+            allowance_bytes=_volume(facts.get("allowance_bytes")),
+            as_of=_as_of(facts.get("as_of"), self.as_of_formats),
+            extra={k: v for k, v in facts.items() if k not in known},
+            **money,
         )
+
+
+def _decimal(text: str | None, decimal: str = ".") -> Decimal | None:
+    if not text:
+        return None
+    cleaned = re.sub(r"[^\d,.\-]", "", text)
+    cleaned = cleaned.replace("," if decimal == "." else ".", "").replace(decimal, ".")
+    try:
+        return Decimal(cleaned)
+    except ArithmeticError:
+        return None
+
+
+_VOLUME = re.compile(r"([\d.,]+)\s*(k|m|g|t)?i?[bo]", re.IGNORECASE)
+
+
+def _volume(text: str | None) -> Decimal | None:
+    """'8 GB (8192 MB)' -> bytes (base 1024, as carriers count allowances)."""
+    if not text:
+        return None
+    match = _VOLUME.search(text)
+    if not match:
+        return None
+    power = " kmgt".index((match.group(2) or " ").lower())
+    return Decimal(match.group(1).replace(",", ".")) * 1024**power
+
+
+def _as_of(text: str | None, formats: tuple[str, ...]) -> datetime | None:
+    if not text:
+        return None
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _row_totals(events: pa.Table) -> dict[str, Any]:
+    """Printed totals and monthly usage totals of the rows behind these events (once a row)."""
+    seen: set[tuple[object, object]] = set()
+    total: Decimal | None = None
+    usage: dict[str, dict[str, str]] = {}
+    names = events.column_names
+    for event in events.to_pylist():
+        key = (event["page"], event["row"])
+        if key in seen:
+            continue
+        seen.add(key)
+        if event.get("statement_total") is not None:
+            total = (total or Decimal(0)) + event["statement_total"]
+        figures = {
+            name.removeprefix("total_"): str(event[name])
+            for name in ("total_data_bytes", "total_voice_seconds", "total_messages")
+            if name in names and event[name] is not None
+        }
+        if figures and event["line"]:
+            usage[event["line"]] = figures
+    return {"total": total, "usage": usage}
+
+
+def resolve_date_formats(
+    con: duckdb.DuckDBPyConnection, staged: Staged, mapping: TableMapping, path: Path
+) -> TableMapping:
+    """One date format per file: the candidate that reads every date, or a clear error.
+
+    A Timestamp with several formats is narrowed to the one that parses the most dates of this
+    file. When two formats read every date but disagree (all days and months <= 12), the file
+    is ambiguous and we refuse to guess.
+    """
+    fields = dict(mapping.fields)
+    lookup = _column_lookup(staged.names)
+    changed = False
+    for name, spec in mapping.fields.items():
+        if not isinstance(spec, Timestamp) or len(spec.formats) < 2:
+            continue
+        con.register("staged_dates", staged.table)
+        try:
+            parsed = [
+                replace(spec, formats=(fmt,), iso_fallback=False).sql(
+                    lambda c: lookup[c.strip().lower()]
+                )
+                for fmt in spec.formats
+            ]
+        except KeyError:
+            con.unregister("staged_dates")
+            continue
+        row = con.sql(
+            "SELECT "
+            + ", ".join(f"count({p})" for p in parsed)
+            + ", "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b})"
+                for a, b in (
+                    (parsed[i], parsed[j])
+                    for i in range(len(parsed))
+                    for j in range(i + 1, len(parsed))
+                )
+            ).rstrip(", ")
+            + " FROM staged_dates"
+        ).fetchall()[0]
+        con.unregister("staged_dates")
+        hits = list(row[: len(parsed)])
+        best = max(hits)
+        if best == 0:
+            continue
+        winners = [i for i, n in enumerate(hits) if n == best]
+        pairs = [(i, j) for i in range(len(parsed)) for j in range(i + 1, len(parsed))]
+        disagree = {pair: n for pair, n in zip(pairs, row[len(parsed) :], strict=True)}
+        for i in winners[1:]:
+            if disagree[(winners[0], i)]:
+                raise InputError(
+                    path,
+                    f"the dates in {spec.column!r} are ambiguous: they read as "
+                    f"{spec.formats[winners[0]]} and as {spec.formats[i]}",
+                    hint="set date_format in the profile",
+                )
+        fields[name] = replace(spec, formats=(spec.formats[winners[0]],))
+        changed = True
+    return replace(mapping, fields=fields) if changed else mapping
+
+
+def sheet_text(path: Path, sheet: str) -> str:
+    """A whole sheet as lines of 'cell: cell: ...' text, for statement facts."""
+    rows = xlsx_rows(path, sheet)
+    return "\n".join(": ".join(cell_text(c) or "" for c in row).strip(": ") for row in rows)
