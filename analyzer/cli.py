@@ -416,14 +416,21 @@ def export(ctx: click.Context, folder: Path, overwrite: bool) -> None:
 @cli.command("rules")
 @click.option("--json", "as_json", is_flag=True, help="Print the rules as JSON.")
 def rules_command(as_json: bool) -> None:
-    """List the rules: id, severity, title and parameters."""
+    """List the rules: id, severity, title, parameters (with defaults) and what each catches."""
     from analyzer.rules import load_rules
 
     rows = [
-        (r.id, r.severity, r.title, ", ".join(f"{k}={v}" for k, v in r.params.items()))
+        (
+            r.id,
+            r.severity,
+            r.title,
+            ", ".join(f"{k}={v}" for k, v in r.params.items()),
+            r.description.split(". ")[0].rstrip(".") + ".",
+        )
         for r in load_rules()
     ]
-    _print_rows(("rule", "severity", "title", "params"), rows, "json" if as_json else "table")
+    columns = ("rule", "severity", "title", "params", "description")
+    _print_rows(columns, rows, "json" if as_json else "table")
 
 
 @cli.group()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,21 @@ _MONEY = re.compile(r"^\s*(-?[\d.]+)\s*([A-Z]{3})\s*$")
 _INCREMENT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _POWERS = {"B": 0, "KB": 1, "MB": 2, "GB": 3, "TB": 4}
 _CYCLES = ("monthly", "days", "validity")
+_VALIDITY_STARTS = ("first_use", "purchase")
+_TOP_KEYS = ("home_country", "lines", "rate_cards", "rules")
+_LINE_KEYS = ("home_country", "label", "plan")
+_PLAN_KEYS = (
+    "name", "price", "data_allowance", "cycle", "cycle_day", "days", "start", "validity_days",
+    "starts", "purchase_date",
+)  # fmt: skip
+# (setting, event kind, direction, unit priced): what each rate-card key prices.
+_PRICES = (
+    ("voice_per_minute", "voice", "out", "minute"),
+    ("voice_in_per_minute", "voice", "in", "minute"),
+    ("sms", "sms", "out", "message"),
+    ("data_per_mb", "data", None, "MB"),
+)
+_CARD_KEYS = ("increment", *(key for key, *_ in _PRICES))
 
 
 @dataclass(frozen=True)
@@ -60,18 +76,45 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name} is not valid TOML: {exc}") from exc
     where = path.name
+    _known_keys(data, _TOP_KEYS, where)
     home = data.get("home_country")
+    if home is not None and not re.fullmatch(r"[A-Za-z]{2}", str(home)):
+        raise ConfigError(f"{where}: home_country {home!r} is not a two-letter country code")
     lines = {
-        str(line): _line(settings, f"{where}: lines.{line}", home)
+        str(line): _line(
+            _settings(settings, f"{where}: lines.{line}"), f"{where}: lines.{line}", home
+        )
         for line, settings in _table(data, "lines", where).items()
     }
     cards = [
         card
         for carrier, settings in _table(data, "rate_cards", where).items()
-        for card in _rate_card(carrier, settings, f"{where}: rate_cards.{carrier}")
+        for card in _carrier_cards(
+            str(carrier),
+            _settings(settings, f"{where}: rate_cards.{carrier}"),
+            f"{where}: rate_cards.{carrier}",
+        )
     ]
-    rules = {str(k): dict(v) for k, v in _table(data, "rules", where).items()}
-    return Config(path, home, lines, cards, rules)
+    rules = {
+        str(k): dict(_settings(v, f"{where}: rules.{k}"))
+        for k, v in _table(data, "rules", where).items()
+    }
+    return Config(path, home.upper() if home else None, lines, cards, rules)
+
+
+def _settings(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of settings, not {value!r}")
+    return value
+
+
+def _known_keys(settings: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """A misspelt key would silently change nothing: refuse it instead."""
+    for key in settings:
+        if key not in known:
+            raise ConfigError(
+                f"{where}: unknown setting {key!r} (known: {', '.join(known)}); check its spelling"
+            )
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -101,10 +144,24 @@ def parse_money(text: str, where: str) -> tuple[Decimal, str]:
 
 
 def _line(settings: dict[str, Any], where: str, default_home: str | None) -> dict[str, Any]:
-    plan = settings.get("plan", {})
+    _known_keys(settings, _LINE_KEYS, where)
+    plan = _settings(settings.get("plan", {}), f"{where}.plan")
+    _known_keys(plan, _PLAN_KEYS, f"{where}.plan")
     cycle = plan.get("cycle")
     if cycle is not None and cycle not in _CYCLES:
         raise ConfigError(f"{where}.plan.cycle: {cycle!r} is not one of {', '.join(_CYCLES)}")
+    starts = plan.get("starts")
+    if starts is not None and starts not in _VALIDITY_STARTS:
+        raise ConfigError(
+            f"{where}.plan.starts: {starts!r} is not one of {', '.join(_VALIDITY_STARTS)}"
+        )
+    for key, needed in (("monthly", "cycle_day"), ("days", "days"), ("validity", "validity_days")):
+        if cycle == key and not isinstance(plan.get(needed), int):
+            raise ConfigError(f'{where}.plan: cycle = "{key}" needs {needed} = N (a whole number)')
+    if cycle == "days" and "start" not in plan:
+        raise ConfigError(f'{where}.plan: cycle = "days" needs start = "yyyy-mm-dd"')
+    if cycle == "validity" and starts == "purchase" and "purchase_date" not in plan:
+        raise ConfigError(f'{where}.plan: starts = "purchase" needs purchase_date = "yyyy-mm-dd"')
     price = parse_money(plan["price"], f"{where}.plan.price") if "price" in plan else (None, None)
     home = settings.get("home_country", default_home)
     if home is not None and not re.fullmatch(r"[A-Za-z]{2}", str(home)):
@@ -112,6 +169,7 @@ def _line(settings: dict[str, Any], where: str, default_home: str | None) -> dic
     return {
         "label": settings.get("label"),
         "home_country": home.upper() if home else None,
+        "plan_name": plan.get("name"),
         "data_allowance": (
             parse_volume(plan["data_allowance"], f"{where}.plan.data_allowance")
             if "data_allowance" in plan
@@ -120,33 +178,69 @@ def _line(settings: dict[str, Any], where: str, default_home: str | None) -> dic
         "cycle": cycle,
         "cycle_day": plan.get("cycle_day"),
         "cycle_days": plan.get("days"),
-        "cycle_start": plan.get("start") or plan.get("purchase_date"),
+        "cycle_start": _date(plan.get("start") or plan.get("purchase_date"), f"{where}.plan"),
         "validity_days": plan.get("validity_days"),
-        "validity_starts": plan.get("starts"),
+        "validity_starts": starts or ("first_use" if cycle == "validity" else None),
         "price": price[0],
         "price_currency": price[1],
     }
 
 
-def _rate_card(carrier: str, settings: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def _date(value: Any, where: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f'{where}: {value!r} is not a date; write it like "2026-07-15"') from exc
+
+
+def _increment(value: Any, where: str) -> tuple[int, int]:
+    match = _INCREMENT.match(str(value))
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise ConfigError(f'{where}.increment: write billing increments like "60/60" or "30/6"')
+    return int(match.group(1)), int(match.group(2))
+
+
+def _carrier_cards(carrier: str, settings: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """The national card, then one card per roaming country (inheriting the increment)."""
+    _known_keys(settings, (*_CARD_KEYS, "roaming"), where)
+    increment = _increment(settings["increment"], where) if "increment" in settings else None
+    cards = _rate_card(carrier, None, settings, increment, where)
+    roaming = _settings(settings.get("roaming", {}), f"{where}.roaming")
+    for country, country_settings in roaming.items():
+        here = f"{where}.roaming.{country}"
+        if not re.fullmatch(r"[A-Za-z]{2}", str(country)):
+            raise ConfigError(f"{here}: {country!r} is not a two-letter country code")
+        country_settings = _settings(country_settings, here)
+        _known_keys(country_settings, _CARD_KEYS, here)
+        own = (
+            _increment(country_settings["increment"], here)
+            if "increment" in country_settings
+            else increment
+        )
+        cards += _rate_card(carrier, str(country).upper(), country_settings, own, here)
+    return cards
+
+
+def _rate_card(
+    carrier: str,
+    country: str | None,
+    settings: dict[str, Any],
+    increment: tuple[int, int] | None,
+    where: str,
+) -> list[dict[str, Any]]:
     cards = []
-    first = step = None
-    if "increment" in settings:
-        match = _INCREMENT.match(str(settings["increment"]))
-        if not match:
-            raise ConfigError(f'{where}.increment: write billing increments like "60/60"')
-        first, step = int(match.group(1)), int(match.group(2))
-    for key, kind, per in (
-        ("voice_per_minute", "voice", "minute"),
-        ("sms", "sms", "message"),
-        ("data_per_mb", "data", "MB"),
-    ):
+    for key, kind, direction, per in _PRICES:
         if key in settings:
             price, currency = parse_money(settings[key], f"{where}.{key}")
+            first, step = increment if kind == "voice" and increment else (None, None)
             cards.append(
                 {
                     "carrier": carrier,
+                    "country": country,
                     "kind": kind,
+                    "direction": direction,
                     "unit_price": price,
                     "per": per,
                     "currency": currency,
@@ -161,36 +255,25 @@ def apply_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Refresh the lines and rate_cards tables so rules and views can join them."""
     con.execute("DELETE FROM lines")
     con.execute("DELETE FROM rate_cards")
-    for line, s in config.lines.items():
-        con.execute(
-            "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                line,
-                s["label"],
-                s["home_country"],
-                s["data_allowance"],
-                s["cycle"],
-                s["cycle_day"],
-                s["cycle_days"],
-                s["cycle_start"],
-                s["validity_days"],
-                s["validity_starts"],
-                s["price"],
-                s["price_currency"],
-            ],
+    line_columns = (
+        "label", "home_country", "plan_name", "data_allowance", "cycle", "cycle_day",
+        "cycle_days", "cycle_start", "validity_days", "validity_starts", "price", "price_currency",
+    )  # fmt: skip
+    if config.lines:
+        con.executemany(
+            f"INSERT INTO lines (line, {', '.join(line_columns)}) "
+            f"VALUES (?{', ?' * len(line_columns)})",
+            [[line, *(s[c] for c in line_columns)] for line, s in config.lines.items()],
         )
-    for card in config.rate_cards:
-        con.execute(
-            "INSERT INTO rate_cards VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                card["carrier"],
-                card["kind"],
-                card["unit_price"],
-                card["per"],
-                card["currency"],
-                card["increment_first"],
-                card["increment_next"],
-            ],
+    card_columns = (
+        "carrier", "country", "kind", "direction", "unit_price", "per", "currency",
+        "increment_first", "increment_next",
+    )  # fmt: skip
+    if config.rate_cards:
+        con.executemany(
+            f"INSERT INTO rate_cards ({', '.join(card_columns)}) "
+            f"VALUES (?{', ?' * (len(card_columns) - 1)})",
+            [[card[c] for c in card_columns] for card in config.rate_cards],
         )
     if config.home_country:
         # Lines seen in bills but not listed in the config still get the default home country.

@@ -95,20 +95,23 @@ CREATE TABLE IF NOT EXISTS lines (
     line               VARCHAR PRIMARY KEY,
     label              VARCHAR,
     home_country       VARCHAR,
+    plan_name          VARCHAR,
     data_allowance     DECIMAL(20,0),     -- bytes per cycle
     cycle              VARCHAR,           -- monthly | days | validity
     cycle_day          INTEGER,
     cycle_days         INTEGER,
     cycle_start        DATE,
     validity_days      INTEGER,
-    validity_starts    VARCHAR,           -- first_use | purchase
+    validity_starts    VARCHAR,           -- first_use | purchase (cycle_start = purchase date)
     price              DECIMAL(18,4),
     price_currency     VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS rate_cards (
     carrier         VARCHAR NOT NULL,
+    country         VARCHAR,              -- NULL: national usage; else usage roaming in it
     kind            VARCHAR NOT NULL,     -- voice | sms | data
+    direction       VARCHAR,              -- out | in (received calls abroad) | NULL (data)
     unit_price      DECIMAL(18,6) NOT NULL,
     per             VARCHAR NOT NULL,     -- minute | message | MB
     currency        VARCHAR NOT NULL,
@@ -203,3 +206,56 @@ SELECT f.finding_id, e.event_id, s.path, e.page, e."row"
 FROM findings f, unnest(f.event_ids) AS t(event_id)
 JOIN events e USING (event_id)
 JOIN sources s USING (source_id);
+
+-- The smallest amount a currency is printed in (ISO 4217 minor unit): rounding tolerances.
+CREATE OR REPLACE MACRO minor_unit(currency) AS
+    CASE
+        WHEN upper(currency) IN ('BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG',
+                                 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF')
+            THEN 1.0
+        WHEN upper(currency) IN ('BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND') THEN 0.001
+        ELSE 0.01
+    END;
+
+-- Recurring charges (plans and subscription fees, not usage-priced or one-off fees) per line
+-- and billing period: the period is the charge's own start..end when the file gives one,
+-- else its statement's period, else the calendar month it is dated in (a multi-month export).
+CREATE OR REPLACE VIEW recurring_charges AS
+SELECT e.event_id, e.statement_id, e.source_id, e.line, e.kind, e.description, e.amount,
+       e.currency,
+       CASE WHEN e.ended_at > e.started_at THEN CAST(e.started_at AS DATE)
+            WHEN s.period_end - s.period_start <= 31 THEN s.period_start
+            ELSE CAST(date_trunc('month', e.started_at) AS DATE) END AS period_start,
+       CASE WHEN e.ended_at > e.started_at THEN CAST(e.ended_at AS DATE)
+            WHEN s.period_end - s.period_start <= 31 THEN s.period_end
+            ELSE CAST(last_day(e.started_at) AS DATE) END AS period_end
+FROM events e
+LEFT JOIN statements s USING (statement_id)
+WHERE e.kind IN ('plan', 'fee')
+  AND e.amount > 0
+  AND e.line IS NOT NULL
+  AND coalesce(e.started_at, s.period_start) IS NOT NULL
+  AND (e.kind = 'plan' OR NOT regexp_matches(coalesce(e.description, ''),
+      '(?i)usage|overage|roaming|international|day ?pass|travel ?pass|one.?time|activation|late|install'));
+
+-- Stretches where records are probably incomplete: after a source's as-of time (records are
+-- complete up to that moment) until the end of the period its statement covers, or that day.
+CREATE OR REPLACE VIEW incomplete_periods AS
+SELECT DISTINCT e.line, src.source_id, src.path,
+       coalesce(src.as_of, s.as_of) AS starts_at,
+       greatest(CAST(s.period_end + 1 AS TIMESTAMP),
+                CAST(CAST(coalesce(src.as_of, s.as_of) AS DATE) + 1 AS TIMESTAMP)) AS ends_at,
+       'records after the export time ' || strftime(coalesce(src.as_of, s.as_of), '%Y-%m-%d %H:%M')
+           || ' may still arrive' AS reason
+FROM sources src
+JOIN events e USING (source_id)
+LEFT JOIN statements s ON s.statement_id = e.statement_id
+WHERE coalesce(src.as_of, s.as_of) IS NOT NULL AND e.line IS NOT NULL;
+
+-- An amount as a person reads it: the currency's decimals and its code ("10.00 USD", "1500 XPF").
+CREATE OR REPLACE MACRO money_text(amount, currency) AS
+    CASE minor_unit(currency)
+        WHEN 1.0 THEN CAST(CAST(amount AS DECIMAL(18,0)) AS VARCHAR)
+        WHEN 0.001 THEN CAST(CAST(amount AS DECIMAL(18,3)) AS VARCHAR)
+        ELSE CAST(CAST(amount AS DECIMAL(18,2)) AS VARCHAR)
+    END || ' ' || coalesce(currency, '');

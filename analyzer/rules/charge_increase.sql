@@ -1,0 +1,34 @@
+-- title: Recurring charge went up
+-- severity: warning
+-- params: min_increase = 0.01
+-- A recurring charge (same line, kind and description; see the view recurring_charges) that
+-- costs more than in the line's previous billing period. The amount at stake is the increase.
+WITH periods AS (
+    SELECT line, kind, coalesce(description, kind) AS what, currency, period_start, period_end,
+           sum(amount) AS amount,
+           list(event_id ORDER BY event_id)[1:3] AS charge_events
+    FROM recurring_charges
+    GROUP BY line, kind, coalesce(description, kind), currency, period_start, period_end
+),
+compared AS (
+    SELECT *,
+           lag(amount) OVER by_period AS previous_amount,
+           lag(period_start) OVER by_period AS previous_start,
+           lag(charge_events) OVER by_period AS previous_events
+    FROM periods
+    WINDOW by_period AS (PARTITION BY line, kind, what, currency ORDER BY period_start)
+)
+SELECT line,
+       period_start,
+       period_end,
+       money_text(amount, currency) AS observed,
+       money_text(previous_amount, currency) AS expected,
+       amount - previous_amount AS amount_at_stake,
+       currency,
+       format('"{}" on line {} rose from {} (period from {}) to {} for {} to {}: {} more.',
+              what, line, money_text(previous_amount, currency), strftime(previous_start, '%Y-%m-%d'),
+              money_text(amount, currency), strftime(period_start, '%Y-%m-%d'),
+              strftime(period_end, '%Y-%m-%d'), money_text(amount - previous_amount, currency)) AS detail,
+       list_concat(previous_events[1:1], charge_events) AS event_ids
+FROM compared
+WHERE amount - previous_amount >= $min_increase

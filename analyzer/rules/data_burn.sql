@@ -1,0 +1,55 @@
+-- title: Data burned much faster than usual
+-- severity: warning
+-- params: factor = 3, mad_factor = 5, min_mb = 200, min_baseline_days = 7
+-- A day whose data use is far above the line's own baseline: more than `factor` times the
+-- median of the previous 28 days (days without records count as zero) and more than
+-- `mad_factor` robust deviations (MAD) above it, and at least `min_mb` MB.
+WITH sessions AS (
+    SELECT line, CAST(started_at AS DATE) AS day, event_id, quantity
+    FROM usage
+    WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
+      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
+),
+daily AS (
+    SELECT line, day, sum(quantity) AS bytes,
+           list(event_id ORDER BY quantity DESC, event_id)[1:5] AS biggest
+    FROM sessions
+    GROUP BY line, day
+),
+calendar AS (
+    SELECT line, CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS day
+    FROM (SELECT line, min(day)::TIMESTAMP AS first_day, max(day)::TIMESTAMP AS last_day
+          FROM daily GROUP BY line)
+),
+baseline AS (
+    SELECT c.line, c.day, coalesce(d.bytes, 0) AS bytes, d.biggest,
+           median(coalesce(d.bytes, 0)) OVER previous_weeks AS median_bytes,
+           mad(coalesce(d.bytes, 0)) OVER previous_weeks AS mad_bytes,
+           count(*) OVER previous_weeks AS baseline_days
+    FROM calendar c
+    LEFT JOIN daily d USING (line, day)
+    WINDOW previous_weeks AS (
+        PARTITION BY c.line ORDER BY c.day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING
+    )
+)
+SELECT line,
+       day AS period_start,
+       day AS period_end,
+       format_bytes(CAST(bytes AS BIGINT)) AS observed,
+       'at most ' || format_bytes(CAST(greatest($factor * median_bytes,
+                                                median_bytes + $mad_factor * 1.4826 * mad_bytes,
+                                                $min_mb * 1048576) AS BIGINT))
+           || ' (median ' || format_bytes(CAST(median_bytes AS BIGINT)) || ' a day)' AS expected,
+       CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
+       CAST(NULL AS VARCHAR) AS currency,
+       format('Line {} used {} of data on {}, {} times its usual {} a day (median of the previous {} days).',
+              line, format_bytes(CAST(bytes AS BIGINT)), strftime(day, '%Y-%m-%d'),
+              CASE WHEN median_bytes > 0 THEN CAST(round(bytes / median_bytes, 1) AS VARCHAR)
+                   ELSE 'many' END,
+              format_bytes(CAST(median_bytes AS BIGINT)), baseline_days) AS detail,
+       biggest AS event_ids
+FROM baseline
+WHERE baseline_days >= $min_baseline_days
+  AND bytes >= $min_mb * 1048576
+  AND bytes > $factor * median_bytes
+  AND bytes > median_bytes + $mad_factor * 1.4826 * mad_bytes

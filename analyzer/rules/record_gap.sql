@@ -1,0 +1,38 @@
+-- title: Days with no records amid daily use
+-- severity: info
+-- params: min_days = 2, min_active_share = 0.8
+-- A run of at least `min_days` days without any usage record on a line that otherwise has
+-- records on at least `min_active_share` of its days: the export may be missing rows. (Periods
+-- after an export's as-of time are shown by the view incomplete_periods, not here.)
+WITH active AS (
+    SELECT line, CAST(started_at AS DATE) AS day,
+           arg_min(event_id, started_at) AS first_event,
+           arg_max(event_id, started_at) AS last_event
+    FROM usage
+    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND line IS NOT NULL AND started_at IS NOT NULL
+      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
+    GROUP BY line, CAST(started_at AS DATE)
+),
+ordered AS (
+    SELECT *,
+           lag(day) OVER by_day AS previous_day,
+           lag(last_event) OVER by_day AS previous_event,
+           count(*) OVER (PARTITION BY line) AS active_days,
+           max(day) OVER (PARTITION BY line) - min(day) OVER (PARTITION BY line) + 1 AS span_days
+    FROM active
+    WINDOW by_day AS (PARTITION BY line ORDER BY day)
+)
+SELECT line,
+       previous_day + 1 AS period_start,
+       day - 1 AS period_end,
+       (day - previous_day - 1) || ' days without records' AS observed,
+       'records every day (' || active_days || ' of ' || span_days || ' days have some)' AS expected,
+       CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
+       CAST(NULL AS VARCHAR) AS currency,
+       format('Line {} has no records from {} to {} ({} days), though it has records on {} of its {} days: rows may be missing from the export.',
+              line, strftime(previous_day + 1, '%Y-%m-%d'), strftime(day - 1, '%Y-%m-%d'),
+              day - previous_day - 1, active_days, span_days) AS detail,
+       [previous_event, first_event] AS event_ids
+FROM ordered
+WHERE day - previous_day - 1 >= $min_days
+  AND active_days >= $min_active_share * span_days

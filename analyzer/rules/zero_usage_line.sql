@@ -1,0 +1,54 @@
+-- title: Line paying for nothing
+-- severity: warning
+-- params: min_fees = 0.01
+-- A line charged recurring fees (plan, subscriptions; see the view recurring_charges) in a
+-- billing period with no usage in that period, while the same file lists usage (records, or
+-- per-line period totals in the statement's extra.usage_totals) so silence means none. The
+-- amount at stake is those fees.
+WITH charged AS (
+    SELECT line, period_start, period_end, currency, source_id,
+           sum(amount) AS fees,
+           list(event_id ORDER BY event_id)[1:5] AS charge_events
+    FROM recurring_charges
+    GROUP BY line, period_start, period_end, currency, source_id
+),
+period_totals AS (
+    -- Usage totals a statement states per line (a fleet report's monthly columns), kept in
+    -- extra.usage_totals as {"<line>": {"data_bytes": .., "voice_seconds": .., "messages": ..}}.
+    SELECT source_id, period_start, period_end,
+           CASE WHEN json_type(json_extract(extra, '$.usage_totals')) = 'VARCHAR'
+                THEN json(json_extract_string(extra, '$.usage_totals'))
+                ELSE json_extract(extra, '$.usage_totals') END AS totals
+    FROM statements
+    WHERE json_extract(extra, '$.usage_totals') IS NOT NULL
+),
+listed_usage AS (
+    SELECT source_id, line, CAST(started_at AS DATE) AS day,
+           CAST(coalesce(ended_at, started_at) AS DATE) AS last_day, quantity AS used
+    FROM events
+    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND started_at IS NOT NULL
+    UNION ALL
+    SELECT source_id, line, period_start, period_end,
+           list_sum(list_transform(
+               json_extract_string(json_extract(totals, '$."' || line || '"'), '$.*'),
+               lambda v: TRY_CAST(v AS DOUBLE)))
+    FROM (SELECT *, unnest(json_keys(totals)) AS line FROM period_totals)
+)
+SELECT c.line,
+       c.period_start,
+       c.period_end,
+       'no usage' AS observed,
+       'some data, calls or texts' AS expected,
+       c.fees AS amount_at_stake,
+       c.currency,
+       format('Line {} paid {} in recurring charges for {} to {} but has no data, call or text recorded in that period.',
+              c.line, money_text(c.fees, c.currency), strftime(c.period_start, '%Y-%m-%d'),
+              strftime(c.period_end, '%Y-%m-%d')) AS detail,
+       c.charge_events AS event_ids
+FROM charged c
+WHERE c.fees >= $min_fees
+  AND NOT EXISTS (
+      SELECT 1 FROM listed_usage u
+      WHERE u.line = c.line AND u.used > 0
+        AND u.last_day >= c.period_start AND u.day <= c.period_end)
+  AND EXISTS (SELECT 1 FROM listed_usage u WHERE u.source_id = c.source_id)
