@@ -259,3 +259,24 @@ CREATE OR REPLACE MACRO money_text(amount, currency) AS
         WHEN 0.001 THEN CAST(CAST(amount AS DECIMAL(18,3)) AS VARCHAR)
         ELSE CAST(CAST(amount AS DECIMAL(18,2)) AS VARCHAR)
     END || ' ' || coalesce(currency, '');
+
+-- Usage a statement states per line as totals for its whole period (a fleet report's monthly
+-- columns), one row per statement and line. These are not timed events: the daily charts and
+-- the timed rules do not see them, but per-line totals and idle-line audits do.
+CREATE OR REPLACE VIEW stated_usage AS
+WITH stated AS (
+    SELECT statement_id, source_id, period_start, period_end,
+           CASE WHEN json_type(json_extract(extra, '$.usage_totals')) = 'VARCHAR'
+                THEN json(json_extract_string(extra, '$.usage_totals'))
+                ELSE json_extract(extra, '$.usage_totals') END AS totals
+    FROM statements
+    WHERE json_extract(extra, '$.usage_totals') IS NOT NULL
+)
+SELECT statement_id, source_id, line, period_start, period_end,
+       TRY_CAST(json_extract_string(totals, '$."' || line || '".data_bytes') AS DECIMAL(20,0))
+           AS data_bytes,
+       TRY_CAST(json_extract_string(totals, '$."' || line || '".voice_seconds') AS DECIMAL(18,3))
+           AS voice_seconds,
+       TRY_CAST(json_extract_string(totals, '$."' || line || '".messages') AS DECIMAL(18,3))
+           AS messages
+FROM (SELECT *, unnest(json_keys(totals)) AS line FROM stated);

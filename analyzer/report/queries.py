@@ -25,6 +25,13 @@ WITH scoped AS (
     WHERE ($start IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) >= $start)
       AND ($end IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) <= $end)
 ),
+scoped_stated AS (
+    SELECT line, sum(data_bytes) AS data_bytes, sum(voice_seconds) AS voice_seconds,
+           sum(messages) AS messages
+    FROM stated_usage
+    WHERE ($start IS NULL OR period_end >= $start) AND ($end IS NULL OR period_start <= $end)
+    GROUP BY line
+),
 scoped_findings AS (
     SELECT * FROM findings
     WHERE ($start IS NULL OR coalesce(period_end, period_start) >= $start OR period_start IS NULL)
@@ -77,9 +84,12 @@ def overview(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple:
         scope,
         """
         SELECT min(day_of), max(day_of), count(DISTINCT line), count(*),
-               sum(quantity) FILTER (WHERE kind = 'data'),
-               sum(quantity) FILTER (WHERE kind = 'voice'),
-               sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')),
+               coalesce(sum(quantity) FILTER (WHERE kind = 'data'), 0)
+                   + (SELECT coalesce(sum(data_bytes), 0) FROM scoped_stated),
+               coalesce(sum(quantity) FILTER (WHERE kind = 'voice'), 0)
+                   + (SELECT coalesce(sum(voice_seconds), 0) FROM scoped_stated),
+               coalesce(sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')), 0)
+                   + (SELECT coalesce(sum(messages), 0) FROM scoped_stated),
                (SELECT count(*) FROM (SELECT DISTINCT line, CAST(started_at AS DATE)
                                       FROM scoped WHERE abroad AND started_at IS NOT NULL))
         FROM scoped
@@ -309,9 +319,13 @@ def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
             FROM scoped GROUP BY line
         ),
         found AS (SELECT line, count(*) AS findings FROM scoped_findings GROUP BY line)
-        SELECT u.line, l.label, s.spend, u.data_bytes, u.voice_seconds, u.messages,
+        SELECT u.line, l.label, s.spend,
+               coalesce(u.data_bytes, st.data_bytes) AS data_bytes,
+               coalesce(u.voice_seconds, st.voice_seconds) AS voice_seconds,
+               coalesce(u.messages, st.messages) AS messages,
                coalesce(f.findings, 0) AS findings
         FROM usage_totals u
+        LEFT JOIN scoped_stated st USING (line)
         LEFT JOIN spend s USING (line)
         LEFT JOIN found f USING (line)
         LEFT JOIN lines l USING (line)

@@ -3,7 +3,7 @@
 -- params: min_fees = 0.01
 -- A line charged recurring fees (plan, subscriptions; see the view recurring_charges) in a
 -- billing period with no usage in that period, while the same file lists usage (records, or
--- per-line period totals in the statement's extra.usage_totals) so silence means none. The
+-- per-line period totals a statement states: the view stated_usage) so silence means none. The
 -- amount at stake is those fees.
 WITH charged AS (
     SELECT line, period_start, period_end, currency, source_id,
@@ -12,16 +12,6 @@ WITH charged AS (
     FROM recurring_charges
     GROUP BY line, period_start, period_end, currency, source_id
 ),
-period_totals AS (
-    -- Usage totals a statement states per line (a fleet report's monthly columns), kept in
-    -- extra.usage_totals as {"<line>": {"data_bytes": .., "voice_seconds": .., "messages": ..}}.
-    SELECT source_id, period_start, period_end,
-           CASE WHEN json_type(json_extract(extra, '$.usage_totals')) = 'VARCHAR'
-                THEN json(json_extract_string(extra, '$.usage_totals'))
-                ELSE json_extract(extra, '$.usage_totals') END AS totals
-    FROM statements
-    WHERE json_extract(extra, '$.usage_totals') IS NOT NULL
-),
 listed_usage AS (
     SELECT source_id, line, CAST(started_at AS DATE) AS day,
            CAST(coalesce(ended_at, started_at) AS DATE) AS last_day, quantity AS used
@@ -29,10 +19,8 @@ listed_usage AS (
     WHERE kind IN ('data', 'voice', 'sms', 'mms') AND started_at IS NOT NULL
     UNION ALL
     SELECT source_id, line, period_start, period_end,
-           list_sum(list_transform(
-               json_extract_string(json_extract(totals, '$."' || line || '"'), '$.*'),
-               lambda v: TRY_CAST(v AS DOUBLE)))
-    FROM (SELECT *, unnest(json_keys(totals)) AS line FROM period_totals)
+           coalesce(data_bytes, 0) + coalesce(voice_seconds, 0) + coalesce(messages, 0)
+    FROM stated_usage
 )
 SELECT c.line,
        c.period_start,
