@@ -340,7 +340,8 @@ def to_e164(text: str | None, region: str | None) -> str | None:
 
 
 def _parse_number(text: str | None, region: str | None):
-    if not text or re.search(r"[*#]", text) or not re.search(r"\d{3,}", text):
+    # Digits may come in pairs ('06 12 34 56 78'): count them all, not the longest run.
+    if not text or re.search(r"[*#]", text) or len(re.findall(r"\d", text)) < 3:
         return None
     import phonenumbers
 

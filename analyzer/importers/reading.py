@@ -15,6 +15,7 @@ import io
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -404,8 +405,18 @@ def check_workbook(path: Path, sheet: str | None = None) -> None:
             target = _sheet_part(archive, sheet)
             if target in names:
                 _check_formulas(path, archive, target)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
-        raise InputError(path, f"the workbook is damaged ({exc})", hint=_RESAVE) from exc
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,  # defusedxml's refusals and damaged XML (ParseError) among them
+        SyntaxError,
+    ) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, f"the workbook is damaged ({detail})", hint=_RESAVE) from exc
 
 
 def _check_sizes(path: Path, parts: list[zipfile.ZipInfo]) -> None:
