@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
-from analyzer.importers.specs import sql_str
 
 HEAD_BYTES = 256 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -244,13 +243,14 @@ def _read_csv(
             f"""
             CREATE OR REPLACE TEMP TABLE csv_rows AS
             SELECT row_number() OVER () AS _ordinal, *
-            FROM read_csv({sql_str(str(source))}, header = false, all_varchar = true,
-                          auto_detect = false, delim = {sql_str(delimiter)}, quote = '"',
-                          escape = '"', columns = {columns}, skip = {skip},
+            FROM read_csv($source, header = false, all_varchar = true,
+                          auto_detect = false, delim = $delimiter, quote = '"',
+                          escape = '"', columns = {columns}, skip = {int(skip)},
                           null_padding = false, ignore_errors = true, store_rejects = true,
                           rejects_table = 'csv_rejects', rejects_scan = 'csv_scans',
                           max_line_size = 10000000)
-            """
+            """,
+            {"source": str(source), "delimiter": delimiter},
         )
     except duckdb.Error as exc:
         raise InputError(
