@@ -123,7 +123,7 @@ def import_file(
     try:
         importer = identify(path, importers)
         extracted = importer.extract(path, options)
-        save_extracted(con, path, sha256, file_format, importer.name, extracted)
+        counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
     except UnknownFormatError as exc:
         if not explicit:
             return FileResult(path, "unrecognised", reason=str(exc))
@@ -141,7 +141,6 @@ def import_file(
         )
         record_failure(con, path, sha256, file_format, importer and importer.name, message)
         return FileResult(path, "failed", importer and importer.name, reason=message)
-    counts = extracted.counts()
     status = "partial" if counts["rejects"] else "imported"
     return FileResult(path, status, importer.name, counts["events"], counts["rejects"])
 

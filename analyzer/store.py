@@ -124,36 +124,39 @@ def save_extracted(
     file_format: str,
     importer: str,
     extracted: Extracted,
-) -> int:
-    """Write one file's statements, events and rejects in one transaction; return source_id."""
+) -> dict[str, int]:
+    """Write one file's statements, events and rejects in one transaction; return its counts.
+
+    A file extracted in parts is written part by part inside the same transaction; its events
+    may name a statement that only arrives with the last part, so statement ids are reserved.
+    """
+    parts = [extracted] if extracted.parts is None else extracted.parts
+    totals = {"rows_read": 0, "events": 0, "rejects": 0, "skipped": 0}
+    as_of = extracted.as_of
     with transaction(con):
         con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         source_id = con.sql("SELECT nextval('source_ids')").fetchall()[0][0]
-        statement_ids = [
-            _insert_statement(con, source_id, statement) for statement in extracted.statements
-        ]
-        con.register("incoming_events", extracted.events)
-        con.register("incoming_rejects", extracted.rejects)
-        con.execute(
-            """
-            INSERT INTO events
-            SELECT nextval('event_ids'), ?,
-                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
-                   line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
-                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
-                   description, page, "row", raw
-            FROM incoming_events
-            """,
-            [source_id, statement_ids],
-        )
-        con.execute(
-            'INSERT INTO rejects SELECT ?, page, "row", raw, reason FROM incoming_rejects',
-            [source_id],
-        )
-        con.unregister("incoming_events")
-        con.unregister("incoming_rejects")
-        counts = extracted.counts()
-        status = "partial" if counts["rejects"] else "ok"
+        statement_ids: list[int] = []
+
+        def reserve(count: int) -> None:
+            while len(statement_ids) < count:
+                statement_ids.append(con.sql("SELECT nextval('statement_ids')").fetchall()[0][0])
+
+        for part in parts:
+            reserve(len(part.statements))
+            for index, statement in enumerate(part.statements):
+                _insert_statement(con, source_id, statement, statement_ids[index])
+            indexes = (
+                [i for i in part.events.column("statement_index").to_pylist() if i is not None]
+                if part.events.num_rows
+                else []
+            )
+            reserve(max(indexes, default=-1) + 1)
+            _insert_rows(con, source_id, statement_ids, part)
+            for key, value in part.counts().items():
+                totals[key] += value
+            as_of = part.as_of or as_of
+        status = "partial" if totals["rejects"] else "ok"
         con.execute(
             """
             INSERT INTO sources (source_id, sha256, path, size, format, importer, imported_at,
@@ -169,14 +172,41 @@ def save_extracted(
                 importer,
                 datetime.now().replace(microsecond=0),
                 status,
-                counts["rows_read"],
-                counts["events"],
-                counts["rejects"],
-                counts["skipped"],
-                extracted.as_of,
+                totals["rows_read"],
+                totals["events"],
+                totals["rejects"],
+                totals["skipped"],
+                as_of,
             ],
         )
-    return source_id
+    return totals
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, source_id: int, statement_ids: list[int], part: Extracted
+) -> None:
+    if part.events.num_rows:
+        con.register("incoming_events", part.events)
+        con.execute(
+            """
+            INSERT INTO events
+            SELECT nextval('event_ids'), ?,
+                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
+                   line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
+                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
+                   description, page, "row", raw
+            FROM incoming_events
+            """,
+            [source_id, statement_ids],
+        )
+        con.unregister("incoming_events")
+    if part.rejects.num_rows:
+        con.register("incoming_rejects", part.rejects)
+        con.execute(
+            'INSERT INTO rejects SELECT ?, page, "row", raw, reason FROM incoming_rejects',
+            [source_id],
+        )
+        con.unregister("incoming_rejects")
 
 
 def record_failure(
@@ -208,9 +238,10 @@ def record_failure(
         )
 
 
-def _insert_statement(con: duckdb.DuckDBPyConnection, source_id: int, statement: object) -> int:
+def _insert_statement(
+    con: duckdb.DuckDBPyConnection, source_id: int, statement: object, statement_id: int
+) -> int:
     fields = asdict(statement)  # type: ignore[call-overload]
-    statement_id = con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
     con.execute(
         """
         INSERT INTO statements (statement_id, source_id, carrier, account, invoice_number, lines,

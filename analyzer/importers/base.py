@@ -9,7 +9,7 @@ query on a private in-memory DuckDB, so extraction never touches the user's data
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -75,6 +75,9 @@ class Extracted:
     skipped: int
     as_of: datetime | None = None
     detail: dict[str, object] = field(default_factory=dict)
+    # A large file comes in parts, extracted while they are saved (all in one transaction), so
+    # it never sits in memory whole; this object is then an empty shell.
+    parts: Iterator[Extracted] | None = None
 
     def counts(self) -> dict[str, int]:
         """Counts that must reconcile: rows read = events + rejects + skipped."""

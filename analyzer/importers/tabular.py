@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.errors import InputError
@@ -26,10 +28,17 @@ from analyzer.importers.reading import (
     csv_head_rows,
     find_header,
     stage_csv,
+    stage_csv_parts,
     stage_xlsx,
     xlsx_head_rows,
 )
+from analyzer.importers.specs import sql_str
 from analyzer.model import Statement
+
+# CSV files above this size are read and saved in parts (memory stays flat).
+STREAM_ABOVE_BYTES = 64 << 20
+ROWS_PER_PART = 100_000
+EXTRACT_MEMORY_LIMIT = "256MB"
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,15 @@ class TabularLayout:
         )
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
+        if not self.is_xlsx and path.stat().st_size > STREAM_ABOVE_BYTES:
+            return Extracted(
+                statements=[],
+                events=pa.table({}),
+                rejects=pa.table({}),
+                rows_read=0,
+                skipped=0,
+                parts=self.extract_parts(path),
+            )
         con = new_connection()
         try:
             staged = self.stage(path, con)
@@ -108,6 +126,87 @@ class TabularLayout:
             skipped=mapped.skipped,
             as_of=statement.as_of,
         )
+
+    def extract_parts(self, path: Path) -> Iterator[Extracted]:
+        """A large CSV in parts of ROWS_PER_PART rows; the statement comes with the last part.
+
+        The private database spills to a temporary folder past its memory limit, so memory
+        stays flat whatever the file's size.
+        """
+        con = new_connection()
+        spill = tempfile.TemporaryDirectory(prefix="analyzer-spill-")
+        try:
+            con.execute(f"SET temp_directory = {sql_str(spill.name)}")
+            con.execute(f"SET memory_limit = '{EXTRACT_MEMORY_LIMIT}'")
+            con.execute("SET preserve_insertion_order = false")
+            lines: set[str] = set()
+            currencies: set[str] = set()
+            moments: list[datetime] = []
+            totals: list[Decimal] = []
+            preamble = ""
+            empty_events = empty_rejects = None
+            for staged in stage_csv_parts(
+                con,
+                path,
+                header=None if self.headerless_columns else self.header,
+                encoding=self.encoding,
+                delimiter=self.delimiter,
+                columns=self.headerless_columns,
+                rows_per_part=ROWS_PER_PART,
+            ):
+                mapped = self._map(path, con, staged)
+                events = mapped.events
+                preamble = staged.preamble
+                lines |= {v for v in pc.unique(events.column("line")).to_pylist() if v}
+                currencies |= {v for v in pc.unique(events.column("currency")).to_pylist() if v}
+                starts = events.column("started_at")
+                moments += [m for m in (pc.min(starts).as_py(), pc.max(starts).as_py()) if m]
+                if mapped.summary_amount is not None:
+                    totals.append(Decimal(mapped.summary_amount))
+                empty_events, empty_rejects = events.slice(0, 0), mapped.rejects.slice(0, 0)
+                yield Extracted(
+                    statements=[],
+                    events=events,
+                    rejects=mapped.rejects,
+                    rows_read=staged.rows_read,
+                    skipped=mapped.skipped,
+                )
+            width = max(len(lines), len(currencies), len(moments), 1)
+
+            def padded(values: list, kind: pa.DataType) -> pa.Array:
+                return pa.array(values + [None] * (width - len(values)), kind)
+
+            facts = pa.table(
+                {
+                    "line": padded(sorted(lines), pa.string()),
+                    "currency": padded(sorted(currencies), pa.string()),
+                    "started_at": padded(sorted(moments), pa.timestamp("us")),
+                }
+            )
+            summary = Mapped(facts, pa.table({}), 0, sum(totals) if totals else None)
+            statement = self.statement(summary, self.preamble_facts(preamble, path))
+            assert empty_events is not None and empty_rejects is not None
+            yield Extracted(
+                statements=[statement],
+                events=empty_events,
+                rejects=empty_rejects,
+                rows_read=0,
+                skipped=0,
+                as_of=statement.as_of,
+            )
+        finally:
+            con.close()
+            spill.cleanup()
+
+    def _map(self, path: Path, con: duckdb.DuckDBPyConnection, staged: Staged) -> Mapped:
+        try:
+            return map_rows(con, staged, self.mapping)
+        except KeyError as exc:
+            raise InputError(
+                path,
+                f"the column {exc.args[0]!r} is missing",
+                hint=f"the {self.name} layout expects it; check the export's columns",
+            ) from exc
 
     def preamble_facts(self, preamble: str, path: Path) -> dict[str, str]:
         facts: dict[str, str] = {}
