@@ -25,6 +25,8 @@ DEFAULT_DB = "usage.duckdb"
 
 # Nothing the analyzer does needs an extension; never let DuckDB fetch one from the network.
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# DuckDB's progress bar writes to stdout, where it would corrupt --json and --csv output.
+QUIET = "SET enable_progress_bar = false"
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
@@ -36,7 +38,9 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             f"no database at {target}; import some bills first with 'analyzer run FOLDER'"
         )
     try:
-        return duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        con = duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        con.execute(QUIET)
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

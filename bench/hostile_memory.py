@@ -56,12 +56,16 @@ def main() -> None:
         path = Path(work) / "large.csv"
         rows = write_csv(path, args.mb)
         started = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(path), str(Path(work) / "bench.duckdb")],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
+        out = (
+            subprocess.run(
+                [sys.executable, "-c", CHILD, str(path), str(Path(work) / "bench.duckdb")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.splitlines()[-1]
+            .split()
+        )
         size = path.stat().st_size >> 20
     status, events, seconds, peak = out
     print(

@@ -175,6 +175,7 @@ def new_connection() -> duckdb.DuckDBPyConnection:
         ":memory:",
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
+    con.execute("SET enable_progress_bar = false")  # it writes to stdout
     con.register("country_names_arrow", _country_names())
     con.execute("CREATE TEMP TABLE country_names AS SELECT * FROM country_names_arrow")
     con.unregister("country_names_arrow")

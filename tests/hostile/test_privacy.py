@@ -73,11 +73,12 @@ def test_duckdb_never_installs_or_loads_extensions(tmp_path: Path) -> None:
         try:
             settings = con.sql(
                 "SELECT current_setting('autoinstall_known_extensions'), "
-                "current_setting('autoload_known_extensions')"
+                "current_setting('autoload_known_extensions'), "
+                "current_setting('enable_progress_bar')"
             ).fetchall()
         finally:
             con.close()
-        assert settings == [(False, False)]
+        assert settings == [(False, False, False)]
 
 
 NO_NETWORK = textwrap.dedent(
