@@ -400,7 +400,7 @@ def analyse(
         events = con.sql("SELECT count(*) FROM usage").fetchall()[0][0]
         report_path = None
         if out is not None:
-            report_path = build_report(con, period=period, lang=lang, mask=mask).save_html(out)
+            report_path = save_report(build_report(con, period=period, lang=lang, mask=mask), out)
     return {"findings": counts, "events": events, "report": report_path}
 
 
@@ -421,7 +421,22 @@ def write_report(
 ) -> Path:
     """Write the HTML report for the database as it is."""
     with connection(db, read_only=True) as con:
-        return build_report(con, period=period, lang=lang, mask=mask).save_html(out)
+        return save_report(build_report(con, period=period, lang=lang, mask=mask), out)
+
+
+def save_report(data: ReportData, out: Path) -> Path:
+    """Write the report; an unwritable folder or a full disk is a clear error, not a traceback."""
+    from analyzer.errors import AnalyzerError
+
+    try:
+        return data.save_html(out)
+    except OSError as exc:
+        if out.is_file() and exc.filename is None:
+            out.unlink(missing_ok=True)  # a half-written report would mislead
+        raise AnalyzerError(
+            f"cannot write the report to {out}: {exc.strerror or exc}; "
+            "pass --out with a folder you can write to (and free some disk space)"
+        ) from exc
 
 
 def list_findings(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -10,10 +11,15 @@ from pathlib import Path
 
 import duckdb
 
-from analyzer.errors import AnalyzerError, InputError, UnknownFormatError
+from analyzer.errors import AnalyzerError, DatabaseError, InputError, UnknownFormatError
 from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
 from analyzer.importers.pdf import pdf_password
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
+
+NOT_A_FILE = "it is not a regular file (a folder, pipe or device)"
+EMPTY = "the file is empty (0 bytes)"
+BROKEN_LINK = "it is a symbolic link that leads nowhere (or back to itself)"
+AGAIN = "download or export it again"
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,23 @@ def import_paths(
     options = options or ImportOptions()
     importers = with_profiles(importers, paths, profiles)
     files, results = discover(paths)
-    named = {p.resolve() for p in paths if not p.is_dir()}
+    # realpath, not resolve(): resolve() raises on a symbolic link loop.
+    named = {os.path.realpath(p) for p in paths if not p.is_dir()}
     for path in files:
         if progress:
             progress(path)
-        results.append(import_file(con, path, importers, options, explicit=path.resolve() in named))
+        try:
+            result = import_file(
+                con, path, importers, options, explicit=os.path.realpath(path) in named
+            )
+        except Exception as exc:
+            if not _is_write_failure(exc):
+                raise
+            raise DatabaseError(
+                f"could not write {path.name} to the database ({str(exc).splitlines()[0]}); "
+                "nothing of this file was saved: free some disk space and run the import again"
+            ) from exc
+        results.append(result)
     return results
 
 
@@ -104,6 +122,13 @@ def import_file(
     """Import one file all-or-nothing; an unreadable file becomes a 'failed' result."""
     file_format = path.suffix.lower().lstrip(".") or "unknown"
     try:
+        if path.is_symlink() and not path.exists():
+            return FileResult(path, "failed", reason=str(InputError(path, BROKEN_LINK)))
+        if not path.is_file():
+            # A FIFO or device would block or never end; a folder is not a bill.
+            return FileResult(path, "failed", reason=str(InputError(path, NOT_A_FILE)))
+        if path.stat().st_size == 0:
+            return FileResult(path, "failed", reason=str(InputError(path, EMPTY, hint=AGAIN)))
         sha256 = sha256_of(path)
     except OSError as exc:
         return FileResult(path, "failed", reason=f"cannot read the file: {exc.strerror}")
@@ -115,7 +140,7 @@ def import_file(
         with pdf_password(options.password):
             importer = identify(path, importers)
         extracted = importer.extract(path, options)
-        save_extracted(con, path, sha256, file_format, importer.name, extracted)
+        counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
     except UnknownFormatError as exc:
         if not explicit:
             return FileResult(path, "unrecognised", reason=str(exc))
@@ -125,12 +150,29 @@ def import_file(
         record_failure(con, path, sha256, file_format, importer and importer.name, str(exc))
         return FileResult(path, "failed", importer and importer.name, reason=str(exc))
     except Exception as exc:  # a bug: keep going with the other files, but say so loudly
+        if _is_write_failure(exc):
+            raise
         detail = "".join(traceback.format_exception_only(exc)).strip()
         message = str(
             InputError(path, f"unexpected error ({detail})", hint="this is a bug; please report it")
         )
         record_failure(con, path, sha256, file_format, importer and importer.name, message)
         return FileResult(path, "failed", importer and importer.name, reason=message)
-    counts = extracted.counts()
     status = "partial" if counts["rejects"] else "imported"
     return FileResult(path, status, importer.name, counts["events"], counts["rejects"])
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    """The disk is full or the database file cannot grow: stop, the other files would fail too."""
+    import errno
+
+    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException):
+        return True
+    if isinstance(exc, duckdb.Error):
+        return bool(re.search(r"could not write|no space left|file too large", str(exc), re.I))
+    return isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC,
+        errno.EFBIG,
+        errno.EDQUOT,
+        errno.EROFS,
+    )

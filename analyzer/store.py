@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import datetime
 from importlib import resources
@@ -25,6 +25,17 @@ DEFAULT_DB = "usage.duckdb"
 
 # Nothing the analyzer does needs an extension; never let DuckDB fetch one from the network.
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn DuckDB's progress bar off: it writes to stdout and would corrupt --json and --csv.
+
+    In a notebook without ipywidgets DuckDB refuses the setting; no bar is drawn there anyway.
+    """
+    with suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
+
+
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
@@ -36,7 +47,9 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             f"no database at {target}; import some bills first with 'analyzer run FOLDER'"
         )
     try:
-        return duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        con = duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        quiet(con)
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -124,36 +137,21 @@ def save_extracted(
     file_format: str,
     importer: str,
     extracted: Extracted,
-) -> int:
-    """Write one file's statements, events and rejects in one transaction; return source_id."""
+) -> dict[str, int]:
+    """Write one file's statements, events and rejects in one transaction; return its counts."""
+    as_of = extracted.as_of
     with transaction(con):
         con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         source_id = con.sql("SELECT nextval('source_ids')").fetchall()[0][0]
         statement_ids = [
-            _insert_statement(con, source_id, statement) for statement in extracted.statements
+            con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
+            for _ in extracted.statements
         ]
-        con.register("incoming_events", extracted.events)
-        con.register("incoming_rejects", extracted.rejects)
-        con.execute(
-            """
-            INSERT INTO events
-            SELECT nextval('event_ids'), ?,
-                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
-                   line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
-                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
-                   description, page, "row", raw
-            FROM incoming_events
-            """,
-            [source_id, statement_ids],
-        )
-        con.execute(
-            'INSERT INTO rejects SELECT ?, page, "row", raw, reason FROM incoming_rejects',
-            [source_id],
-        )
-        con.unregister("incoming_events")
-        con.unregister("incoming_rejects")
-        counts = extracted.counts()
-        status = "partial" if counts["rejects"] else "ok"
+        for statement, statement_id in zip(extracted.statements, statement_ids, strict=True):
+            _insert_statement(con, source_id, statement, statement_id)
+        _insert_rows(con, source_id, statement_ids, extracted)
+        totals = extracted.counts()
+        status = "partial" if totals["rejects"] else "ok"
         con.execute(
             """
             INSERT INTO sources (source_id, sha256, path, size, format, importer, imported_at,
@@ -169,15 +167,42 @@ def save_extracted(
                 importer,
                 datetime.now().replace(microsecond=0),
                 status,
-                counts["rows_read"],
-                counts["events"],
-                counts["event_rows"],
-                counts["rejects"],
-                counts["skipped"],
-                extracted.as_of,
+                totals["rows_read"],
+                totals["events"],
+                totals["event_rows"],
+                totals["rejects"],
+                totals["skipped"],
+                as_of,
             ],
         )
-    return source_id
+    return totals
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, source_id: int, statement_ids: list[int], part: Extracted
+) -> None:
+    if part.events.num_rows:
+        con.register("incoming_events", part.events)
+        con.execute(
+            """
+            INSERT INTO events
+            SELECT nextval('event_ids'), ?,
+                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
+                   line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
+                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
+                   description, page, "row", raw
+            FROM incoming_events
+            """,
+            [source_id, statement_ids],
+        )
+        con.unregister("incoming_events")
+    if part.rejects.num_rows:
+        con.register("incoming_rejects", part.rejects)
+        con.execute(
+            'INSERT INTO rejects SELECT ?, page, "row", raw, reason FROM incoming_rejects',
+            [source_id],
+        )
+        con.unregister("incoming_rejects")
 
 
 def record_failure(
@@ -209,9 +234,10 @@ def record_failure(
         )
 
 
-def _insert_statement(con: duckdb.DuckDBPyConnection, source_id: int, statement: object) -> int:
+def _insert_statement(
+    con: duckdb.DuckDBPyConnection, source_id: int, statement: object, statement_id: int
+) -> int:
     fields = asdict(statement)  # type: ignore[call-overload]
-    statement_id = con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
     con.execute(
         """
         INSERT INTO statements (statement_id, source_id, carrier, account, invoice_number, lines,

@@ -202,6 +202,9 @@ def new_connection() -> duckdb.DuckDBPyConnection:
         ":memory:",
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
+    from analyzer.store import quiet
+
+    quiet(con)
     con.register("country_names_arrow", _country_names())
     con.execute("CREATE TEMP TABLE country_names AS SELECT * FROM country_names_arrow")
     con.unregister("country_names_arrow")

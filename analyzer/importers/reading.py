@@ -2,7 +2,9 @@
 
 CSV is decoded in Python first (BOM, declared encoding, then detection), because DuckDB reads
 only UTF-8; DuckDB then splits the rows, and the rows it cannot split come back as rejects with
-their line numbers. XLSX is read with python-calamine (fast) and every cell becomes text.
+their line numbers. XLSX is read with python-calamine (fast) and every cell becomes text, after
+:func:`check_workbook` has refused zip bombs, XML entity bombs and formulas without results.
+Header rows repeated further down (page breaks in an export) are skipped and counted.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import csv
 import io
 import re
 import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
-from analyzer.importers.specs import sql_str
 
 HEAD_BYTES = 256 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -50,8 +55,17 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
             return name
     if declared:
         return declared
-    if _is_utf8(path):
+    if b"\x00" in head:
+        raise InputError(
+            path,
+            "this is not a text file (it holds binary data)",
+            hint="export it again as CSV, or check it is the file you meant",
+        )
+    if _is_utf8(path) or _mostly_utf8(head):
         return "utf-8"
+    legacy = _legacy_encoding(head)
+    if legacy:
+        return legacy
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
@@ -84,6 +98,45 @@ def _prefer_windows_1252(head: bytes, detected: str) -> str:
     except UnicodeDecodeError:
         return detected
     return "cp1252"
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8 with a few foreign rows (a mixed file): its bad rows become rejects, not mojibake.
+
+    A head that is plain ASCII counts too: the foreign bytes further down are rejected rows.
+    """
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(head)
+    invalid = text.count("\ufffd")
+    valid = len(re.findall("[^\x00-\x7f\ufffd]", text))
+    return invalid == 0 or valid > invalid
+
+
+# Bills come from Chinese sellers (GB18030) and from Spanish, French and English carriers
+# (Windows-1252); detection libraries confuse both with other code pages on short files.
+_CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_CJK_RUN = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]{2,}")
+
+
+def _legacy_encoding(head: bytes) -> str | None:
+    """GB18030 when the text decodes to Chinese words, else Windows-1252 when it decodes.
+
+    Accented Latin text read as GB18030 also gives CJK characters, but lone ones between
+    Latin letters; Chinese comes in runs, so most wide characters must be CJK and at least half
+    of those in runs (a Spanish header beside Chinese text still reads as GB18030).
+    """
+    for encoding in ("gb18030", "cp1252"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "cp1252":
+            return encoding
+        wide = sum(1 for ch in text if ord(ch) > 127)
+        cjk = sum(1 for ch in text if _CJK.match(ch))
+        in_runs = sum(len(run) for run in _CJK_RUN.findall(text))
+        if cjk and cjk * 2 >= wide and in_runs * 2 >= cjk:
+            return encoding
+    return None
 
 
 def _is_utf8(path: Path) -> bool:
@@ -156,6 +209,26 @@ def stage_csv(
     columns: int | None = None,
 ) -> Staged:
     """Split a CSV file into text columns; ``header=None`` means a headerless file."""
+    return next(
+        stage_csv_parts(
+            con, path, header=header, encoding=encoding, delimiter=delimiter, columns=columns
+        )
+    )
+
+
+def stage_csv_parts(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    header: tuple[str, ...] | None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    columns: int | None = None,
+    rows_per_part: int | None = None,
+) -> Iterator[Staged]:
+    """Like :func:`stage_csv`, in parts of ``rows_per_part`` rows (None: one part), so that a
+    large file never sits in Python memory whole. The reader's rejects and blank lines come
+    with the first part."""
     found = detect_encoding(path, encoding)
     text = head_text(path, encoding)
     delim = delimiter or sniff_delimiter(text)
@@ -177,7 +250,7 @@ def stage_csv(
         if found not in ("utf-8", "utf-8-sig", "ascii"):
             source = Path(workdir) / "decoded.csv"
             _transcode(path, found, source)
-        return _read_csv(con, path, source, names, delim, start, preamble)
+        yield from _read_csv(con, path, source, names, delim, start, preamble, rows_per_part)
 
 
 def _transcode(path: Path, encoding: str, target: Path) -> None:
@@ -204,7 +277,8 @@ def _read_csv(
     delimiter: str,
     skip: int,
     preamble: str,
-) -> Staged:
+    rows_per_part: int | None = None,
+) -> Iterator[Staged]:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_scans")
     try:
@@ -212,13 +286,14 @@ def _read_csv(
             f"""
             CREATE OR REPLACE TEMP TABLE csv_rows AS
             SELECT row_number() OVER () AS _ordinal, *
-            FROM read_csv({sql_str(str(source))}, header = false, all_varchar = true,
-                          auto_detect = false, delim = {sql_str(delimiter)}, quote = '"',
-                          escape = '"', columns = {columns}, skip = {skip},
+            FROM read_csv($source, header = false, all_varchar = true,
+                          auto_detect = false, delim = $delimiter, quote = '"',
+                          escape = '"', columns = {columns}, skip = {int(skip)},
                           null_padding = false, ignore_errors = true, store_rejects = true,
                           rejects_table = 'csv_rejects', rejects_scan = 'csv_scans',
                           max_line_size = 10000000)
-            """
+            """,
+            {"source": str(source), "delimiter": delimiter},
         )
     except duckdb.Error as exc:
         raise InputError(
@@ -237,10 +312,6 @@ def _read_csv(
         row_expr = (
             f"({row_expr} + len(list_filter({thresholds}, lambda t: t <= {first} - 1 + _ordinal)))"
         )
-    data = con.sql(
-        f"SELECT CAST(NULL AS INTEGER) AS _page, {row_expr} AS _row, "
-        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows ORDER BY _ordinal"
-    ).to_arrow_table()
     reasons: dict[int, tuple[str, str]] = {}
     for line, error_type, csv_line in bad:
         reasons.setdefault(line, (_READER_REASONS.get(error_type, error_type.lower()), csv_line))
@@ -252,14 +323,51 @@ def _read_csv(
             "reason": pa.array([reason for reason, _ in reasons.values()], pa.string()),
         }
     )
-    return Staged(
-        table=data,
-        names=names,
-        preamble=preamble,
-        rows_read=data.num_rows + read_rejects.num_rows + len(blank_lines),
-        read_rejects=read_rejects,
-        blank_rows=len(blank_lines),
+    total = con.sql("SELECT count(*) FROM csv_rows").fetchall()[0][0]
+    step = rows_per_part or max(total, 1)
+    select = (
+        f"SELECT CAST(NULL AS INTEGER) AS _page, {row_expr} AS _row, "
+        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows "
+        "WHERE _ordinal > $low AND _ordinal <= $high ORDER BY _ordinal"
     )
+    for low in range(0, max(total, 1), step):
+        data = con.sql(select, params={"low": low, "high": low + step}).to_arrow_table()
+        data, repeated = drop_repeated_headers(data, names)
+        extra = read_rejects.num_rows + len(blank_lines) if low == 0 else 0
+        yield Staged(
+            table=data,
+            names=names,
+            preamble=preamble,
+            rows_read=data.num_rows + extra + repeated,
+            read_rejects=read_rejects if low == 0 else read_rejects.slice(0, 0),
+            blank_rows=(len(blank_lines) if low == 0 else 0) + repeated,
+        )
+
+
+def drop_repeated_headers(table: pa.Table, names: tuple[str, ...]) -> tuple[pa.Table, int]:
+    """Remove rows that repeat the header (exports that print it on every page); count them.
+
+    A row repeats the header when each of its cells is blank or that column's own name, and
+    at least half the named columns are present.
+    """
+    named = [(f"c{i}", name.strip().lower()) for i, name in enumerate(names) if name.strip()]
+    if not named or table.num_rows == 0:
+        return table, 0
+    matches = None
+    hits = None
+    for column, name in named:
+        cell = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(column)))
+        same = pc.fill_null(pc.equal(cell, name), False)
+        empty = pc.fill_null(pc.equal(cell, ""), True)
+        ok = pc.or_(same, empty)
+        matches = ok if matches is None else pc.and_(matches, ok)
+        count = pc.cast(same, pa.int32())
+        hits = count if hits is None else pc.add(hits, count)
+    repeated = pc.and_(matches, pc.greater_equal(hits, (len(named) + 1) // 2))
+    count = pc.sum(pc.cast(repeated, pa.int64())).as_py() or 0
+    if not count:
+        return table, 0
+    return table.filter(pc.invert(repeated)), count
 
 
 def _blank_lines(source: Path, skip: int) -> list[int]:
@@ -303,6 +411,154 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+# Limits on what a workbook may expand to before anything parses it (zip bombs).
+MAX_WORKBOOK_BYTES = 1 << 30
+MAX_PART_BYTES = 512 << 20
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_ABOVE = 8 << 20
+_XML_BOMB = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_FORMULA = re.compile(rb"<f[ />]")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_RESAVE = "open it in a spreadsheet program and save it again as .xlsx"
+
+
+def check_workbook(path: Path, sheet: str | None = None) -> None:
+    """Refuse a workbook before parsing it: not a zip, a zip bomb, an XML entity bomb, or
+    formulas whose results were never saved (they would read as blanks, not as numbers).
+
+    Every XML part is streamed once with its expanded size counted, so nothing larger than the
+    limits ever reaches the reader.
+    """
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            path,
+            "this is not an XLSX workbook (it is not a zip archive)",
+            hint="export it again as .xlsx, or check it is the file you meant",
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            names = {info.filename for info in parts}
+            if "xl/workbook.xml" not in names:
+                raise InputError(
+                    path,
+                    "this is not an XLSX workbook (it has no xl/workbook.xml)",
+                    hint="export it again as .xlsx, or check it is the file you meant",
+                )
+            _check_sizes(path, parts)
+            for info in parts:
+                if info.filename.endswith((".xml", ".rels")):
+                    _scan_part(path, archive, info)
+            target = _sheet_part(archive, sheet)
+            if target in names:
+                _check_formulas(path, archive, target)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,  # defusedxml's refusals and damaged XML (ParseError) among them
+        SyntaxError,
+    ) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, f"the workbook is damaged ({detail})", hint=_RESAVE) from exc
+
+
+def _check_sizes(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in parts:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        too_big = info.file_size > MAX_PART_BYTES or total > MAX_WORKBOOK_BYTES
+        if too_big or (info.file_size > RATIO_CHECK_ABOVE and ratio > MAX_COMPRESSION_RATIO):
+            raise InputError(
+                path,
+                f"the workbook would expand to {max(total, info.file_size) >> 20} MB "
+                f"({info.filename} is compressed {ratio:.0f} to 1), over the limits of "
+                f"{MAX_WORKBOOK_BYTES >> 20} MB and {MAX_COMPRESSION_RATIO} to 1",
+                hint="this looks like a zip bomb; do not open it",
+            )
+
+
+def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    tail = b""
+    with archive.open(info) as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            window = tail + block
+            if _XML_BOMB.search(window):
+                raise InputError(
+                    path,
+                    f"{info.filename} declares XML entities (a possible XML bomb; "
+                    "spreadsheets never need them)",
+                    hint=_RESAVE,
+                )
+            tail = window[-16:]
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str:
+    """The zip path of the named sheet (or the first), from the workbook and its relations."""
+    from defusedxml import ElementTree
+
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+    sheets = workbook.findall(f"{_MAIN_NS}sheets/{_MAIN_NS}sheet")
+    chosen = next((s for s in sheets if s.get("name") == sheet), sheets[0] if sheets else None)
+    if chosen is None:
+        return ""
+    rel_id = chosen.get(f"{_REL_NS}id")
+    try:
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    except KeyError:
+        return ""
+    for rel in rels.findall(f"{_PKG_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return ""
+
+
+def _check_formulas(path: Path, archive: zipfile.ZipFile, part: str) -> None:
+    """A formula cell without a cached value reads as blank: refuse instead of guessing."""
+    with archive.open(part) as stream:
+        if not any(_FORMULA.search(block) for block in _overlapping_blocks(stream)):
+            return
+    from defusedxml import ElementTree
+
+    with archive.open(part) as stream:
+        for _, cell in ElementTree.iterparse(stream, forbid_dtd=True):
+            if cell.tag != f"{_MAIN_NS}c":
+                continue
+            value = cell.find(f"{_MAIN_NS}v")
+            inline = cell.find(f"{_MAIN_NS}is")
+            cached_text = cell.get("t") == "str" and value is not None
+            if (
+                cell.find(f"{_MAIN_NS}f") is not None
+                and inline is None
+                and not cached_text
+                and (value is None or not (value.text or "").strip())
+            ):
+                ref = cell.get("r", "?")
+                digits = re.sub(r"\D", "", ref)
+                raise InputError(
+                    path,
+                    f"cell {ref} holds a formula whose result was never saved",
+                    row=int(digits) if digits else None,
+                    hint="open it in a spreadsheet program and save it again, so the results "
+                    "are stored with the formulas",
+                )
+            cell.clear()
+
+
+def _overlapping_blocks(stream: io.BufferedIOBase) -> Iterator[bytes]:
+    tail = b""
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        yield tail + block
+        tail = block[-8:]
+
+
 @lru_cache(maxsize=16)
 def _xlsx_rows(
     path: Path, mtime: float, sheet: str | None, limit: int | None
@@ -310,6 +566,7 @@ def _xlsx_rows(
     del mtime
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path, sheet)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         name = sheet if sheet in workbook.sheet_names else workbook.sheet_names[0]
@@ -339,6 +596,10 @@ def stage_xlsx(path: Path, *, header: tuple[str, ...], sheet: str | None = None)
     start = find_header(rows, header)
     if start is None:
         raise InputError(path, f"no header row with the columns {', '.join(header)}")
+    merged = _merged_ranges(path, sheet)
+    if merged:
+        rows = [list(row) for row in rows]  # the cached rows stay as read
+        _fill_merged_cells(rows, merged)
     names = tuple(cell_text(c) or "" for c in rows[start])
     width = len(names)
     body = rows[start + 1 :]
@@ -354,5 +615,39 @@ def stage_xlsx(path: Path, *, header: tuple[str, ...], sheet: str | None = None)
             **{name: pa.array(values, pa.string()) for name, values in columns.items()},
         }
     )
+    table, repeated = drop_repeated_headers(table, names)
     preamble = "\n".join(" ".join(cell_text(c) or "" for c in row).strip() for row in rows[:start])
-    return Staged(table=table, names=names, preamble=preamble, rows_read=len(body))
+    return Staged(
+        table=table, names=names, preamble=preamble, rows_read=len(body), blank_rows=repeated
+    )
+
+
+@lru_cache(maxsize=16)
+def _merged_ranges_cached(
+    path: Path, mtime: float, sheet: str | None
+) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    del mtime
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    name = sheet if sheet in workbook.sheet_names else workbook.sheet_names[0]
+    found = workbook.get_sheet_by_name(name)
+    # Absolute positions, as the rows read with skip_empty_area=False.
+    return tuple(tuple(map(tuple, span)) for span in found.merged_cell_ranges or [])
+
+
+def _merged_ranges(path: Path, sheet: str | None) -> tuple:
+    return _merged_ranges_cached(path, path.stat().st_mtime, sheet)
+
+
+def _fill_merged_cells(rows: list[list[object]], ranges: tuple) -> None:
+    """A merged cell's value belongs to every cell it covers (a date spanning several calls)."""
+    for (top, left), (bottom, right) in ranges:
+        if top < 0 or top >= len(rows) or left < 0 or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                if row[c] in (None, ""):
+                    row[c] = value
