@@ -79,8 +79,10 @@ CREATE TABLE IF NOT EXISTS events (
     description       VARCHAR,
     page              INTEGER,
     "row"             BIGINT,
-    raw               JSON
+    raw               JSON,
+    superseded        BOOLEAN NOT NULL DEFAULT false  -- another file's copy wins (copies.py)
 );
+ALTER TABLE events ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;  -- version 1 files
 
 CREATE TABLE IF NOT EXISTS rejects (
     source_id INTEGER NOT NULL,
@@ -137,23 +139,14 @@ CREATE TABLE IF NOT EXISTS findings (
 
 -- Events with overlapping exports collapsed: the same line, time, kind, quantity and
 -- counterparty (compared in E.164 where it is a phone number, since exports print numbers
--- differently) seen in several files is one event; the newest file's copy wins. Identical rows
--- inside one file are all kept: that is a duplicate charge, which a rule reports. A billed copy
--- (from a statement with a printed total) wins over an unbilled usage export; then the newest.
+-- differently) seen in several files is one event. Identical rows inside one file are all kept:
+-- that is a duplicate charge, which a rule reports. A billed copy (from a statement with a
+-- printed total) wins over an unbilled usage export; then the newest file. The losers are
+-- flagged `superseded` when a file is saved (analyzer/copies.py), so this is a plain filter.
 CREATE OR REPLACE VIEW usage AS
-SELECT * EXCLUDE (copy_rank)
-FROM (
-    SELECT e.*,
-           dense_rank() OVER (
-               PARTITION BY e.line, e.started_at, e.kind, e.quantity,
-                            coalesce(e.counterparty_e164, e.counterparty),
-                            CASE WHEN e.started_at IS NULL THEN e.event_id END
-               ORDER BY (s.total_due IS NOT NULL) DESC, e.source_id DESC
-           ) AS copy_rank
-    FROM events e
-    LEFT JOIN statements s ON s.statement_id = e.statement_id
-)
-WHERE copy_rank = 1;
+SELECT * EXCLUDE (superseded)
+FROM events
+WHERE superseded IS NOT TRUE;
 
 CREATE OR REPLACE VIEW daily_usage AS
 SELECT line,

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from analyzer.copies import resolve_copies
 from analyzer.errors import DatabaseError, DatabaseLockedError, SchemaVersionError
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events.superseded (copies resolved when a file is saved)
 DEFAULT_DB = "usage.duckdb"
 
 # Nothing the analyzer does needs an extension; never let DuckDB fetch one from the network.
@@ -95,6 +96,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) ->
     elif read_only:
         raise DatabaseError("this file is not an analyzer database; pass --db with another file")
     con.execute(resources.files("analyzer").joinpath("schema.sql").read_text("utf-8"))
+    if has_meta and found < 2:
+        resolve_copies(con)  # a version-1 database: flag the copies it already holds
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('duckdb_version', ?)",
         [str(SCHEMA_VERSION), duckdb.__version__],
@@ -150,6 +153,7 @@ def save_extracted(
         for statement, statement_id in zip(extracted.statements, statement_ids, strict=True):
             _insert_statement(con, source_id, statement, statement_id)
         _insert_rows(con, source_id, statement_ids, extracted)
+        resolve_copies(con, source_id)
         totals = extracted.counts()
         status = "partial" if totals["rejects"] else "ok"
         con.execute(
@@ -190,7 +194,7 @@ def _insert_rows(
                    CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
                    line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
                    counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
-                   description, page, "row", raw
+                   description, page, "row", raw, false
             FROM incoming_events
             """,
             [source_id, statement_ids],

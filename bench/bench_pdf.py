@@ -58,6 +58,12 @@ def rows(layout, texts: list[str]) -> dict:
     return result
 
 
+def same_rows(path: Path) -> bool:
+    """Whether the built-in layout cuts the same rows from pypdfium2 and pdfplumber text."""
+    layout = identify(path, BUILT_IN)
+    return rows(layout, pdfium_pages(path)) == rows(layout, plumber_pages(path))
+
+
 def main() -> None:
     for name in sys.argv[1:]:
         path = Path(name)

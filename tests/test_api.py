@@ -18,6 +18,7 @@ from conftest import ROOT, session, wayfarer_csv
 
 import analyzer
 from analyzer.cli import _jsonable, cli
+from analyzer.copies import resolve_copies
 from analyzer.errors import AnalyzerError, DatabaseError, DatabaseLockedError
 from analyzer.store import open_db as open_connection
 
@@ -75,6 +76,7 @@ def seed(path: Path) -> Path:
         "SELECT nextval('source_ids'), nextval('statement_ids'), nextval('event_ids'), "
         "nextval('finding_ids') FROM range(8)"
     ).fetchall()
+    resolve_copies(con)  # as saving each file does
     con.close()
     return path
 

@@ -293,6 +293,30 @@ def test_report_stays_small_with_many_lines_and_events(tmp_path: Path) -> None:
     assert len(html.encode("utf-8")) < 2_000_000
 
 
+def test_allowance_chart_draws_only_the_busiest_lines_of_a_big_fleet(tmp_path: Path) -> None:
+    con = open_db(tmp_path / "fleet.duckdb")
+    con.execute(
+        "INSERT INTO sources (source_id, sha256, path, size, format, imported_at, status) "
+        "VALUES (1, 'x', 'fleet.csv', 1, 'csv', now(), 'ok')"
+    )
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit)
+        SELECT i, 1, '+1201555' || lpad(CAST(i % 60 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-01-01' + INTERVAL (i // 60) HOUR, 'data', 1048576, 'bytes'
+        FROM range(0, 60 * 24 * 200) t(i)
+        """
+    )
+    con.execute(
+        "INSERT INTO lines (line, data_allowance, cycle, cycle_day) "
+        "SELECT DISTINCT line, CAST(10 AS BIGINT) * 1073741824, 'monthly', 1 FROM events"
+    )
+    report = build(con)  # one cumulative series per line would pass Altair's 5,000-row limit
+    con.close()
+    drawn = {row["line"] for d in report.charts["allowance"]["datasets"].values() for row in d}
+    assert len(drawn) == 20
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_report_draws_in_chromium_with_the_network_off(

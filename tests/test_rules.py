@@ -17,6 +17,7 @@ from conftest import ICCID, REALBILLS, session, wayfarer_csv
 
 from analyzer.cli import cli
 from analyzer.config import Config, apply_config, load_config
+from analyzer.copies import resolve_copies
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.importing import import_paths
 from analyzer.rules import load_rules, parse_param_overrides, run_rules
@@ -142,6 +143,7 @@ def add_events(
             ],
         )
         ids.append(event_id)
+    resolve_copies(con, source_id)  # as saving a file does
     return ids
 
 

@@ -284,6 +284,7 @@ def _chart_allowance(con, scope, names, t):
     from analyzer.report import charts
 
     plans = queries.allowance_lines(con)
+    plans = plans[plans["line"].isin(names.charted)]  # a cumulative curve per line: no "other"
     if not len(plans):
         return None
     plans["cycle_start"] = _dates(plans["cycle_start"])

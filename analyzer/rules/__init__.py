@@ -12,9 +12,9 @@ event_ids`` (one row per finding)::
 Parameters are referenced as ``$name``; defaults come from the header, overrides from
 analyzer.toml ``[rules.<id>]`` or ``--param <id>.<name>=<value>``.
 
-While the rules run, ``usage`` is a temporary snapshot of the view of the same name (without
-the ``raw`` column): the overlap between files is resolved once per run, not once per rule,
-which keeps a run over millions of events within seconds.
+Rules read the ``usage`` view: overlapping copies are flagged when each file is saved
+(:mod:`analyzer.copies`), so the view is a plain filter and a run over millions of events
+stays within seconds.
 """
 
 from __future__ import annotations
@@ -140,7 +140,6 @@ def run_rules(
         )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE usage AS SELECT * EXCLUDE (raw) FROM main.usage")
         con.execute("DELETE FROM findings")
         for rule in rules:
             if only and rule.id not in only:
@@ -167,7 +166,6 @@ def run_rules(
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    con.execute("DROP TABLE IF EXISTS temp.usage")
     return int(count)
 
 
