@@ -368,3 +368,27 @@ def test_cli_report_bad_period(tmp_path: Path) -> None:
         "Error: --period '2026-13' is not a period; write a month as 2026-10 "
         "or a billing cycle as 2026-09-19..2026-10-18"
     )
+
+
+def test_thousands_of_findings_are_counted_not_all_listed(tmp_path: Path) -> None:
+    con = open_db(tmp_path / "many.duckdb")
+    con.execute(
+        """
+        INSERT INTO findings (finding_id, rule, severity, title, line, period_start, period_end,
+                              amount_at_stake, currency, detail, event_ids)
+        SELECT i, 'night_burn', 'warning', 'Data used at night', '+1201555' || lpad(i::VARCHAR, 4, '0'),
+               DATE '2026-01-01' + CAST(i % 300 AS INTEGER), DATE '2026-01-01' + CAST(i % 300 AS INTEGER), NULL, NULL,
+               'Line used ' || i || ' MB at night.', []
+        FROM range(1, 5001) t(i)
+        """
+    )
+    data = build(con)
+    html = data.to_html()
+    con.close()
+    assert len(data.tables["findings"]) == 30
+    assert data.tables["findings_not_listed"] == [
+        "4970 more “Data used overnight” findings are not listed here; "
+        "`analyzer findings --rule night_burn` lists them all."
+    ]
+    assert "4970 more" in html
+    assert len(html.encode("utf-8")) < 2_000_000

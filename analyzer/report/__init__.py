@@ -40,6 +40,9 @@ MAX_CHART_LINES = 20
 TOP_CONTACTS = 10
 MAX_REJECTS = 50
 MAX_EVIDENCE = 4
+# Findings listed per rule: a year of a fleet can hold thousands; the rest are counted, and
+# `analyzer findings --rule RULE` lists them all.
+MAX_FINDINGS_PER_RULE = 30
 NO_MINOR_UNIT = {"XPF", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "KMF"}
 _PERIOD_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _PERIOD_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
@@ -129,6 +132,7 @@ def build(
         "month_over_month": [] if scope.start else _month_over_month(con, scope),
     }
     data.tables["gaps"] = [f for f in data.tables["findings"] if f["rule"] == "record_gap"]
+    data.tables["findings_not_listed"] = _not_listed(data.tables["findings"], t)
     data.lines = names.options()
     return data
 
@@ -536,7 +540,7 @@ def _findings(
     con: duckdb.DuckDBPyConnection, scope: Scope, names: _LineNames, t: dict[str, str]
 ) -> list[dict[str, Any]]:
     rows = []
-    for f in queries.findings_table(con, scope).to_dict("records"):
+    for f in queries.findings_table(con, scope, MAX_FINDINGS_PER_RULE).to_dict("records"):
         evidence = list(f["evidence"]) if f["evidence"] is not None else []
         shown = []
         for item in evidence[:MAX_EVIDENCE]:
@@ -562,9 +566,21 @@ def _findings(
                 "when": f"{start} – {end}" if start and end and end != start else (start or ""),
                 "at_stake": format_money(_decimal(f["amount_at_stake"]), f["currency"]),
                 "evidence": shown,
+                "not_listed": int(f["in_rule"]) - MAX_FINDINGS_PER_RULE,
             }
         )
     return rows
+
+
+def _not_listed(findings: list[dict[str, Any]], t: dict[str, str]) -> list[str]:
+    """One sentence per rule whose findings were too many to list."""
+    notes = {}
+    for f in findings:
+        if f["not_listed"] > 0:
+            notes[f["rule"]] = t["more_findings"].format(
+                n=f["not_listed"], title=f["title"], rule=f["rule"]
+            )
+    return list(notes.values())
 
 
 def _sources(con: duckdb.DuckDBPyConnection, scope: Scope, names: _LineNames) -> list[dict]:

@@ -123,6 +123,8 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "p. {n}",
         "row": "row {n}",
         "more_evidence": "and {n} more",
+        "more_findings": "{n} more “{title}” findings are not listed here; "
+        "`analyzer findings --rule {rule}` lists them all.",
         "severity_error": "Error",
         "severity_warning": "Warning",
         "severity_info": "Info",
@@ -270,6 +272,7 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "第 {n} 页",
         "row": "第 {n} 行",
         "more_evidence": "另有 {n} 条",
+        "more_findings": "另有 {n} 条“{title}”未在此列出；运行 `analyzer findings --rule {rule}` 查看全部。",
         "severity_error": "错误",
         "severity_warning": "警告",
         "severity_info": "提示",

@@ -357,17 +357,28 @@ def month_over_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
     )
 
 
-def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope, per_rule: int) -> pd.DataFrame:
+    """Findings to list, at most ``per_rule`` of each rule (most money at stake first), with
+    ``in_rule``, how many that rule found in all, so the page can say what it leaves out."""
     return frame(
         con,
         scope,
-        """
+        f"""
+        , ranked AS (
+            SELECT f.*,
+                   row_number() OVER (PARTITION BY f.rule
+                                      ORDER BY abs(f.amount_at_stake) DESC NULLS LAST,
+                                               f.line, f.period_start) AS rank_in_rule,
+                   count(*) OVER (PARTITION BY f.rule) AS in_rule
+            FROM scoped_findings f
+        )
         SELECT f.finding_id, f.rule, f.severity, f.title, f.line, f.period_start, f.period_end,
-               f.detail, f.amount_at_stake, f.currency,
-               (SELECT list({'path': e.path, 'page': e.page, 'row': e."row"}
+               f.detail, f.amount_at_stake, f.currency, f.in_rule,
+               (SELECT list({{'path': e.path, 'page': e.page, 'row': e."row"}}
                             ORDER BY e.path, e.page, e."row")
                 FROM finding_evidence e WHERE e.finding_id = f.finding_id) AS evidence
-        FROM scoped_findings f
+        FROM ranked f
+        WHERE f.rank_in_rule <= {int(per_rule)}
         ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
                  f.rule, f.line, f.period_start
         """,
