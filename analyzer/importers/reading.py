@@ -209,26 +209,6 @@ def stage_csv(
     columns: int | None = None,
 ) -> Staged:
     """Split a CSV file into text columns; ``header=None`` means a headerless file."""
-    return next(
-        stage_csv_parts(
-            con, path, header=header, encoding=encoding, delimiter=delimiter, columns=columns
-        )
-    )
-
-
-def stage_csv_parts(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    header: tuple[str, ...] | None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    columns: int | None = None,
-    rows_per_part: int | None = None,
-) -> Iterator[Staged]:
-    """Like :func:`stage_csv`, in parts of ``rows_per_part`` rows (None: one part), so that a
-    large file never sits in Python memory whole. The reader's rejects and blank lines come
-    with the first part."""
     found = detect_encoding(path, encoding)
     text = head_text(path, encoding)
     delim = delimiter or sniff_delimiter(text)
@@ -250,7 +230,7 @@ def stage_csv_parts(
         if found not in ("utf-8", "utf-8-sig", "ascii"):
             source = Path(workdir) / "decoded.csv"
             _transcode(path, found, source)
-        yield from _read_csv(con, path, source, names, delim, start, preamble, rows_per_part)
+        return _read_csv(con, path, source, names, delim, start, preamble)
 
 
 def _transcode(path: Path, encoding: str, target: Path) -> None:
@@ -277,8 +257,7 @@ def _read_csv(
     delimiter: str,
     skip: int,
     preamble: str,
-    rows_per_part: int | None = None,
-) -> Iterator[Staged]:
+) -> Staged:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_scans")
     try:
@@ -323,25 +302,19 @@ def _read_csv(
             "reason": pa.array([reason for reason, _ in reasons.values()], pa.string()),
         }
     )
-    total = con.sql("SELECT count(*) FROM csv_rows").fetchall()[0][0]
-    step = rows_per_part or max(total, 1)
-    select = (
+    data = con.sql(
         f"SELECT CAST(NULL AS INTEGER) AS _page, {row_expr} AS _row, "
-        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows "
-        "WHERE _ordinal > $low AND _ordinal <= $high ORDER BY _ordinal"
+        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows ORDER BY _ordinal"
+    ).to_arrow_table()
+    data, repeated = drop_repeated_headers(data, names)
+    return Staged(
+        table=data,
+        names=names,
+        preamble=preamble,
+        rows_read=data.num_rows + read_rejects.num_rows + len(blank_lines) + repeated,
+        read_rejects=read_rejects,
+        blank_rows=len(blank_lines) + repeated,
     )
-    for low in range(0, max(total, 1), step):
-        data = con.sql(select, params={"low": low, "high": low + step}).to_arrow_table()
-        data, repeated = drop_repeated_headers(data, names)
-        extra = read_rejects.num_rows + len(blank_lines) if low == 0 else 0
-        yield Staged(
-            table=data,
-            names=names,
-            preamble=preamble,
-            rows_read=data.num_rows + extra + repeated,
-            read_rejects=read_rejects if low == 0 else read_rejects.slice(0, 0),
-            blank_rows=(len(blank_lines) if low == 0 else 0) + repeated,
-        )
 
 
 def drop_repeated_headers(table: pa.Table, names: tuple[str, ...]) -> tuple[pa.Table, int]:
