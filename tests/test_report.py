@@ -392,3 +392,24 @@ def test_thousands_of_findings_are_counted_not_all_listed(tmp_path: Path) -> Non
     ]
     assert "4970 more" in html
     assert len(html.encode("utf-8")) < 2_000_000
+
+
+def test_a_year_of_twenty_busy_lines_draws_without_altairs_row_limit(tmp_path: Path) -> None:
+    con = open_db(tmp_path / "year.duckdb")
+    con.execute(
+        "INSERT INTO sources (source_id, sha256, path, size, format, imported_at, status) "
+        "VALUES (1, 'x', 'year.csv', 1, 'csv', now(), 'ok')"
+    )
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit)
+        SELECT i, 1, '+1201555' || lpad(CAST(i % 20 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-01-01 09:00' + INTERVAL (i // 20) DAY, 'data', 1048576, 'bytes'
+        FROM range(0, 20 * 365) t(i)
+        """
+    )
+    data = build(con)
+    html = data.to_html()
+    con.close()
+    assert "daily_data" in data.charts
+    assert len(html.encode("utf-8")) < 2_000_000
