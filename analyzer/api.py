@@ -387,21 +387,62 @@ def analyse(
     period: str | None = None,
     lang: str = "en",
     mask: bool = False,
+    skip_if_unchanged: bool = False,
 ) -> dict[str, Any]:
-    """Apply analyzer.toml, run every rule, and write the report when ``out`` is given."""
-    config = load_config(find_config(folder, config_path))
+    """Apply analyzer.toml, run every rule, and write the report when ``out`` is given.
+
+    With ``skip_if_unchanged``, nothing is redone when the files, settings, rules and report
+    options are those of the last run and its report still exists (``unchanged`` is then True).
+    """
+    config_file = find_config(folder, config_path)
+    config = load_config(config_file)
     overrides = {k: dict(v) for k, v in config.rule_params.items()}
     for rule_id, values in parse_param_overrides(list(params)).items():
         overrides.setdefault(rule_id, {}).update(values)
     with connection(db) as con:
-        apply_config(con, config)
-        run_rules(con, overrides)
+        fingerprint = _run_fingerprint(con, config_file, overrides, [out, period, lang, mask])
+        unchanged = (
+            skip_if_unchanged
+            and out is not None
+            and out.exists()
+            and con.execute("SELECT value FROM meta WHERE key = 'last_run'").fetchall()
+            == [(fingerprint,)]
+        )
+        if not unchanged:
+            apply_config(con, config)
+            run_rules(con, overrides)
         counts = dict(con.sql("SELECT severity, count(*) FROM findings GROUP BY ALL").fetchall())
         events = con.sql("SELECT count(*) FROM usage").fetchall()[0][0]
-        report_path = None
-        if out is not None:
+        report_path = out
+        if out is not None and not unchanged:
             report_path = save_report(build_report(con, period=period, lang=lang, mask=mask), out)
-    return {"findings": counts, "events": events, "report": report_path}
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('last_run', ?)", [fingerprint])
+    return {"findings": counts, "events": events, "report": report_path, "unchanged": unchanged}
+
+
+def _run_fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    config_file: Path | None,
+    overrides: dict[str, dict[str, Any]],
+    report_options: list[Any],
+) -> str:
+    """What a run's findings and report depend on: files, settings, rules, options, version."""
+    import hashlib
+    import json
+    from importlib import metadata
+
+    from analyzer.rules import load_rules
+
+    sources = con.sql("SELECT list(sha256 || status ORDER BY sha256) FROM sources").fetchall()
+    state = {
+        "version": metadata.version("usage-analyzer"),
+        "sources": sources[0][0],
+        "config": config_file.read_text("utf-8") if config_file else None,
+        "overrides": overrides,
+        "rules": [rule.sql for rule in load_rules()],
+        "report": [str(Path(o).resolve()) if isinstance(o, Path) else o for o in report_options],
+    }
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def build_report(

@@ -259,7 +259,10 @@ def run(
         period=period,
         lang=lang,
         mask=mask,
+        skip_if_unchanged=True,
     )
+    if outcome["unchanged"]:
+        click.echo("Nothing changed since the last run: the findings and the report are current.")
     counts = outcome["findings"]
     click.echo(
         f"{outcome['events']} events; findings: "

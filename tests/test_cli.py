@@ -46,6 +46,28 @@ def test_run_imports_finds_and_reports_then_imports_nothing_again(tmp_path: Path
     second = invoke(tmp_path / "a.duckdb", "run", str(folder), "--out", str(out))
     assert second.exit_code == 0
     assert "0 new file(s) imported, 1 already imported" in second.output
+    assert "Nothing changed since the last run" in second.output
+    assert "3 events; findings: 0 error, 0 warning, 1 info" in second.output
+
+
+def test_run_redoes_the_analysis_when_a_setting_changes(tmp_path: Path) -> None:
+    folder = bills(tmp_path)
+    out = tmp_path / "report.html"
+    db = tmp_path / "a.duckdb"
+    invoke(db, "run", str(folder), "--out", str(out))
+    (folder / "analyzer.toml").write_text('home_country = "MX"\n')
+    changed = invoke(db, "run", str(folder), "--out", str(out))
+    assert "Nothing changed" not in changed.output
+    assert "findings: 0 error, 0 warning, 2 info" in changed.output  # two visits to the US now
+    param = invoke(
+        db, "run", str(folder), "--out", str(out), "--param", "roaming_started.min_events=2"
+    )
+    assert "Nothing changed" not in param.output
+    out.unlink()
+    again = invoke(
+        db, "run", str(folder), "--out", str(out), "--param", "roaming_started.min_events=2"
+    )
+    assert "Nothing changed" not in again.output and out.exists()
 
 
 def test_findings_as_json_with_evidence(tmp_path: Path) -> None:
