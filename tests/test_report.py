@@ -413,3 +413,28 @@ def test_a_year_of_twenty_busy_lines_draws_without_altairs_row_limit(tmp_path: P
     con.close()
     assert "daily_data" in data.charts
     assert len(html.encode("utf-8")) < 2_000_000
+
+
+def test_top_contacts_stay_few_when_many_quiet_lines_are_merged(tmp_path: Path) -> None:
+    con = open_db(tmp_path / "contacts.duckdb")
+    con.execute(
+        "INSERT INTO sources (source_id, sha256, path, size, format, imported_at, status) "
+        "VALUES (1, 'x', 'calls.csv', 1, 'csv', now(), 'ok')"
+    )
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit,
+                            counterparty, counterparty_e164)
+        SELECT i, 1, '+1201555' || lpad(CAST(i % 300 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-03-01 09:00' + INTERVAL (i % 28) DAY, 'sms', 1, 'messages',
+               '+1212555' || lpad(CAST(i % 3000 AS VARCHAR), 4, '0'),
+               '+1212555' || lpad(CAST(i % 3000 AS VARCHAR), 4, '0')
+        FROM range(0, 30000) t(i)
+        """
+    )
+    data = build(con)
+    con.close()
+    spec = data.charts["counterparties"]
+    rows = max(len(v) for v in spec.get("datasets", {}).values())
+    lines_charted = 21  # the busiest 20 and "other lines"
+    assert rows <= lines_charted * 25

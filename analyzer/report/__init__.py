@@ -415,7 +415,15 @@ def _chart_counterparties(con, scope, names, t):
     frame["kind_label"] = [t[f"kind_{k}"] for k in frame["kind"]]
     frame = _chart_lines(frame.drop(columns=["kind"]), names, ["count", "minutes"])
     frame["minutes"] = frame["minutes"].astype(float).fillna(0.0)
-    return charts.counterparties(frame, t, TOP_CONTACTS)
+    return charts.counterparties(_top_contacts(frame, TOP_CONTACTS), t, TOP_CONTACTS)
+
+
+def _top_contacts(frame: pd.DataFrame, keep: int) -> pd.DataFrame:
+    """The busiest contacts of each charted line (the merged quiet lines included)."""
+    totals = frame.groupby(["line", "contact"], as_index=False)["count"].sum()
+    totals = totals.sort_values(["line", "count", "contact"], ascending=[True, False, True])
+    top = totals[totals.groupby("line").cumcount() < keep][["line", "contact"]]
+    return frame.merge(top, on=["line", "contact"])
 
 
 def _chart_balance(con, scope, names, t):
