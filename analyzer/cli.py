@@ -110,6 +110,15 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+profiles_option = click.option(
+    "--profiles",
+    "profile_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also this folder of TOML carrier profiles (repeatable).",
+)
+
+
 @click.group(cls=AnalyzerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
@@ -177,13 +186,7 @@ def _import_summary(results: Sequence[Any]) -> tuple[str, int]:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
-@click.option(
-    "--profiles",
-    "profile_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of TOML carrier profiles (repeatable).",
-)
+@profiles_option
 @click.pass_context
 def import_command(
     ctx: click.Context,
@@ -221,13 +224,7 @@ def import_command(
     help="Override a rule parameter for this run (repeatable).",
 )
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
-@click.option(
-    "--profiles",
-    "profile_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of TOML carrier profiles (repeatable).",
-)
+@profiles_option
 @report_options
 @click.pass_context
 def run(
@@ -469,13 +466,7 @@ def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> l
 
 
 @profile.command("list")
-@click.option(
-    "--profiles",
-    "profile_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also this folder of profiles (repeatable).",
-)
+@profiles_option
 def profile_list(profile_dirs: tuple[Path, ...]) -> None:
     """List built-in layouts and the profiles found (here, the user's folder, --profiles)."""
     rows = [
@@ -487,13 +478,7 @@ def profile_list(profile_dirs: tuple[Path, ...]) -> None:
 
 @profile.command("show")
 @click.argument("name")
-@click.option(
-    "--profiles",
-    "profile_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also this folder of profiles (repeatable).",
-)
+@profiles_option
 def profile_show(name: str, profile_dirs: tuple[Path, ...]) -> None:
     """Show one profile's TOML, or a built-in layout's declaration."""
     for importer in _all_importers(profile_dirs, [Path.cwd()]):
@@ -506,13 +491,7 @@ def profile_show(name: str, profile_dirs: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--profiles",
-    "profile_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also this folder of profiles (repeatable).",
-)
+@profiles_option
 @click.option("--events", "first", default=10, show_default=True, help="How many events to show.")
 @click.option("--password", help="Password for an encrypted PDF (never stored or logged).")
 def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: str | None) -> None:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,3 +78,29 @@ def assert_golden(actual: str, expected_path: Path, update: bool) -> None:
             )
         )
         pytest.fail(f"output differs from {expected_path.name}:\n{diff[:6000]}")
+
+
+@contextmanager
+def held_database(db_file: Path, *, read_only: bool = False) -> Iterator[subprocess.Popen]:
+    """Another process (a notebook, say) holding the database open for the block."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, time
+                con = duckdb.connect({str(db_file)!r}, read_only={read_only})
+                print("ready", flush=True)
+                time.sleep(60)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

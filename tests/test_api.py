@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, session, wayfarer_csv
+from conftest import ROOT, held_database, session, wayfarer_csv
 
 import analyzer
 from analyzer.cli import _jsonable, cli
@@ -397,23 +396,7 @@ def test_a_with_block_holds_the_lock_until_it_ends(tmp_path: Path) -> None:
 
 def test_the_api_reports_a_locked_database(tmp_path: Path) -> None:
     db_file = seed(tmp_path / "a.duckdb")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import duckdb, time
-                con = duckdb.connect({str(db_file)!r})
-                print("ready", flush=True)
-                time.sleep(60)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
+    with held_database(db_file) as holder:
         with pytest.raises(DatabaseLockedError) as error:
             analyzer.open_db(db_file)
         assert error.value.exit_code == 4
@@ -421,9 +404,6 @@ def test_the_api_reports_a_locked_database(tmp_path: Path) -> None:
             f"the database {db_file} is in use by process {holder.pid}; close it (a notebook?) "
             "or use --db another.duckdb"
         )
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ICCID, session, wayfarer_csv
+from conftest import ICCID, held_database, session, wayfarer_csv
 
 from analyzer.cli import cli
 
@@ -150,31 +146,11 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
 def test_locked_database_has_its_own_exit_code(tmp_path: Path) -> None:
     db_file = tmp_path / "a.duckdb"
     invoke(db_file, "import", str(bills(tmp_path)))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import duckdb, sys, time
-                con = duckdb.connect({str(db_file)!r})
-                print("ready", flush=True)
-                time.sleep(60)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
+    with held_database(db_file) as holder:
         result = invoke(db_file, "import", str(tmp_path / "bills"))
         assert result.exit_code == 4, result.output
         assert f"is in use by process {holder.pid}; close it" in result.output
         assert "or use --db another.duckdb" in result.output
-    finally:
-        holder.kill()
-        holder.wait()
-        time.sleep(0.1)
 
 
 def test_rules_lists_every_rule(tmp_path: Path) -> None:

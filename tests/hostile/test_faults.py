@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import session, wayfarer_csv
+from conftest import held_database, session, wayfarer_csv
 
 from analyzer import api
 from analyzer.cli import cli
@@ -79,34 +79,12 @@ def test_sigkill_at_any_moment_then_the_next_run_imports_cleanly(tmp_path: Path,
     assert table_counts(db_file) == (6 * 400, 6)
 
 
-def hold(db_file: Path, *, read_only: bool) -> subprocess.Popen:
-    """Another process (a notebook) holding the database open."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import duckdb, time
-                con = duckdb.connect({str(db_file)!r}, read_only={read_only})
-                print("ready", flush=True)
-                time.sleep(60)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
-    return holder
-
-
 @pytest.mark.parametrize("read_only", [True, False])
 def test_a_held_database_is_a_clear_error_in_the_api_and_the_cli(tmp_path: Path, read_only) -> None:
     db_file = tmp_path / "a.duckdb"
     folder = bills(tmp_path / "bills", files=1, rows=3)
     api.import_paths(db_file, [folder])
-    holder = hold(db_file, read_only=read_only)
-    try:
+    with held_database(db_file, read_only=read_only) as holder:
         with pytest.raises(DatabaseLockedError) as caught:
             api.import_paths(db_file, [folder])
         assert str(caught.value) == (
@@ -120,10 +98,6 @@ def test_a_held_database_is_a_clear_error_in_the_api_and_the_cli(tmp_path: Path,
         # Readers share: a notebook reading does not stop 'findings' from reading too.
         reading = CliRunner().invoke(cli, ["--db", str(db_file), "findings"])
         assert reading.exit_code == (0 if read_only else 4)
-    finally:
-        holder.kill()
-        holder.wait()
-        time.sleep(0.1)
     assert table_counts(db_file) == (3, 1)
 
 
