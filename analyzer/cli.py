@@ -446,7 +446,7 @@ def profile() -> None:
 )
 def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
     """Draft a TOML profile for FILE by matching its header names (EN, ZH, ES, FR)."""
-    from analyzer.importers.profile import draft_profile
+    from analyzer.importers.draft import draft_profile
 
     text, unmapped = draft_profile(file, date_format)
     if out:
@@ -504,11 +504,20 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
     source = getattr(importer, "source", None)
     click.echo(f"Importer: {importer.name}" + (f" (profile {source})" if source else " (built-in)"))
     for index, mapping in enumerate(getattr(importer, "mappings", ())):
-        label = f"  where {mapping.where.column} ~ {mapping.where.pattern}" if mapping.where else ""
+        label = f"  where {mapping.where}" if mapping.where else ""
         click.echo(f"Mapping {index + 1}:{label}")
         for field_name, spec in mapping.fields.items():
             click.echo(f"  {field_name:<20} {spec}")
-    extracted = importer.extract(file, ImportOptions(password=password))
+    extracted = importer.extract(file, ImportOptions(password=password, trace=True))
+    trace = extracted.detail.get("trace")
+    if trace:
+        click.echo("Text lines (page:line, what took it, context):")
+        for page, number, text, taken, context in trace:
+            values = ", ".join(f"{k}={v}" for k, v in context.items() if v)
+            click.echo(
+                f"  {page}:{number:<4} {taken:<28} {text[:90]}"
+                + (f"  [{values}]" if values else "")
+            )
     for index, statement in enumerate(extracted.statements):
         click.echo(f"Statement {index + 1}:")
         for key, value in asdict(statement).items():
@@ -516,6 +525,11 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
                 click.echo(f"  {key:<20} {_jsonable(value)}")
     counts = extracted.counts()
     click.echo("Counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if "unmatched_lines" in extracted.detail:
+        click.echo(
+            f"Text lines no pattern took: {extracted.detail['unmatched_lines']} "
+            f"(unreadable: {extracted.detail['unreadable_lines']})"
+        )
     events = extracted.events.slice(0, first).to_pylist()
     if events:
         click.echo(f"First {len(events)} events:")

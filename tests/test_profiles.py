@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import REALBILLS
 
-from analyzer.errors import ProfileError
+from analyzer.errors import AmbiguousFormatError, ProfileError
 from analyzer.importers import BUILT_IN, ImportOptions, identify
 from analyzer.importers.profile import load_profile, load_profiles
 from analyzer.importing import import_paths
 
-PROFILES = Path(__file__).parent / "profiles"
+PROFILES = Path(__file__).parent.parent / "analyzer" / "profiles"
 needs_realbills = pytest.mark.skipif(
     not REALBILLS.is_dir(), reason=f"real bills folder {REALBILLS} is absent"
 )
@@ -74,10 +74,24 @@ def test_asterisk_unterminated_quote_is_one_reject_naming_the_row() -> None:
 def test_profiles_beside_the_bills_are_found_by_import(db, tmp_path: Path) -> None:
     bills = tmp_path / "bills"
     (bills / "profiles").mkdir(parents=True)
-    (bills / "profiles" / "asterisk_cdr.toml").write_text(
-        (PROFILES / "asterisk_cdr.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    text = (PROFILES / "asterisk_cdr.toml").read_text(encoding="utf-8")
+    (bills / "profiles" / "pbx.toml").write_text(
+        text.replace('name = "asterisk_cdr"', 'name = "my_pbx"').replace("columns = 18", "")
+        + '\n[[records]]\nwhere = { column = 1, pattern = "^$" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError, match=r"pbx.toml: records\[0\].fields: is required"):
+        import_paths(db, [bills])
+    (bills / "profiles" / "pbx.toml").write_text(
+        text.replace('name = "asterisk_cdr"', 'name = "my_pbx"').replace(
+            "[identify]", '[identify]\nfilename = "^Master"'
+        ),
+        encoding="utf-8",
     )
     (bills / "Master.csv").write_bytes((REALBILLS / "asterisk_Master.csv").read_bytes())
+    with pytest.raises(AmbiguousFormatError, match="asterisk_cdr and my_pbx both recognise"):
+        identify(bills / "Master.csv", [*BUILT_IN, load_profile(bills / "profiles" / "pbx.toml")])
+    (bills / "profiles" / "pbx.toml").unlink()
     [result] = import_paths(db, [bills])
     assert (result.status, result.importer, result.events) == ("imported", "asterisk_cdr", 2)
 
@@ -221,25 +235,52 @@ def test_profile_with_record_types_maps_each_on_its_own(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('format = "csv"', 'format = "ods"'), "format: 'ods' is not one of csv, xlsx, pdf"),
-        (("[fields]", "[fields]\nwhen = 3"), "fields.when: unknown field (known: "),
+        (
+            ('format = "csv"', 'format = "ods"'),
+            "format: 'ods' is not one of 'csv', 'xlsx', 'xls' or 'pdf'",
+        ),
+        (("[fields]", "[fields]\nwhen = 3"), "fields.when: unknown field (known: line, "),
+        (("[fields]", "[fields]\nstarted = 3"), "fields.started: unknown field; did you mean "),
         (
             ('amount = "Importe"', 'amount = { column = "Importe", type = "cash" }'),
-            "fields.amount.type: unknown type 'cash' (use one of text, money",
+            "fields.amount.type: unknown type 'cash' (use one of text, value, fact, money",
         ),
-        (("base = 1000", "base = 1010"), "fields.quantity.base: must be 1000 or 1024"),
+        (
+            ('amount = "Importe"', 'amount = { column = "Importe", decimall = "," }'),
+            "fields.amount.decimall: unknown key; did you mean 'decimal'? (known: column, ",
+        ),
+        (("base = 1000", "base = 1010"), "fields.quantity.base: 1010 is not one of 1000 or 1024"),
         (('delimiter = ";"', 'delimiter = ";;"'), "read.delimiter: must be one character"),
+        (('delimiter = ";"', 'delimeter = ";"'), "read.delimeter: unknown key; did you mean "),
+        (
+            ('date_format = "%d/%m/%Y %H:%M"', 'date_fromat = "%d/%m/%Y %H:%M"'),
+            "read.date_fromat: unknown key; did you mean 'date_format'?",
+        ),
+        (('thousands = "."', 'thousands = ","'), "read: decimal and thousands are both ','"),
         (('name = "telefonica_test"', ""), "name: is required"),
         (
             ("[identify]", "[identify]\nfilename = '(unclosed'"),
-            "identify.filename: not a valid regular expression",
+            "identify.filename: not a supported regular expression: missing ): (unclosed",
+        ),
+        (
+            ("[identify]", "[identify]\nfilename = 'consumo(?=\\.csv)'"),
+            "identify.filename: not a supported regular expression: invalid perl operator: (?= "
+            "(lookahead and lookbehind are not supported: match the text itself)",
+        ),
+        (
+            ("[identify]", "[identify]\ncolumns = 1000000000\nsignature = 'x'"),
+            "identify.columns: must be between 1 and 4096",
+        ),
+        (
+            ('Voz = "voice"', 'Voz = "vocie"'),
+            "fields.kind: unknown kind 'vocie'; did you mean 'voice'?",
         ),
         (('encoding = "x"', ""), ""),
         (
             ('region = "ES"', 'region = "ES"\nencoding = "klingon"'),
-            "read.encoding: unknown encoding",
+            "read.encoding: unknown encoding 'klingon'",
         ),
-        (("carrier =", "carrer ="), "carrer: unknown key"),
+        (("carrier =", "carrer ="), "carrer: unknown key; did you mean 'carrier'?"),
     ],
 )
 def test_a_bad_profile_names_the_file_and_the_key(

@@ -1,7 +1,7 @@
 """The importers: an explicit list, and ``identify`` that refuses to guess.
 
-To add a built-in layout, write ``analyzer/importers/<carrier>_<format>.py`` with a ``LAYOUT``
-and add it to ``BUILT_IN`` below. Users add carriers without code through TOML profiles.
+Real carriers' layouts ship as TOML profiles in ``analyzer/profiles/`` (add a file there and it
+is built in); users add theirs beside their bills or in their config folder, no code.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from analyzer.importers import (
     yunyou_csv,
 )
 from analyzer.importers.base import Extracted, Importer, ImportOptions
+from analyzer.importers.profile import shipped_profiles
 
 BUILT_IN: tuple[Importer, ...] = (
+    *shipped_profiles(),
     conecta_xlsx.LAYOUT,
     keystone_csv.LAYOUT,
     lagon_pdf.LAYOUT,
@@ -32,7 +34,7 @@ BUILT_IN: tuple[Importer, ...] = (
 )
 
 # The file types a folder import looks at; anything else in the folder is not a bill.
-BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".pdf")
+BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")
 
 __all__ = ["BILL_SUFFIXES", "BUILT_IN", "Extracted", "ImportOptions", "Importer", "identify"]
 

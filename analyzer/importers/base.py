@@ -19,8 +19,11 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
+from analyzer.importers.conditions import Condition
+from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
 from analyzer.importers.specs import Const, Spec, blank, sql_str
 from analyzer.model import KINDS, UNITS, Statement
+from analyzer.regex import compile_re2
 
 # The typed columns of an event as importers hand them over (see schema.sql for meanings).
 EVENT_FIELDS: dict[str, str] = {
@@ -73,6 +76,7 @@ class ImportOptions:
     """What the user told us for this run (a PDF password is never logged or stored)."""
 
     password: str | None = field(default=None, repr=False)
+    trace: bool = False  # keep what took each line of a PDF, for `analyzer explain`
 
 
 @dataclass
@@ -130,17 +134,6 @@ class Importer(Protocol):
 
 
 @dataclass(frozen=True)
-class RowMatch:
-    """Rows whose ``column`` matches ``pattern`` (a regex, case-insensitive)."""
-
-    column: str
-    pattern: str
-
-    def sql(self, ref: Callable[[str], str]) -> str:
-        return f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
-
-
-@dataclass(frozen=True)
 class Staged:
     """A file's rows as text: columns ``c0..cN`` plus ``_page`` and ``_row`` for provenance."""
 
@@ -158,13 +151,21 @@ class TableMapping:
 
     fields: Mapping[str, Spec]
     region: str | None = None  # default country for phone numbers without +CC
-    summary: RowMatch | None = None  # total/subtotal rows: statement facts, not events
-    skip: RowMatch | None = None  # rows that are not usage (unanswered calls, headers again)
+    summary: Condition | None = None  # total/subtotal rows: statement facts, not events
+    skip: Condition | None = None  # rows that are not usage (unanswered calls, headers again)
     skip_reason: str = "not usage"
-    where: RowMatch | None = None  # only these rows (a record type); others are not this mapping's
+    where: Condition | None = None  # only these rows (a record type); others are not this mapping's
     # Columns cut out of another column by a regex's first group: {"Number": ("Detail", "...")}.
     derived: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     summary_total: Spec | None = None  # the total printed on summary rows (default: amount)
+    # False: a row this mapping takes is not offered to the mappings after it (first match wins).
+    also: bool = True
+    name: str | None = None  # a record type's name, for explain
+    # Values carried down from heading rows: (name, column, pattern); the heading rows are
+    # skipped and the rows below them read ``name`` as a column (a fleet bill's line blocks).
+    carry: tuple[tuple[str, str, str], ...] = ()
+    fill_down: tuple[str, ...] = ()  # blank cells of these columns take the value above
+    international: bool = False  # numbers without + or 00 are international, not national
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - set(EVENT_FIELDS) - set(ROW_FACTS)
@@ -236,7 +237,8 @@ def map_rows(
     """Map staged text rows to events, rejects and skipped rows with vectorised queries.
 
     With several mappings, each maps the rows its ``where`` selects, so one row can yield
-    several events (or each record type has its own columns). A row is all or nothing: if one
+    several events (or each record type has its own columns); a mapping with ``also=False``
+    keeps the rows it takes from the mappings after it. A row is all or nothing: if one
     mapping rejects it, none of its events are kept. Rows no mapping selects are rejects with
     the reason ``unmatched`` (or skipped when it is None).
     """
@@ -265,12 +267,13 @@ def map_rows(
         + " FROM staged_input"
     )
     con.unregister("staged_input")
+    headings = _carry_down(con, mappings, lookup, ref)
     raw_json = "to_json(struct_pack({}))".format(
         ", ".join(f"{_quote_ident(name)} := c{i}" for i, name in enumerate(_unique(staged.names)))
     )
     all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
     summaries = [m.summary.sql(ref) for m in mappings if m.summary] or ["FALSE"]
-    skips = [m.skip.sql(ref) for m in mappings if m.skip] or ["FALSE"]
+    skips = [m.skip.sql(ref) for m in mappings if m.skip] + headings or ["FALSE"]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE row_status AS
@@ -295,6 +298,14 @@ def map_rows(
                   FROM staged_rows)
             """
         )
+    # A row goes to the first mapping that takes it, and on only past mappings with also=True.
+    for i in range(1, len(mappings)):
+        exclusive = [j for j in range(i) if not mappings[j].also]
+        if exclusive:
+            taken = " UNION ALL ".join(
+                f"SELECT _rid FROM mapped_{j} WHERE _selected" for j in exclusive
+            )
+            con.execute(f"UPDATE mapped_{i} SET _selected = FALSE WHERE _rid IN ({taken})")
     selected = " OR ".join(f"m{i}._selected" for i in range(len(mappings)))
     reason = ", ".join(
         f"CASE WHEN m{i}._selected THEN m{i}._reason END" for i in range(len(mappings))
@@ -365,8 +376,59 @@ def map_rows(
     skipped += staged.blank_rows
     if staged.read_rejects is not None and staged.read_rejects.num_rows:
         rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
-    events = normalise_numbers(events, mappings[0].region)
+    events = normalise_numbers(events, mappings[0].region, mappings[0].international)
     return Mapped(events, rejects, int(skipped), summary_amount)
+
+
+def _carry_down(
+    con: duckdb.DuckDBPyConnection,
+    mappings: Sequence[TableMapping],
+    lookup: dict[str, str],
+    ref: Callable[[str], str],
+) -> list[str]:
+    """Add carried and filled-down columns to ``staged_rows``; the heading rows' conditions.
+
+    One window function each, in file order, so a heading's value reaches every row below it
+    until the next heading, and a date printed once per day reaches that day's other rows.
+    """
+    window = "OVER (ORDER BY _rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    columns: list[str] = []
+    headings: list[str] = []
+    names: dict[str, str] = {}
+    for m in mappings:
+        for name, column, pattern in m.carry:
+            if name.strip().lower() in names:
+                continue
+            source = f"trim({ref(column)})"
+            heading = f"coalesce(regexp_matches({source}, {sql_str(pattern)}, 'i'), FALSE)"
+            groups = compile_re2(pattern).groups or 0
+            parts = [
+                f"nullif(regexp_extract({source}, {sql_str('(?i)' + pattern)}, {g}), '')"
+                for g in (range(1, groups + 1) if groups else (0,))
+            ]
+            value = f"nullif(trim(concat_ws(' ', {', '.join(parts)})), '')"
+            alias = f"k{len(columns)}"
+            columns.append(
+                f"last_value(CASE WHEN {heading} THEN {value} END IGNORE NULLS) {window} AS {alias}"
+            )
+            headings.append(heading)
+            names[name.strip().lower()] = alias
+        for column in m.fill_down:
+            key = column.strip().lower()
+            if key in names:
+                continue
+            cell = f"nullif(trim({ref(column)}), '')"
+            alias = f"k{len(columns)}"
+            columns.append(f"coalesce({cell}, last_value({cell} IGNORE NULLS) {window}) AS {alias}")
+            names[key] = alias
+    if columns:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT *, "
+            + ", ".join(columns)
+            + " FROM staged_rows"
+        )
+        lookup.update(names)
+    return headings
 
 
 def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
@@ -375,9 +437,10 @@ def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     for name, spec in mapping.fields.items():
         for column in spec.columns():
             source = ref(column)
+            label = f"column {column[1:]}" if column.startswith("#") else column
             cases.append(
                 f"WHEN NOT {blank(source)} AND {_quote_ident(name)} IS NULL "
-                f"THEN {sql_str(column + ': ' + chr(34))} || left(trim({source}), 60) || "
+                f"THEN {sql_str(label + ': ' + chr(34))} || left(trim({source}), 60) || "
                 f"{sql_str(chr(34) + ' is not ' + spec.what)}"
             )
     kinds = ", ".join(sql_str(k) for k in KINDS)
@@ -407,6 +470,16 @@ def _unique(names: tuple[str, ...]) -> list[str]:
 
 
 _ICCID = re.compile(r"^89\d{16,20}$")
+
+
+def international(text: str | None) -> str | None:
+    """'971 50 123 4567' printed without + or 00, as a number to dial from anywhere."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    if re.fullmatch(r"[\d\s\-.()]{7,}", stripped) and not stripped.startswith("00"):
+        return "+" + stripped
+    return text
 
 
 def normalise_line(text: str | None, region: str | None) -> str | None:
@@ -486,18 +559,25 @@ def _map_distinct(
     return mapped.take(encoded.indices)
 
 
-def normalise_numbers(events: pa.Table, region: str | None) -> pa.Table:
-    """Put lines in E.164 (ICCIDs as digits) and fill counterparty_e164."""
+def normalise_numbers(
+    events: pa.Table, region: str | None, international_numbers: bool = False
+) -> pa.Table:
+    """Put lines in E.164 (ICCIDs as digits) and fill counterparty_e164.
+
+    With ``international_numbers``, numbers printed without + or 00 are read as international
+    (a bill printing 971... or 1512...), not as national numbers of ``region``.
+    """
     if events.num_rows == 0:
         return events
-    line = _map_distinct(events.column("line"), lambda v: normalise_line(v, region))
+    dial = international if international_numbers else (lambda v: v)
+    line = _map_distinct(events.column("line"), lambda v: normalise_line(dial(v), region))
     events = events.set_column(events.schema.get_field_index("line"), "line", line)
-    parties = events.column("counterparty")
-    e164 = _map_distinct(parties, lambda v: to_e164(v, region))
+    parties = events.column("counterparty")  # kept as printed; its E.164 form is read as dialled
+    e164 = _map_distinct(parties, lambda v: to_e164(dial(v), region))
     events = events.set_column(
         events.schema.get_field_index("counterparty_e164"), "counterparty_e164", e164
     )
-    classified = {v: classify_number(v, region) for v in set(parties.to_pylist()) if v}
+    classified = {v: classify_number(dial(v), region) for v in set(parties.to_pylist()) if v}
     for position, name in ((0, "counterparty_country"), (1, "counterparty_type")):
         column = _map_distinct(parties, lambda v, p=position: classified[v][p] if v else None)
         events = events.set_column(events.schema.get_field_index(name), name, column)

@@ -5,7 +5,8 @@ dated the period start; the monthly data/minutes/messages are kept as the statem
 totals, not as timed events. The trailing ``Total`` row is the file's printed total.
 """
 
-from analyzer.importers.base import RowMatch, TableMapping
+from analyzer.importers.base import TableMapping
+from analyzer.importers.conditions import RowMatch
 from analyzer.importers.specs import Const, DataVolume, Duration, Money, Number, Text, Timestamp
 from analyzer.importers.tabular import TabularLayout
 

@@ -33,10 +33,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.errors import InputError, ProfileError
+from analyzer.errors import InputError
 from analyzer.importers import pdf_text
 from analyzer.importers.base import (
-    EVENT_FIELDS,
     Extracted,
     ImportOptions,
     Staged,
@@ -47,19 +46,12 @@ from analyzer.importers.base import (
     normalise_line,
 )
 from analyzer.importers.specs import (
-    Choice,
-    Const,
-    Country,
-    DataVolume,
-    Duration,
-    Flag,
     Money,
-    Number,
     Spec,
-    Text,
     Timestamp,
 )
 from analyzer.model import Statement
+from analyzer.regex import compile_re2, search, translate
 
 GIB = 1 << 30
 # Statement fields a layout may find with a regex, and how each is read.
@@ -155,6 +147,10 @@ class PdfLayout:
     skip: tuple[Skip, ...] = ()
     item: str | None = None  # a line that looks like an item: a reject when no row matches
     limits: PdfLimits = PdfLimits()
+    # True: context, skip, row and ``when`` patterns must match the whole line (or value);
+    # profiles search instead, and anchor with ^ and $ where they mean the whole line.
+    anchored: bool = True
+    source: Path | None = None  # the TOML file of a profile
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - set(STATEMENT_FIELDS)
@@ -169,7 +165,7 @@ class PdfLayout:
                     f"row pattern {row.name!r} has amounts but nothing gives their currency"
                     " (set currency, a currency field or a currency column)"
                 )
-            groups = set(re.compile(row.pattern).groupindex)
+            groups = set(compile_re2(row.pattern).groupindex)
             if "text" in groups:
                 raise ValueError(f"row pattern {row.name!r}: the group name 'text' is reserved")
             used = {c for spec in row.mapping.fields.values() for c in spec.columns()}
@@ -183,23 +179,32 @@ class PdfLayout:
     def identify(self, path: Path) -> bool:
         if path.suffix.lower() != ".pdf":
             return False
-        if self.filename and not re.search(self.filename, path.name, re.IGNORECASE):
+        if self.filename and not search(self.filename, path.name):
             return False
         text = first_page_text(path, self.limits).lower()
         return all(keyword.lower() in text for keyword in self.keywords)
 
     def request(self) -> dict[str, Any]:
-        """The plain-data part of the layout that the child process needs."""
+        """The plain-data part of the layout that the child process needs (RE2 patterns)."""
+
+        def line(pattern: str) -> str:
+            return translate(f"^(?:{pattern})$" if self.anchored else pattern)
+
+        def when(conditions: Mapping[str, str]) -> dict[str, str]:
+            return {name: line(pattern) for name, pattern in conditions.items()}
+
         return {
-            "contexts": [(c.name, c.pattern) for c in self.context],
-            "skips": [(s.pattern, dict(s.when)) for s in self.skip],
-            "rows": [(r.name, r.pattern, dict(r.when), dict(r.defaults)) for r in self.rows],
-            "item": self.item,
-            "fields": dict(self.fields),
+            "contexts": [(c.name, line(c.pattern)) for c in self.context],
+            "skips": [(line(s.pattern), when(s.when)) for s in self.skip],
+            "rows": [(r.name, line(r.pattern), when(r.when), dict(r.defaults)) for r in self.rows],
+            "item": translate(self.item) if self.item else None,
+            "fields": {name: translate(pattern) for name, pattern in self.fields.items()},
         }
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
-        result = read_pdf(path, self.limits, options.password, self.request())
+        result = read_pdf(
+            path, self.limits, options.password, {**self.request(), "trace": options.trace}
+        )
         if result["chars"] == 0:
             raise InputError(
                 path,
@@ -247,12 +252,17 @@ class PdfLayout:
             rejects=_sorted(pa.concat_tables(rejects)),
             rows_read=result["rows_read"],
             skipped=skipped,
-            detail={"pages": result["pages"]},
+            detail={
+                "pages": result["pages"],
+                "unmatched_lines": result["unmatched"],
+                "unreadable_lines": result["unreadable"],
+                **({"trace": result["trace"]} if "trace" in result else {}),
+            },
         )
 
     def _stage(self, pattern: RowPattern, rows: list[dict], texts: Mapping[str, str]) -> Staged:
         """One row pattern's rows as a text table: the line, its groups, contexts, fields."""
-        groups = list(re.compile(pattern.pattern).groupindex)
+        groups = list(compile_re2(pattern.pattern).groupindex)
         contexts = [c.name for c in self.context if c.name not in groups]
         used = {c for spec in pattern.mapping.fields.values() for c in spec.columns()}
         fields = [f for f in STATEMENT_FIELDS if f in used and f not in groups + contexts]
@@ -502,162 +512,3 @@ def first_page_text(path: Path, limits: PdfLimits = PdfLimits()) -> str:
         result = read_pdf(path, limits, _PASSWORD.get(), request, first_page_only=True)
         _FIRST_PAGES[key] = result["first_page"]
     return _FIRST_PAGES[key]
-
-
-# --------------------------------------------------------------------------- TOML profiles
-_LAYOUT_KEYS = {
-    "format", "name", "carrier", "keywords", "filename", "fields", "date_formats", "decimal",
-    "thousands", "currency", "region", "context", "skip", "rows", "item", "limits",
-}  # fmt: skip
-_SPEC_KEYS = {
-    "text": (Text, {}),
-    "const": (Const, {}),
-    "money": (Money, {"decimal", "thousands", "negate", "zero"}),
-    "number": (Number, {"decimal", "thousands"}),
-    "volume": (DataVolume, {"unit", "base", "decimal", "thousands"}),
-    "duration": (Duration, {"unit"}),
-    "timestamp": (Timestamp, {"time", "formats"}),
-    "choice": (Choice, {"values", "default"}),
-    "flag": (Flag, {"true", "false"}),
-    "country": (Country, {"aliases"}),
-}
-
-
-def layout_from_profile(data: Mapping[str, Any], source: Path) -> PdfLayout:
-    """A PdfLayout from a TOML profile's tables; a bad key is a ProfileError naming it.
-
-    Keys: name, carrier, keywords, filename, region, currency, decimal, thousands, date_formats,
-    item, [fields], [[context]] (name, pattern), [[skip]] (pattern, when), [[rows]] (name,
-    pattern, when, defaults, [rows.columns]: event field -> spec), [limits] (seconds,
-    memory_mb, pages). A spec is a bare value (a constant) or a table with one of the keys
-    text, const, money, number, volume, duration, timestamp, choice, flag, country.
-    """
-
-    def fail(key: str, problem: str) -> ProfileError:
-        return ProfileError(f"profile {source.name}: {key}: {problem}")
-
-    def table(value: Any, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise fail(key, "must be a table")
-        return value
-
-    def regex(value: Any, key: str) -> str:
-        if not isinstance(value, str):
-            raise fail(key, "must be a regex in a string")
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise fail(key, f"is not a valid regex ({exc})") from exc
-        return value
-
-    def strings(value: Any, key: str) -> tuple[str, ...]:
-        if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
-            raise fail(key, "must be a list of strings")
-        return tuple(value)
-
-    if data.get("format", "pdf") != "pdf":
-        raise fail("format", f'is {data["format"]!r}; a PDF profile has format = "pdf"')
-    for key in data:
-        if key not in _LAYOUT_KEYS:
-            raise fail(key, f"unknown key (known: {', '.join(sorted(_LAYOUT_KEYS))})")
-    for key in ("name", "carrier", "keywords", "rows"):
-        if key not in data:
-            raise fail(key, "is missing")
-    decimal = data.get("decimal", ".")
-    thousands = data.get("thousands", ",") or None
-    date_formats = strings(data.get("date_formats", ["%d/%m/%Y"]), "date_formats")
-
-    def spec(value: Any, key: str) -> Spec:
-        if not isinstance(value, Mapping):
-            return Const(value)
-        kinds = [k for k in value if k in _SPEC_KEYS]
-        if len(kinds) != 1:
-            raise fail(key, f"needs exactly one of {', '.join(_SPEC_KEYS)}")
-        kind = kinds[0]
-        cls, allowed = _SPEC_KEYS[kind]
-        for option in value:
-            if option != kind and option not in allowed:
-                raise fail(f"{key}.{option}", f"unknown option for {kind}")
-        column = value[kind]
-        options = {k: v for k, v in value.items() if k != kind}
-        if kind in ("money", "number", "volume"):
-            options.setdefault("decimal", decimal)
-            options.setdefault("thousands", thousands)
-            options["thousands"] = options["thousands"] or None
-        if kind == "money" and "zero" in options:
-            options["zero"] = strings(options["zero"], f"{key}.zero")
-        if kind == "timestamp":
-            options["time_column"] = options.pop("time", None)
-            options["formats"] = strings(options.get("formats", date_formats), f"{key}.formats")
-        if kind == "choice":
-            options["mapping"] = table(options.pop("values", {}), f"{key}.values")
-        if kind == "flag":
-            options = {k: strings(v, f"{key}.{k}") for k, v in options.items()}
-        return cls(column, **options)
-
-    def when(value: Any, key: str) -> dict[str, str]:
-        return {k: regex(v, f"{key}.{k}") for k, v in table(value or {}, key).items()}
-
-    rows = []
-    for index, row in enumerate(data["rows"]):
-        key = f"rows[{index}]"
-        row = table(row, key)
-        columns = table(row.get("columns"), f"{key}.columns")
-        unknown = set(columns) - set(EVENT_FIELDS)
-        if unknown:
-            raise fail(f"{key}.columns.{sorted(unknown)[0]}", "is not an event field")
-        try:
-            mapping = TableMapping(
-                fields={k: spec(v, f"{key}.columns.{k}") for k, v in columns.items()},
-                region=data.get("region"),
-            )
-        except ValueError as exc:
-            raise fail(f"{key}.columns", str(exc)) from exc
-        rows.append(
-            RowPattern(
-                name=str(row.get("name", f"row{index}")),
-                pattern=regex(row.get("pattern"), f"{key}.pattern"),
-                mapping=mapping,
-                when=when(row.get("when"), f"{key}.when"),
-                defaults={str(k): str(v) for k, v in table(row.get("defaults", {}), key).items()},
-            )
-        )
-    fields = table(data.get("fields", {}), "fields")
-    for name in fields:
-        if name not in STATEMENT_FIELDS:
-            raise fail(f"fields.{name}", f"unknown field (known: {', '.join(STATEMENT_FIELDS)})")
-    limits = table(data.get("limits", {}), "limits")
-    for name in limits:
-        if name not in ("seconds", "memory_mb", "pages"):
-            raise fail(f"limits.{name}", "unknown limit (known: seconds, memory_mb, pages)")
-    default = PdfLimits()
-    try:
-        return PdfLayout(
-            name=str(data["name"]),
-            carrier=str(data["carrier"]),
-            keywords=strings(data["keywords"], "keywords"),
-            rows=tuple(rows),
-            fields={k: regex(v, f"fields.{k}") for k, v in fields.items()},
-            filename=regex(data["filename"], "filename") if "filename" in data else None,
-            date_formats=date_formats,
-            decimal=decimal,
-            thousands=thousands,
-            currency=data.get("currency"),
-            region=data.get("region"),
-            context=tuple(
-                Context(str(c.get("name")), regex(c.get("pattern"), f"context[{i}].pattern"))
-                for i, c in enumerate(data.get("context", []))
-            ),
-            skip=tuple(
-                Skip(regex(s.get("pattern"), f"skip[{i}].pattern"), when(s.get("when"), "when"))
-                for i, s in enumerate(data.get("skip", []))
-            ),
-            item=regex(data["item"], "item") if "item" in data else None,
-            limits=PdfLimits(
-                seconds=float(limits.get("seconds", default.seconds)),
-                memory_bytes=int(limits.get("memory_mb", default.memory_bytes >> 20)) << 20,
-                pages=int(limits.get("pages", default.pages)),
-            ),
-        )
-    except ValueError as exc:
-        raise fail("rows", str(exc)) from exc

@@ -15,6 +15,7 @@ an item" pattern (a reject). Lines that match nothing are page furniture.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import resource
@@ -31,13 +32,25 @@ OUT_OF_MEMORY = "out_of_memory"
 _PDFIUM_PASSWORD_ERROR = 4
 
 
+@functools.lru_cache(maxsize=512)
+def _compile(pattern: str, fields: bool = False) -> Any:
+    """RE2, as the parent validated it: linear time, so no pattern can hang the reader."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = not fields
+    return re2.compile(f"(?m){pattern}" if fields else pattern, options)
+
+
 def _matches(when: dict[str, str], context: dict[str, str | None]) -> bool:
-    return all(re.fullmatch(pattern, context.get(name) or "") for name, pattern in when.items())
+    return all(_compile(pattern).search(context.get(name) or "") for name, pattern in when.items())
 
 
-def _field_value(match: re.Match[str]) -> str:
-    groups = [g for g in match.groups() if g is not None]
-    return " ".join(groups) if match.re.groups else match.group(0)
+def _field_value(match: Any) -> str:
+    groups = match.groups()
+    found = [g for g in groups if g is not None]
+    return " ".join(found) if groups else match.group(0)
 
 
 def cut_page(
@@ -48,47 +61,80 @@ def cut_page(
     result: dict[str, Any],
 ) -> None:
     """Cut one page's text into rows, skipped lines, rejects and statement fields."""
-    contexts = [(name, re.compile(p)) for name, p in request["contexts"]]
-    skips = [(re.compile(p), when) for p, when in request["skips"]]
-    rows = [(name, re.compile(p), when, defaults) for name, p, when, defaults in request["rows"]]
+    contexts = [(name, _compile(p)) for name, p in request["contexts"]]
+    skips = [(_compile(p), when) for p, when in request["skips"]]
+    rows = [(name, _compile(p), when, defaults) for name, p, when, defaults in request["rows"]]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    item = re.compile(request["item"]) if request.get("item") else None
+    item = _compile(request["item"]) if request.get("item") else None
     for name, pattern in request["fields"].items():
         if name not in result["fields"]:
-            match = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
+            match = _compile(pattern, fields=True).search(text)
             if match:
                 result["fields"][name] = (_field_value(match).strip(), page)
+    result.setdefault("unmatched", 0)
+    result.setdefault("unreadable", 0)
+    trace = result.get("trace")
     for number, raw in enumerate(text.splitlines(), start=1):
         line = re.sub(r"[ \t]+", " ", raw).strip()
         if not line:
             continue
-        set_context = False
-        for name, pattern in contexts:
-            match = pattern.fullmatch(line)
-            if match:
-                context[name] = _field_value(match).strip()
-                set_context = True
-        if set_context:
-            continue
-        if any(p.fullmatch(line) and _matches(when, context) for p, when in skips):
+        taken = _take(line, page, number, contexts, skips, rows, item, context, result)
+        if trace is not None:
+            trace.append((page, number, line, taken, dict(context)))
+
+
+def _take(
+    line: str,
+    page: int,
+    number: int,
+    contexts: list,
+    skips: list,
+    rows: list,
+    item: Any,
+    context: dict[str, str | None],
+    result: dict[str, Any],
+) -> str:
+    """Decide what one text line is, update the result, and say what took it."""
+    set_context = []
+    for name, pattern in contexts:
+        match = pattern.search(line)
+        if match:
+            context[name] = _field_value(match).strip()
+            set_context.append(name)
+    if set_context:
+        return "context " + ", ".join(set_context)
+    for index, (pattern, when) in enumerate(skips):
+        if pattern.search(line) and _matches(when, context):
             result["skipped"] += 1
             result["rows_read"] += 1
-            continue
-        for name, pattern, when, defaults in rows:
-            match = pattern.fullmatch(line) if _matches(when, context) else None
-            if match:
-                values = {
-                    k: (v if v is not None else defaults.get(k))
-                    for k, v in match.groupdict().items()
-                }
-                row = {"_page": page, "_row": number, "text": line, **context, **values}
-                result["rows"].setdefault(name, []).append(row)
-                result["rows_read"] += 1
-                break
-        else:
-            if item is not None and item.search(line):
-                result["rejects"].append((page, number, line))
-                result["rows_read"] += 1
+            return f"skip[{index}]"
+    for name, pattern, when, defaults in rows:
+        match = pattern.search(line) if _matches(when, context) else None
+        if match:
+            values = {
+                k: (v if v is not None else defaults.get(k)) for k, v in match.groupdict().items()
+            }
+            row = {"_page": page, "_row": number, "text": line, **context, **values}
+            result["rows"].setdefault(name, []).append(row)
+            result["rows_read"] += 1
+            return f"record {name}"
+    if item is not None and item.search(line):
+        result["rejects"].append((page, number, line))
+        result["rows_read"] += 1
+        return "item: no record reads it (a reject)"
+    if _unreadable(line):
+        result["unreadable"] += 1
+        return "unreadable: its font maps no characters"
+    result["unmatched"] += 1
+    return "unmatched"
+
+
+def _unreadable(line: str) -> bool:
+    """Only private-use glyphs, replacement characters or controls: text we cannot read."""
+    return all(
+        "\ue000" <= ch <= "\uf8ff" or ch in "\ufffd\x00" or ord(ch) < 32 or ch.isspace()
+        for ch in line
+    )
 
 
 def read(request: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +150,11 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         "rejects": [],
         "skipped": 0,
         "rows_read": 0,
+        "unmatched": 0,  # lines no pattern took: page furniture, or an unknown item
+        "unreadable": 0,  # lines whose glyphs map to no text
     }
+    if request.get("trace"):
+        result["trace"] = []
     try:
         document = pdfium.PdfDocument(request["path"], password=request.get("password"))
     except pdfium.PdfiumError as exc:

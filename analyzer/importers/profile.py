@@ -1,32 +1,30 @@
-"""TOML carrier profiles: the same attributes as a built-in layout, written by users, no code.
+"""TOML carrier profiles: a carrier's layout in one file, no code, for CSV, spreadsheets and PDF.
 
-A profile is found in ``profiles/`` beside the bills, in the user's config folder
-(``$XDG_CONFIG_HOME/usage-analyzer/profiles``) or in a folder given with ``--profiles``.
-Every mistake is a ProfileError naming the file and the key; a profile is never skipped.
-
-    name = "my_carrier"          carrier = "My Carrier"          format = "csv" | "xlsx" | "pdf"
-    [identify]  header = [...]   keywords = [...]   filename = "regex"
-                columns = 18 + signature = "regex"  (headerless files: columns by position)
-    [read]      encoding, delimiter, sheet, facts_sheet, decimal, thousands, date_format(s),
-                currency, region, unmatched
-    [statement] as_of = "regex", plan_name = "regex", ... (first group, over the preamble)
-    [derived]   Number = { column = "Detail", pattern = "to (\\d+)" }
-    [fields]    line = "Line" | 2 | { column = ..., type = ..., ... } | { value = "voice" }
-    [skip]      column, pattern, reason        [summary]  column, pattern, total
-    [[records]] where = { column, pattern }, fields = {...}  (one table per record type)
+The language is defined once, in :mod:`analyzer.importers.profile_schema` (and documented in
+``docs/profiles.md``, generated from it). This module finds profile files, turns a validation
+failure into one message naming the file and the key (with the nearest known key for a typo),
+and compiles a valid profile into the engine's layouts: :class:`TabularLayout` for CSV and
+spreadsheets, :class:`PdfLayout` for PDF bills. Profiles shipped with the package live in
+``analyzer/profiles/``; users' profiles beside their bills, in their config folder, or in a
+folder named with ``--profiles``.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from analyzer.errors import ProfileError
-from analyzer.importers.base import EVENT_FIELDS, ROW_FACTS, Importer, RowMatch, TableMapping
+from analyzer.importers import profile_schema as schema
+from analyzer.importers.base import Importer, TableMapping
+from analyzer.importers.conditions import All, Any_, Not, RowMatch
 from analyzer.importers.specs import (
     Choice,
     Const,
@@ -36,11 +34,14 @@ from analyzer.importers.specs import (
     Flag,
     Money,
     Number,
+    Scaled,
     Spec,
     Text,
     Timestamp,
+    When,
 )
 from analyzer.importers.tabular import Fact, TabularLayout
+from analyzer.regex import PatternError, translate
 
 # Tried in this order when a profile names no date format; one must read every date of a file,
 # and a file whose dates fit two of them (all days <= 12) is refused as ambiguous.
@@ -60,48 +61,12 @@ COMMON_DATE_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d",
 )
-TYPES = (
-    "text",
-    "money",
-    "number",
-    "data",
-    "duration",
-    "timestamp",
-    "choice",
-    "flag",
-    "country",
-    "fact",
-)
-_DEFAULT_TYPES = {
-    "started_at": "timestamp",
-    "ended_at": "timestamp",
-    "period_start": "timestamp",
-    "period_end": "timestamp",
-    "amount": "money",
-    "statement_total": "money",
-    "quantity": "number",
-    "duration_s": "duration",
-    "roaming": "flag",
-    "country": "country",
-    "total_data_bytes": "data",
-    "total_voice_seconds": "duration",
-    "total_messages": "number",
+FORMATS = {
+    "csv": (".csv", ".tsv", ".txt"),
+    "xlsx": (".xlsx", ".xlsm"),
+    "xls": (".xls",),
+    "pdf": (".pdf",),
 }
-_TOP_KEYS = {
-    "name",
-    "carrier",
-    "format",
-    "identify",
-    "read",
-    "statement",
-    "derived",
-    "fields",
-    "skip",
-    "summary",
-    "records",
-    "pdf",
-}
-_FORMATS = {"csv": (".csv", ".tsv", ".txt"), "xlsx": (".xlsx", ".xlsm"), "pdf": (".pdf",)}
 USER_PROFILES = Path("usage-analyzer") / "profiles"
 
 
@@ -129,6 +94,17 @@ def profile_dirs(bill_paths: Iterable[Path], extra: Sequence[Path] = ()) -> list
     return list(unique)
 
 
+@cache
+def shipped_profiles() -> tuple[Importer, ...]:
+    """The real carriers' layouts that ship with the package (``analyzer/profiles/*.toml``)."""
+    folder = resources.files("analyzer") / "profiles"
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            found.append(load_profile(Path(str(entry))))
+    return tuple(found)
+
+
 def load_profiles(folders: Iterable[Path], taken: Iterable[str] = ()) -> list[Importer]:
     """Every ``*.toml`` profile in ``folders``; names must be unique among them and built-ins."""
     names = {name: "a built-in layout" for name in taken}
@@ -154,540 +130,275 @@ def load_profile(path: Path) -> Importer:
         raise ProfileError(f"{path}: cannot read the profile ({exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML ({exc})") from exc
-    return layout_from_profile(data, path)
+    return compile_profile(parse_profile(data, path), path)
 
 
-def layout_from_profile(data: Mapping[str, Any], source: Path) -> Importer:
-    """A parsed profile to an importer (CSV/XLSX here; PDF profiles go to the PDF importer)."""
-    check = _Checker(source)
-    file_format = check.string(data, "format", required=True)
-    if file_format not in _FORMATS:
-        check.fail("format", f"{file_format!r} is not one of csv, xlsx, pdf")
-    if file_format == "pdf":
-        from analyzer.importers.pdf import layout_from_profile as pdf_layout
+def parse_profile(data: dict[str, Any], source: Path) -> schema.Profile:
+    """Validate a parsed TOML document; the first problem becomes a ProfileError."""
+    try:
+        return schema.Profile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"{source}: {_describe(exc)}") from None
 
-        return pdf_layout(dict(data), source)
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        check.fail(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
-    name = check.string(data, "name", required=True)
-    if not re.fullmatch(r"[\w.-]+", name):
-        check.fail("name", "use letters, digits, '_', '-' or '.' only")
-    identify = check.table(data, "identify")
-    read = check.table(data, "read")
-    context = _ReadContext(
-        decimal=check.string(read, "decimal", "read") or ".",
-        thousands=read.get("thousands", "," if (read.get("decimal") or ".") == "." else " "),
-        date_formats=_date_formats(check, read),
-        headerless=identify.get("columns") is not None,
-    )
-    derived = {
-        key: (
-            context.column(check, value, f"derived.{key}", "column"),
-            check.regex(value, "pattern", f"derived.{key}", required=True),
-        )
-        for key, value in check.table(data, "derived").items()
-        if check.is_table(value, f"derived.{key}")
-    }
-    region = check.string(read, "region", "read")
-    skip = check.table(data, "skip")
-    summary = check.table(data, "summary")
-    common = {
-        "region": region,
-        "skip": _row_match(check, context, skip, "skip") if skip else None,
-        "skip_reason": check.string(skip, "reason", "skip") or "not usage",
-        "summary": _row_match(check, context, summary, "summary") if summary else None,
-        "summary_total": (
-            Money(
-                context.column(check, summary, "summary", "total"),
-                context.decimal,
-                context.thousands,
-            )
-            if summary.get("total") is not None
-            else None
-        ),
-        "derived": derived,
-    }
-    mappings: list[TableMapping] = []
-    if "fields" in data:
-        fields = _fields(check, context, check.table(data, "fields"), "fields")
-        mappings.append(_mapping(check, "fields", fields, common))
-    for index, record in enumerate(data.get("records", [])):
-        where_key = f"records[{index}]"
-        if not check.is_table(record, where_key):
+
+def _describe(exc: ValidationError) -> str:
+    """The first error as 'key.path: problem', with a suggestion for an unknown key."""
+    errors = exc.errors(include_url=False)
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc, model = _walk(error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if loc and loc[-1] == "[key]":  # a key of a table whose keys are a fixed list
+        known = str(error.get("ctx", {}).get("expected", "")).split("'")[1::2]
+        loc = loc[:-1]
+        message = f"unknown field{schema.suggest(loc[-1], known)} (known: {', '.join(known)})"
+    elif error["type"] == "extra_forbidden":
+        known = [f.alias or n for n, f in model.model_fields.items()] if model else []
+        message = f"unknown key{schema.suggest(loc[-1], known)}"
+        if known:
+            message += f" (known: {', '.join(sorted(known))})"
+    elif error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "union_tag_invalid":
+        loc = [*loc, "type"]
+        tag = error.get("ctx", {}).get("tag")
+        message = f"unknown type {tag!r}{schema.suggest(tag, schema.SPEC_TYPES)} (use one of "
+        message += f"{', '.join(schema.SPEC_TYPES)})"
+    elif error["type"] == "literal_error" and "expected" in error.get("ctx", {}):
+        message = f"{error['input']!r} is not one of {error['ctx']['expected']}"
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return f"{key}: {message}" if key else message
+
+
+def _walk(loc: Sequence[Any]) -> tuple[list[Any], Any]:
+    """The error's path without union tags, and the model of the table the path ends in."""
+    model: Any = schema.Profile
+    clean: list[Any] = []
+    in_fields = False  # the next key names an event field; the one after it may be a tag
+    expect_tag = False
+    for part in loc[:-1] if loc else ():
+        if expect_tag and part in schema.SPEC_TYPES:
+            model, expect_tag = schema.SPEC_MODELS[part], False
             continue
-        where = check.table(record, "where", where_key)
-        fields = _fields(
-            check, context, check.table(record, "fields", where_key), f"{where_key}.fields"
-        )
+        clean.append(part)
+        expect_tag = in_fields or part in ("then", "else")
+        in_fields = part == "fields"
+        if isinstance(part, int) or expect_tag:
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+            model = _inner_model(field.annotation) if field else None
+    if loc:
+        clean.append(loc[-1])
+    return clean, model
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model inside ``X | None``, ``list[X]`` or ``dict[str, X]``."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def compile_profile(profile: schema.Profile, source: Path) -> Importer:
+    """A validated profile as the engine's layout."""
+    try:
+        if profile.format == "pdf":
+            return _pdf_layout(profile, source)
+        return _tabular_layout(profile, source)
+    except (ValueError, PatternError) as exc:
+        raise ProfileError(f"{source}: {exc}") from None
+
+
+def _column(value: str | int) -> str:
+    return f"#{value}" if isinstance(value, int) else value
+
+
+def _condition(condition: schema.Condition) -> Any:
+    if condition.all is not None:
+        return All(tuple(_condition(c) for c in condition.all))
+    if condition.any is not None:
+        return Any_(tuple(_condition(c) for c in condition.any))
+    if condition.not_ is not None:
+        return Not(_condition(condition.not_))
+    assert condition.column is not None and condition.pattern is not None
+    return RowMatch(_column(condition.column), translate(condition.pattern))
+
+
+class _Specs:
+    """Compiles spec models with the profile's [read] defaults (marks, date formats)."""
+
+    def __init__(self, read: schema.Read) -> None:
+        self.decimal = read.decimal
+        self.thousands = read.thousands_mark()
+        self.formats = tuple(read.formats() or COMMON_DATE_FORMATS)
+
+    def marks(self, spec: Any) -> dict[str, Any]:
+        decimal = spec.decimal if spec.decimal is not None else self.decimal
+        thousands = (spec.thousands or None) if spec.thousands is not None else self.thousands
+        if thousands == decimal:
+            raise ValueError(f"{spec.type} column {spec.column!r}: decimal equals thousands")
+        return {"decimal": decimal, "thousands": thousands}
+
+    def compile(self, spec: Any) -> Spec | Fact:
+        kind = spec.type
+        if kind == "value":
+            return Const(spec.value)
+        if kind == "fact":
+            return Fact(spec.fact)
+        if kind == "when":
+            then, otherwise = self.compile(spec.then), self.compile(spec.else_)
+            return When(_column(spec.column), translate(spec.pattern), then, otherwise)
+        column = _column(spec.column)
+        if kind == "text":
+            return Text(column)
+        if kind == "money":
+            return Money(column, negate=spec.negate, zero=tuple(spec.zero), **self.marks(spec))
+        if kind == "number":
+            return Number(column, **self.marks(spec))
+        if kind == "data":
+            return DataVolume(column, unit=spec.unit, base=spec.base, **self.marks(spec))
+        if kind == "duration":
+            return Duration(column, unit=spec.unit)
+        if kind == "timestamp":
+            time_column = _column(spec.time_column) if spec.time_column is not None else None
+            formats = tuple(spec.formats) if spec.formats else self.formats
+            return Timestamp(column, time_column, formats=formats)
+        if kind == "choice":
+            values = {k: (v or None) for k, v in spec.values.items()}
+            return Choice(column, values, default=spec.default)
+        if kind == "flag":
+            options = {k: tuple(v) for k in ("true", "false") if (v := getattr(spec, k))}
+            return Flag(column, **options)
+        if kind == "country":
+            return Country(column, aliases=spec.aliases, trailing=spec.trailing)
+        return Scaled(column, _column(spec.unit_column), spec.factors, **self.marks(spec))
+
+    def fields(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {name: self.compile(spec) for name, spec in fields.items()}
+
+
+def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
+    read, specs = profile.read, _Specs(profile.read)
+    skips = [RowMatch(_column(s.column), translate(s.pattern)) for s in profile.skip]
+    summary = profile.summary
+    common: dict[str, Any] = {
+        "region": read.region,
+        "skip": skips[0] if len(skips) == 1 else (Any_(tuple(skips)) if skips else None),
+        "skip_reason": profile.skip[0].reason if profile.skip else "not usage",
+        "summary": RowMatch(_column(summary.column), translate(summary.pattern))
+        if summary
+        else None,
+        "summary_total": Money(_column(summary.total), read.decimal, specs.thousands)
+        if summary and summary.total is not None
+        else None,
+        "derived": {
+            name: (_column(d.column), translate(d.pattern)) for name, d in profile.derived.items()
+        },
+        "carry": tuple(
+            (c.name, _column(c.column), translate(c.pattern))
+            for c in profile.context
+            if c.column is not None
+        ),
+        "fill_down": tuple(_column(c) for c in read.fill_down),
+        "international": read.numbers == "international",
+    }
+    mappings = []
+    if profile.fields is not None:
+        mappings.append(TableMapping(fields=specs.fields(profile.fields), also=True, **common))
+    for record in profile.records:
+        where = _condition(record.where) if record.where else None
         mappings.append(
-            _mapping(
-                check,
-                where_key,
-                fields,
-                {**common, "where": _row_match(check, context, where, f"{where_key}.where")},
+            TableMapping(
+                fields=specs.fields(record.fields),
+                where=where,
+                also=record.also,
+                name=record.name,
+                **common,
             )
         )
-    if not mappings:
-        check.fail("fields", "say how columns become events ([fields] or [[records]])")
-    columns = identify.get("columns")
-    header = tuple(check.strings(identify, "header", "identify"))
-    if columns is None and not header:
-        check.fail("identify.header", "list the column names that identify the file")
-    if columns is not None and (not isinstance(columns, int) or columns < 1):
-        check.fail("identify.columns", "must be the number of columns (a positive integer)")
-    if columns is not None and not identify.get("signature"):
-        check.fail("identify.signature", "a headerless file needs a regex its first rows match")
+    identify = profile.identify
     return TabularLayout(
-        name=name,
-        carrier=check.string(data, "carrier") or name,
-        header=header,
+        name=profile.name,
+        carrier=profile.carrier or profile.name,
+        header=tuple(identify.header),
         mapping=tuple(mappings),
-        suffixes=_FORMATS[file_format],
-        filename=check.regex(identify, "filename", "identify"),
-        keywords=tuple(check.strings(identify, "keywords", "identify")),
-        encoding=_encoding(check, read),
-        delimiter=_delimiter(check, read),
-        sheet=check.string(read, "sheet", "read"),
-        facts_sheet=check.string(read, "facts_sheet", "read"),
-        headerless_columns=columns,
-        signature=check.regex(identify, "signature", "identify"),
-        currency=check.string(read, "currency", "read"),
-        preamble_fields={
-            key: check.regex(check.table(data, "statement"), key, "statement", required=True)
-            for key in check.table(data, "statement")
-        },
-        unmatched=read.get("unmatched", "no record type of this layout matches the row"),
-        decimal=context.decimal,
+        suffixes=FORMATS[profile.format],
+        filename=translate(identify.filename) if identify.filename else None,
+        keywords=tuple(identify.keywords),
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+        sheet=read.sheet,
+        facts_sheet=read.facts_sheet,
+        headerless_columns=identify.columns,
+        signature=translate(identify.signature) if identify.signature else None,
+        currency=read.currency,
+        preamble_fields={k: translate(v) for k, v in profile.statement.patterns().items()},
+        as_of_formats=tuple(profile.statement.date_formats or ())
+        or TabularLayout.__dataclass_fields__["as_of_formats"].default,
+        unmatched=read.unmatched or None,
+        decimal=read.decimal,
         source=source,
     )
 
 
-class _Checker:
-    """Reads values out of the TOML with messages that name the file and the key."""
+def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
+    from analyzer.importers.pdf import Context, PdfLayout, PdfLimits, RowPattern, Skip
 
-    def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> None:
-        raise ProfileError(f"{self.source}: {key}: {problem}")
-
-    @staticmethod
-    def _key(where: str | None, key: str) -> str:
-        return f"{where}.{key}" if where else key
-
-    def is_table(self, value: Any, key: str) -> bool:
-        if not isinstance(value, dict):
-            self.fail(key, "must be a table ({ ... })")
-        return True
-
-    def table(self, data: Mapping[str, Any], key: str, where: str | None = None) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            self.fail(self._key(where, key), "must be a table")
-        return value
-
-    def string(
-        self, data: Mapping[str, Any], key: str, where: str | None = None, *, required: bool = False
-    ) -> Any:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.fail(self._key(where, key), "is required")
-            return None
-        if not isinstance(value, str):
-            self.fail(self._key(where, key), f"must be text, not {value!r}")
-        return value
-
-    def strings(self, data: Mapping[str, Any], key: str, where: str) -> list[str]:
-        value = data.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(self._key(where, key), "must be a list of text")
-        return value
-
-    def regex(
-        self, data: Mapping[str, Any], key: str, where: str, *, required: bool = False
-    ) -> Any:
-        value = self.string(data, key, where, required=required)
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                self.fail(self._key(where, key), f"not a valid regular expression ({exc})")
-        return value
-
-
-class _ReadContext:
-    def __init__(
-        self, decimal: str, thousands: Any, date_formats: tuple[str, ...], headerless: bool
-    ) -> None:
-        self.decimal = decimal
-        self.thousands = thousands or None
-        self.date_formats = date_formats
-        self.headerless = headerless
-
-    def column(
-        self, check: _Checker, spec: Mapping[str, Any], where: str, key: str = "column"
-    ) -> str:
-        value = spec.get(key)
-        if isinstance(value, bool) or value is None:
-            check.fail(
-                f"{where}.{key}", "name the column (its header) or give its position (1, 2, ...)"
+    read, specs = profile.read, _Specs(profile.read)
+    rows = []
+    for index, record in enumerate(profile.records):
+        assert record.pattern is not None
+        rows.append(
+            RowPattern(
+                name=record.name or f"record{index + 1}",
+                pattern=translate(record.pattern),
+                mapping=TableMapping(
+                    fields=specs.fields(record.fields),
+                    region=read.region,
+                    international=read.numbers == "international",
+                ),
+                when={k: translate(v) for k, v in record.when.items()},
+                defaults=dict(record.defaults),
             )
-        if isinstance(value, int):
-            if value < 1:
-                check.fail(f"{where}.{key}", "positions start at 1")
-            return f"#{value}"
-        if not isinstance(value, str):
-            check.fail(f"{where}.{key}", f"must be a column name or position, not {value!r}")
-        return value
-
-
-def _date_formats(check: _Checker, read: Mapping[str, Any]) -> tuple[str, ...]:
-    if "date_format" in read:
-        formats = [check.string(read, "date_format", "read")]
-    else:
-        formats = check.strings(read, "date_formats", "read")
-    for fmt in formats:
-        if "%" not in fmt:
-            check.fail("read.date_format", f"{fmt!r} is not a strftime format (like %d/%m/%Y)")
-    return tuple(formats) or COMMON_DATE_FORMATS
-
-
-def _encoding(check: _Checker, read: Mapping[str, Any]) -> str | None:
-    import codecs
-
-    value = check.string(read, "encoding", "read")
-    if value:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            check.fail("read.encoding", f"unknown encoding {value!r} (try utf-8, gb18030, cp1252)")
-    return value
-
-
-def _delimiter(check: _Checker, read: Mapping[str, Any]) -> str | None:
-    value = check.string(read, "delimiter", "read")
-    if value in ("tab", "\\t"):
-        return "\t"
-    if value is not None and len(value) != 1:
-        check.fail("read.delimiter", f"must be one character (or 'tab'), not {value!r}")
-    return value
-
-
-def _row_match(
-    check: _Checker, context: _ReadContext, data: Mapping[str, Any], where: str
-) -> RowMatch:
-    return RowMatch(
-        context.column(check, data, where), check.regex(data, "pattern", where, required=True)
-    )
-
-
-def _mapping(
-    check: _Checker, where: str, fields: dict[str, Spec], common: Mapping[str, Any]
-) -> TableMapping:
-    if "kind" not in fields:
-        check.fail(f"{where}.kind", "say what each row is (a constant or a column's values)")
-    return TableMapping(fields=fields, **common)
-
-
-def _fields(
-    check: _Checker, context: _ReadContext, table: Mapping[str, Any], where: str
-) -> dict[str, Spec]:
-    fields: dict[str, Spec] = {}
-    allowed = set(EVENT_FIELDS) | set(ROW_FACTS)
-    for name, value in table.items():
-        key = f"{where}.{name}"
-        if name not in allowed:
-            check.fail(key, f"unknown field (known: {', '.join(sorted(allowed))})")
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            value = {"column": value}
-        if not isinstance(value, dict):
-            check.fail(key, "must be a column, a position, or a table { column = ..., type = ... }")
-        fields[name] = _spec(check, context, name, value, key)
-    return fields
-
-
-def _spec(
-    check: _Checker, context: _ReadContext, name: str, value: Mapping[str, Any], key: str
-) -> Spec:
-    if "value" in value:
-        constant = value["value"]
-        if not isinstance(constant, str | int | bool):
-            check.fail(f"{key}.value", "must be text, a number or true/false")
-        return Const(constant)
-    kind = value.get("type") or (
-        "choice" if "values" in value else _DEFAULT_TYPES.get(name, "text")
-    )
-    if kind not in TYPES:
-        check.fail(f"{key}.type", f"unknown type {kind!r} (use one of {', '.join(TYPES)})")
-    if kind == "fact":
-        return Fact(check.string(value, "fact", key, required=True))
-    column = context.column(check, value, key)
-    decimal = value.get("decimal", context.decimal)
-    thousands = value.get("thousands", context.thousands)
-    if kind == "text":
-        return Text(column)
-    if kind == "money":
-        return Money(column, decimal, thousands, negate=bool(value.get("negate", False)))
-    if kind == "number":
-        return Number(column, decimal, thousands)
-    if kind == "data":
-        unit = value.get("unit", "B")
-        base = value.get("base", 1024)
-        if base not in (1000, 1024):
-            check.fail(f"{key}.base", "must be 1000 or 1024")
-        if str(unit).lower() not in ("b", "kb", "mb", "gb", "tb", "ko", "mo", "go", "to", "bytes"):
-            check.fail(f"{key}.unit", f"unknown unit {unit!r} (use B, KB, MB, GB)")
-        return DataVolume(column, unit=unit, base=base, decimal=decimal, thousands=thousands)
-    if kind == "duration":
-        unit = value.get("unit", "seconds")
-        if unit not in ("seconds", "minutes"):
-            check.fail(f"{key}.unit", "must be seconds or minutes (for bare numbers)")
-        return Duration(column, unit=unit)
-    if kind == "timestamp":
-        formats = value.get("formats") or ([value["format"]] if "format" in value else None)
-        time_column = value.get("time_column")
-        return Timestamp(
-            column,
-            context.column(check, value, key, "time_column") if time_column is not None else None,
-            formats=tuple(formats) if formats else context.date_formats,
         )
-    if kind == "choice":
-        values = value.get("values")
-        if not isinstance(values, dict) or not values:
-            check.fail(f"{key}.values", 'map each printed value to a meaning: { Data = "data" }')
-        return Choice(column, values, default=value.get("default"))
-    if kind == "flag":
-        return Flag(
-            column,
-            true=tuple(value.get("true", Flag.__dataclass_fields__["true"].default)),
-            false=tuple(value.get("false", Flag.__dataclass_fields__["false"].default)),
-        )
-    return Country(column, aliases=value.get("aliases", {}), trailing=bool(value.get("trailing")))
-
-
-# Header names in English, Chinese, Spanish and French, for drafting a profile.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "started_at": (
-        "date",
-        "fecha",
-        "日期",
-        "datum",
-        "start",
-        "session start",
-        "start time",
-        "date et heure",
-        "fecha y hora",
-        "开始时间",
-        "时间日期",
-    ),
-    "time": ("time", "hora", "heure", "时间"),
-    "ended_at": ("end", "end time", "session end", "fin", "结束时间"),
-    "line": (
-        "line",
-        "number",
-        "phone number",
-        "msisdn",
-        "iccid",
-        "línea",
-        "linea",
-        "ligne",
-        "numéro de ligne",
-        "号码",
-        "本机号码",
-    ),
-    "kind": ("type", "usage type", "service", "tipo", "servicio", "类型", "业务类型"),
-    "direction": ("direction", "in/out", "sentido", "sens", "方向"),
-    "counterparty": (
-        "destination",
-        "number/destination",
-        "called number",
-        "número",
-        "numero",
-        "destino",
-        "correspondant",
-        "numéro appelé",
-        "对方号码",
-    ),
-    "quantity": (
-        "volume",
-        "usage",
-        "units",
-        "quantity",
-        "data",
-        "bytes",
-        "datos",
-        "volumen",
-        "cantidad",
-        "consommation",
-        "volume (mo)",
-        "流量",
-        "流量(mb)",
-    ),
-    "duration_s": ("duration", "duración", "duracion", "durée", "时长", "通话时长"),
-    "country": ("country", "país", "pais", "pays", "国家", "国家/地区"),
-    "network": (
-        "network",
-        "operator",
-        "carrier",
-        "red",
-        "operador",
-        "réseau",
-        "opérateur",
-        "运营商",
-    ),
-    "roaming": ("roaming", "itinerancia", "itinérance", "漫游"),
-    "amount": (
-        "amount",
-        "charge",
-        "cost",
-        "price",
-        "importe",
-        "coste",
-        "monto",
-        "montant",
-        "prix",
-        "coût",
-        "费用",
-        "金额",
-        "费用(元)",
-    ),
-    "currency": ("currency", "moneda", "devise", "币种"),
-    "description": (
-        "description",
-        "detail",
-        "details",
-        "detalle",
-        "descripción",
-        "libellé",
-        "détail",
-        "备注",
-        "说明",
-    ),
-}
-_DATE_CANDIDATES = tuple(f for f in COMMON_DATE_FORMATS)
-
-
-def _fold(text: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def draft_profile(path: Path, date_format: str | None = None) -> tuple[str, list[str]]:
-    """A TOML profile drafted from a CSV's header, and the columns it could not map.
-
-    Refuses to guess between day-first and month-first when every date fits both; pass
-    ``date_format`` then.
-    """
-    import csv
-    import io
-    from datetime import datetime
-
-    from analyzer.errors import InputError
-    from analyzer.importers.reading import detect_encoding, head_text, sniff_delimiter
-
-    if path.suffix.lower() not in _FORMATS["csv"]:
-        raise InputError(path, "profile init drafts CSV profiles", hint="write XLSX/PDF by hand")
-    encoding = detect_encoding(path)
-    text = head_text(path)
-    delimiter = sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:60])), delimiter=delimiter))
-    widths = [len(r) for r in rows if any(c.strip() for c in r)]
-    width = max(set(widths), key=widths.count) if widths else 0
-    header_index = next(
-        (i for i, r in enumerate(rows) if len(r) == width and all(c.strip() for c in r)), None
-    )
-    if header_index is None:
-        raise InputError(path, "no header row found", hint="write the profile by hand")
-    header = [c.strip() for c in rows[header_index]]
-    body = [r for r in rows[header_index + 1 :] if len(r) == width]
-    synonyms = {_fold(s): field for field, names in SYNONYMS.items() for s in names}
-    mapped: dict[str, str] = {}
-    unmapped: list[str] = []
-    for name in header:
-        field = synonyms.get(_fold(name))
-        if field is None:
-            field = next(
-                (f for key, f in synonyms.items() if len(key) > 3 and key in _fold(name)), None
-            )
-        if field and field not in mapped:
-            mapped[field] = name
-        else:
-            unmapped.append(name)
-    slug = re.sub(r"[^\w.-]+", "_", path.stem).strip("_") or "my_carrier"
-    lines = [
-        f"name = {_toml_str(slug)}",
-        f"carrier = {_toml_str(path.stem)}",
-        'format = "csv"',
-        "",
-        "[identify]",
-        "header = [" + ", ".join(_toml_str(h) for h in header) + "]",
-        "",
-        "[read]",
-        f'encoding = "{encoding}"',
-        f"delimiter = {_toml_str(delimiter)}",
+    statement = profile.statement
+    unsupported = [
+        n for n in ("as_of", "balance_after", "allowance_bytes") if getattr(statement, n)
     ]
-    date_column = mapped.get("started_at")
-    if date_column is not None:
-        values = [r[header.index(date_column)].strip() for r in body]
-        if "time" in mapped:
-            time_values = [r[header.index(mapped["time"])].strip() for r in body]
-            values = [f"{d} {t}".strip() for d, t in zip(values, time_values, strict=True)]
-        values = [v for v in values if v]
-        fitting = [
-            fmt
-            for fmt in _DATE_CANDIDATES
-            if values and all(_parses(v, fmt, datetime) for v in values)
-        ]
-        if date_format:
-            lines.append(f"date_format = {_toml_str(date_format)}")
-        elif len(fitting) > 1 and any(
-            datetime.strptime(v, fitting[0]) != datetime.strptime(v, fitting[1]) for v in values
-        ):
-            raise InputError(
-                path,
-                f"the dates in {date_column!r} fit both {fitting[0]} and {fitting[1]}",
-                hint="say which with --date-format",
-            )
-        elif fitting:
-            lines.append(f"date_format = {_toml_str(fitting[0])}")
-    lines += ["", "[fields]"]
-    for field, column in mapped.items():
-        if field == "time":
-            continue
-        if field == "started_at" and "time" in mapped:
-            lines.append(
-                f"started_at = {{ column = {_toml_str(column)}, time_column = "
-                f"{_toml_str(mapped['time'])} }}"
-            )
-        elif field == "kind":
-            kinds = sorted(
-                {r[header.index(column)].strip() for r in body if r[header.index(column)].strip()}
-            )
-            values = ", ".join(f'{_toml_str(k)} = "data"' for k in kinds[:12])
-            lines.append(
-                f"kind = {{ column = {_toml_str(column)}, values = {{ {values} }} }}"
-                "  # TODO: data, voice, sms, mms, fee, plan, topup, tax, ..."
-            )
-        else:
-            lines.append(f"{field} = {_toml_str(column)}")
-    if "kind" not in mapped:
-        lines.append('kind = { value = "data" }  # TODO: what each row is')
-    return "\n".join(lines) + "\n", unmapped
-
-
-def _parses(value: str, fmt: str, datetime: Any) -> bool:
-    try:
-        datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
-
-
-def _toml_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+    if unsupported or statement.extra:
+        raise ValueError(
+            f"statement.{(unsupported or list(statement.extra))[0]}: not read from PDF"
+        )
+    limits = profile.limits
+    return PdfLayout(
+        name=profile.name,
+        carrier=profile.carrier or profile.name,
+        keywords=tuple(profile.identify.keywords),
+        rows=tuple(rows),
+        fields={k: translate(v) for k, v in statement.patterns().items()},
+        filename=translate(profile.identify.filename) if profile.identify.filename else None,
+        date_formats=tuple(read.formats() or statement.date_formats or ("%d/%m/%Y",)),
+        decimal=read.decimal,
+        thousands=specs.thousands,
+        currency=read.currency,
+        region=read.region,
+        context=tuple(Context(c.name, translate(c.pattern)) for c in profile.context),
+        skip=tuple(
+            Skip(translate(s.pattern), {k: translate(v) for k, v in s.when.items()})
+            for s in profile.skip
+        ),
+        item=translate(profile.item) if profile.item else None,
+        limits=PdfLimits(
+            seconds=float(limits.seconds),
+            memory_bytes=limits.memory_mb << 20,
+            pages=limits.pages,
+        ),
+        anchored=False,
+        source=source,
+    )

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer import regex
 from analyzer.errors import InputError
 from analyzer.importers.base import (
     ROW_FACTS,
@@ -92,12 +93,12 @@ class TabularLayout:
 
     @property
     def is_xlsx(self) -> bool:
-        return any(s in (".xlsx", ".xlsm") for s in self.suffixes)
+        return any(s in (".xlsx", ".xlsm", ".xls") for s in self.suffixes)
 
     def identify(self, path: Path) -> bool:
         if path.suffix.lower() not in self.suffixes:
             return False
-        if self.filename and not re.search(self.filename, path.name, re.IGNORECASE):
+        if self.filename and not regex.search(self.filename, path.name):
             return False
         if self.is_xlsx:
             rows: list[list[object]] = xlsx_head_rows(path, self.sheet)
@@ -108,7 +109,9 @@ class TabularLayout:
             return False
         if self.headerless_columns:
             raw = head if self.is_xlsx else head_text(path, self.encoding)
-            return bool(rows) and bool(self.signature and re.search(self.signature, raw))
+            return bool(rows) and bool(
+                self.signature and regex.search(self.signature, raw, ignore_case=False)
+            )
         return find_header(rows, self.header) is not None
 
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
@@ -175,9 +178,10 @@ class TabularLayout:
     def preamble_facts(self, preamble: str, path: Path) -> dict[str, str]:
         facts: dict[str, str] = {}
         for name, pattern in self.preamble_fields.items():
-            match = re.search(pattern, preamble, re.IGNORECASE | re.MULTILINE)
+            match = regex.search(pattern, preamble)
             if match:
-                facts[name] = match.group(1).strip()
+                groups = [g for g in match.groups() if g]
+                facts[name] = (" ".join(groups) if match.groups() else match.group(0)).strip()
         return facts
 
     def statements(

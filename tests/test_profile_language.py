@@ -1,0 +1,259 @@
+"""The profile language: one schema for every format, its reference page, RE2 everywhere."""
+
+from __future__ import annotations
+
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import REALBILLS
+
+from analyzer.errors import ProfileError
+from analyzer.importers import ImportOptions
+from analyzer.importers.profile import load_profile, parse_profile
+from analyzer.importers.profile_doc import EXAMPLES, render
+from analyzer.regex import compile_re2, translate
+
+DOCS = Path(__file__).parent.parent / "docs" / "profiles.md"
+MINIMAL = 'name = "x"\nformat = "csv"\n[identify]\nheader = ["a"]\n[fields]\nkind = "a"\n'
+
+
+def test_the_reference_page_is_generated_from_the_schema() -> None:
+    assert DOCS.read_text(encoding="utf-8") == render(), (
+        "docs/profiles.md is stale: run python -m analyzer.importers.profile_doc > docs/profiles.md"
+    )
+
+
+@pytest.mark.parametrize("table", sorted(EXAMPLES))
+def test_every_example_on_the_reference_page_loads(table: str) -> None:
+    example = EXAMPLES[table]
+    top, tables = (example, "") if not example.startswith("[") else ("", example)
+    base = 'name = "x"\nformat = "csv"\n' if table != "Profile" else ""
+    fields = "" if "fields =" in example else '[fields]\nkind = { value = "data" }\n'
+    header = "" if "[identify]" in example else '[identify]\nheader = ["a"]\n'
+    document = f"{base}{top}\n{header}{tables}\n{fields}"
+    if table == "Context":
+        document = document.replace('format = "csv"', 'format = "pdf"').replace(
+            'header = ["a"]', 'keywords = ["a"]'
+        )
+        document = document.replace("[fields]\nkind", "[[records]]\npattern = 'x'\nfields.kind")
+    parse_profile(tomllib.loads(document), Path("example.toml"))
+
+
+def test_every_key_of_every_table_is_on_the_reference_page() -> None:
+    from analyzer.importers import profile_schema as schema
+
+    page = DOCS.read_text(encoding="utf-8")
+    models = [schema.Profile, schema.Identify, schema.Read, schema.Statement, schema.Record]
+    models += [schema.Skip, schema.Summary, schema.Context, schema.Limits]
+    models += list(schema.SPEC_MODELS.values())
+    for model in models:
+        for name, field in model.model_fields.items():
+            if name != "type":
+                assert f"`{field.alias or name}`" in page, (model.__name__, name)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        (r"(\w+ \d{4})", "au 31 août 2015", "août 2015"),
+        (r"Total\s(\d+)", "Total\u00a0120", "120"),
+        (r"[\w.-]+@", "jean.dupré@", "jean.dupré@"),
+        (r"\u00a0(\d+)", "x\u00a012", "\u00a012"),
+    ],
+)
+def test_python_style_classes_mean_the_same_in_re2_and_duckdb(
+    pattern: str, text: str, found: str
+) -> None:
+    import duckdb
+
+    assert compile_re2(pattern).search(text).group(0).endswith(found)
+    sql = "SELECT regexp_extract($t, $p, 0)"
+    [(duck,)] = duckdb.execute(sql, {"t": text, "p": translate(pattern)}).fetchall()
+    assert duck.endswith(found)
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time(tmp_path: Path) -> None:
+    # (a+)+$ backtracks exponentially in Python's re; RE2 answers at once.
+    assert compile_re2(r"^(a+)+$").search("a" * 50_000 + "!") is None
+
+
+def test_a_profile_regex_is_checked_by_the_engine_that_runs_it(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(
+        MINIMAL.replace('header = ["a"]', "header = [\"a\"]\nfilename = '(a)\\1'"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert str(error.value) == (
+        f"{path}: identify.filename: not a supported regular expression: "
+        "invalid escape sequence: \\1"
+    )
+
+
+RECORDS_CSV = (
+    "H,INV-7,2026-10-31,\nC,2026-10-02,60,0.50\nC,2026-10-03,x,0.10\nD,2026-10-02,100,\nT,3,,\n"
+)
+RECORDS_PROFILE = textwrap.dedent(
+    """\
+    name = "records"
+    format = "csv"
+    [identify]
+    columns = 4
+    signature = '^H,INV-'
+    [read]
+    date_format = "%Y-%m-%d"
+    currency = "EUR"
+    [[skip]]
+    column = 1
+    pattern = "^(H|T)$"
+    reason = "header and trailer records"
+    [[records]]
+    name = "calls"
+    where = { all = [{ column = 1, pattern = "^C$" }, { not = { column = 4, pattern = "^$" } }] }
+    fields = { started_at = 2, kind = { value = "voice" }, quantity = { column = 3, type = "duration", unit = "minutes" }, amount = 4, currency = { value = "EUR" } }
+    [[records]]
+    name = "any row of type C or D"
+    where = { any = [{ column = 1, pattern = "^C$" }, { column = 1, pattern = "^D$" }] }
+    fields = { started_at = 2, kind = { value = "data" }, quantity = { column = 3, type = "data", unit = "KB" } }
+    """
+)
+
+
+def test_record_types_first_match_wins_and_conditions_combine(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text(RECORDS_PROFILE, encoding="utf-8")
+    (tmp_path / "bill.csv").write_text(RECORDS_CSV, encoding="utf-8")
+    profile = load_profile(tmp_path / "p.toml")
+    extracted = profile.extract(tmp_path / "bill.csv", ImportOptions())
+    events = [(e["row"], e["kind"], e["quantity"]) for e in extracted.events.to_pylist()]
+    # Row 2 is a call only (first match wins), row 4 data; row 3's bad minutes are a reject.
+    assert events == [(2, "voice", 3600), (4, "data", 102_400)]
+    assert [(r["row"], r["reason"]) for r in extracted.rejects.to_pylist()] == [
+        (3, 'column 3: "x" is not a duration')
+    ]
+    assert extracted.counts()["skipped"] == 2
+
+
+def test_also_lets_one_row_feed_several_record_types(tmp_path: Path) -> None:
+    text = RECORDS_PROFILE.replace('name = "calls"', 'name = "calls"\nalso = true')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "bill.csv").write_text(RECORDS_CSV, encoding="utf-8")
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.csv", ImportOptions())
+    kinds = [(e["row"], e["kind"]) for e in extracted.events.to_pylist()]
+    assert kinds == [(2, "voice"), (2, "data"), (4, "data")]
+
+
+FLEET_CSV = textwrap.dedent(
+    """\
+    Date,Description,Minutes,Amount
+    Line 971 50 123 4567,,,
+    2026-10-01,Plan,,45.00
+    ,Call to 1512 555 0100,12,0.00
+    Line 971 50 765 4321,,,
+    2026-10-01,Plan,,45.00
+    2026-10-02,Call to 44 20 7946 0000,3,1.20
+    """
+)
+FLEET_PROFILE = textwrap.dedent(
+    """\
+    name = "fleet"
+    format = "csv"
+    [identify]
+    header = ["Date", "Description", "Minutes", "Amount"]
+    [read]
+    date_format = "%Y-%m-%d"
+    currency = "USD"
+    fill_down = ["Date"]
+    numbers = "international"
+    [derived]
+    Number = { column = "Description", pattern = 'Call to ([\\d ]+)' }
+    [[context]]
+    name = "line"
+    column = "Date"
+    pattern = '^Line ([\\d ]+)$'
+    [[records]]
+    where = { column = "Description", pattern = "^Plan$" }
+    fields = { line = "line", started_at = "Date", kind = { value = "plan" }, amount = "Amount", currency = { value = "USD" } }
+    [[records]]
+    where = { column = "Description", pattern = "^Call" }
+    fields = { line = "line", started_at = "Date", kind = { value = "voice" }, counterparty = "Number", quantity = { column = "Minutes", type = "duration", unit = "minutes" }, amount = "Amount", currency = { value = "USD" } }
+    """
+)
+
+
+def test_headings_carry_the_line_and_dates_fill_down(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text(FLEET_PROFILE, encoding="utf-8")
+    (tmp_path / "fleet.csv").write_text(FLEET_CSV, encoding="utf-8")
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "fleet.csv", ImportOptions())
+    rows = [
+        (e["line"], e["kind"], e["started_at"].day, e["counterparty_e164"])
+        for e in extracted.events.to_pylist()
+    ]
+    assert rows == [
+        ("+971501234567", "plan", 1, None),
+        ("+971501234567", "voice", 1, "+15125550100"),
+        ("+971507654321", "plan", 1, None),
+        ("+971507654321", "voice", 2, "+442079460000"),
+    ]
+    counts = extracted.counts()
+    assert (counts["rows_read"], counts["skipped"], counts["rejects"]) == (6, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('column = "Date"\npattern = \'^Line', "pattern = '^Line"), "context[0] needs the column"),
+        (('fill_down = ["Date"]', "fill_dwon = []"), "read.fill_dwon: unknown key; did you mean"),
+        (('numbers = "international"', 'numbers = "global"'), "read.numbers: 'global' is not"),
+    ],
+)
+def test_carry_settings_are_checked_at_load(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    (tmp_path / "p.toml").write_text(FLEET_PROFILE.replace(*change), encoding="utf-8")
+    with pytest.raises(ProfileError) as error:
+        load_profile(tmp_path / "p.toml")
+    assert str(error.value).startswith(f"{tmp_path / 'p.toml'}: {message}")
+
+
+def test_every_pdf_text_line_is_accounted_for() -> None:
+    from analyzer.importers.pdf_text import cut_page
+
+    request = {
+        "contexts": [("section", "^(Calls)$")],
+        "skips": [("^Total ", {})],
+        "rows": [("call", r"^(?P<date>\d\d/\d\d) (?P<amount>\d+\.\d\d)$", {}, {})],
+        "item": r"\d+\.\d\d$",
+        "fields": {},
+    }
+    result = {"fields": {}, "rows": {}, "rejects": [], "skipped": 0, "rows_read": 0, "trace": []}
+    text = "Calls\n01/10 1.50\n01/10 1,50 x 2.00\nTotal 3.50\n\ue001\ue002 \ue003\nPage 1\n"
+    cut_page(text, 1, request, {"section": None}, result)
+    assert [(row, taken) for _, row, _, taken, _ in result["trace"]] == [
+        (1, "context section"),
+        (2, "record call"),
+        (3, "item: no record reads it (a reject)"),
+        (4, "skip[0]"),
+        (5, "unreadable: its font maps no characters"),
+        (6, "unmatched"),
+    ]
+    assert (result["unmatched"], result["unreadable"], result["rows_read"]) == (1, 1, 3)
+
+
+@pytest.mark.skipif(not (REALBILLS / "free_fiber.pdf").exists(), reason=f"{REALBILLS} is absent")
+def test_explain_shows_each_pdf_line_what_took_it_and_the_context() -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", str(REALBILLS / "free_fiber.pdf")])
+    assert result.exit_code == 0, result.output
+    assert "Text lines (page:line, what took it, context):" in result.output
+    assert (
+        "  2:7    record subscription          Free Haut Débit du 1er au 31 Juillet 2015 29.99"
+        "  [section=Abonnements, forfaits et options]"
+    ) in result.output
+    assert "  1:21   skip[0]                      Total facture 24.99 5.00 29.99" in result.output
+    assert "Text lines no pattern took: 45 (unreadable: 0)" in result.output
