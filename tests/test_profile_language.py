@@ -257,3 +257,93 @@ def test_explain_shows_each_pdf_line_what_took_it_and_the_context() -> None:
     ) in result.output
     assert "  1:21   skip[0]                      Total facture 24.99 5.00 29.99" in result.output
     assert "Text lines no pattern took: 45 (unreadable: 0)" in result.output
+
+
+BILL_CSV = textwrap.dedent(
+    """\
+    H,INV-2026-10,ACC-77,2026-11-02,2026-10-01,2026-10-31,12.50
+    S,Calls,voice,3,240,1.20,
+    S,Texts,sms,25,,0.30,
+    C,2026-10-02 08:00,120,0.60,,,
+    C,2026-10-03 09:00,120,0.60,,,
+    T,,,,,,
+    """
+)
+BILL_PROFILE = textwrap.dedent(
+    """\
+    name = "record_bill"
+    format = "csv"
+    [identify]
+    columns = 7
+    signature = '^H,INV-'
+    [read]
+    date_format = "%Y-%m-%d %H:%M"
+    currency = "AUD"
+    [[skip]]
+    column = 1
+    pattern = "^T$"
+    reason = "trailer"
+    [[records]]
+    name = "invoice header"
+    where = { column = 1, pattern = "^H$" }
+    statement = { invoice_number = 2, account = 3, issued_on = { column = 4, formats = ["%Y-%m-%d"] }, period_start = { column = 5, formats = ["%Y-%m-%d"] }, period_end = { column = 6, formats = ["%Y-%m-%d"] }, total_due = 7 }
+    [[records]]
+    name = "service summary"
+    where = { column = 1, pattern = "^S$" }
+    stated = { category = 2, kind = 3, count = 4, quantity = { column = 5, type = "duration" }, amount = 6 }
+    [[records]]
+    name = "calls"
+    where = { column = 1, pattern = "^C$" }
+    fields = { started_at = 2, kind = { value = "voice" }, quantity = { column = 3, type = "duration" }, amount = 4, currency = { value = "AUD" } }
+    """
+)
+
+
+def test_header_and_summary_records_fill_the_statement(tmp_path: Path) -> None:
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    (tmp_path / "p.toml").write_text(BILL_PROFILE, encoding="utf-8")
+    (tmp_path / "bill.csv").write_text(BILL_CSV, encoding="utf-8")
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.csv", ImportOptions())
+    [statement] = extracted.statements
+    assert (statement.invoice_number, statement.account) == ("INV-2026-10", "ACC-77")
+    assert (statement.issued_on, statement.period_start, statement.period_end) == (
+        date(2026, 11, 2),
+        date(2026, 10, 1),
+        date(2026, 10, 31),
+    )
+    assert statement.total_due == Decimal("12.50")
+    stated = json.loads(statement.extra["stated_totals"])
+    assert stated == [
+        {
+            "amount": "1.2000",
+            "category": "Calls",
+            "count": "3.000",
+            "kind": "voice",
+            "quantity": "240.000",
+        },
+        {
+            "amount": "0.3000",
+            "category": "Texts",
+            "count": "25.000",
+            "kind": "sms",
+            "quantity": None,
+        },
+    ]
+    counts = extracted.counts()
+    assert (counts["rows_read"], counts["events"], counts["skipped"]) == (6, 2, 4)
+
+
+def test_a_record_gives_events_or_statement_facts_not_both(tmp_path: Path) -> None:
+    text = BILL_PROFILE.replace(
+        "total_due = 7 }", 'total_due = 7 }\nfields = { kind = { value = "fee" } }'
+    )
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as error:
+        load_profile(tmp_path / "p.toml")
+    assert str(error.value) == (
+        f"{tmp_path / 'p.toml'}: records[0]: a record has one of fields (events), statement or "
+        "stated"
+    )

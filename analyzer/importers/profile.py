@@ -25,6 +25,7 @@ from analyzer.errors import ProfileError
 from analyzer.importers import profile_schema as schema
 from analyzer.importers.base import Importer, TableMapping
 from analyzer.importers.conditions import All, Any_, Not, RowMatch
+from analyzer.importers.records import StatementRecord
 from analyzer.importers.specs import (
     Choice,
     Const,
@@ -311,8 +312,20 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
     mappings = []
     if profile.fields is not None:
         mappings.append(TableMapping(fields=specs.fields(profile.fields), also=True, **common))
+    statement_records = []
     for record in profile.records:
         where = _condition(record.where) if record.where else None
+        if record.fields is None:
+            assert where is not None
+            statement_records.append(
+                StatementRecord(
+                    where=where,
+                    fields=specs.fields(record.statement or record.stated or {}),
+                    stated=record.stated is not None,
+                    name=record.name,
+                )
+            )
+            continue
         mappings.append(
             TableMapping(
                 fields=specs.fields(record.fields),
@@ -322,8 +335,11 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
                 **common,
             )
         )
+    if not mappings:
+        raise ValueError("records: no record type gives events (fields)")
     identify = profile.identify
     return TabularLayout(
+        statement_records=tuple(statement_records),
         name=profile.name,
         carrier=profile.carrier or profile.name,
         header=tuple(identify.header),

@@ -232,7 +232,7 @@ SPEC_TYPES = tuple(SPEC_MODELS)
 WhenSpec.model_rebuild()
 
 
-def normalise_spec(field: str, value: Any) -> Any:
+def normalise_spec(field: str, value: Any, default: str | None = None) -> Any:
     """Shorthands to the full form: ``"Col"``/``3`` -> a column of the field's default type."""
     if isinstance(value, str | int) and not isinstance(value, bool):
         value = {"column": value}
@@ -247,12 +247,12 @@ def normalise_spec(field: str, value: Any) -> Any:
     elif "unit_column" in value:
         out = {"type": "scaled", **value}
     else:
-        out = {"type": DEFAULT_TYPES.get(field, "text"), **value}
+        out = {"type": default or DEFAULT_TYPES.get(field, "text"), **value}
     if isinstance(out, dict) and out.get("type") == "when":
         out = dict(out)
         for branch in ("then", "else"):
             if branch in out:
-                out[branch] = normalise_spec(field, out[branch])
+                out[branch] = normalise_spec(field, out[branch], default)
     return out
 
 
@@ -308,10 +308,51 @@ FieldName = Literal[
 Fields = dict[FieldName, Spec]
 
 
+StatementFieldName = Literal[
+    "invoice_number",
+    "account",
+    "line",
+    "currency",
+    "plan_name",
+    "period_start",
+    "period_end",
+    "issued_on",
+    "as_of",
+    "subtotal",
+    "taxes",
+    "total_due",
+    "balance_after",
+    "allowance_bytes",
+]
+StatedName = Literal["category", "kind", "count", "quantity", "amount", "currency"]
+# How a statement or stated record's columns read when the profile does not say.
+RECORD_TYPES = {
+    "period_start": "timestamp",
+    "period_end": "timestamp",
+    "issued_on": "timestamp",
+    "as_of": "timestamp",
+    "subtotal": "money",
+    "taxes": "money",
+    "total_due": "money",
+    "balance_after": "money",
+    "amount": "money",
+    "allowance_bytes": "data",
+    "count": "number",
+    "quantity": "number",
+}
+
+
 def _normalise_fields(data: Any) -> Any:
-    if isinstance(data, dict) and isinstance(data.get("fields"), dict):
-        data = dict(data)
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    if isinstance(data.get("fields"), dict):
         data["fields"] = {k: normalise_spec(k, v) for k, v in data["fields"].items()}
+    for key in ("statement", "stated"):
+        if isinstance(data.get(key), dict) and ("where" in data or "pattern" in data):
+            data[key] = {
+                k: normalise_spec(k, v, RECORD_TYPES.get(k, "text")) for k, v in data[key].items()
+            }
     return data
 
 
@@ -336,7 +377,17 @@ class Record(Strict):
         description="Also try the record types after this one (one row, several events); "
         "by default the first matching record type takes the row.",
     )
-    fields: Fields = Field(description="Event field -> how to read it.")
+    fields: Fields | None = Field(None, description="Event field -> how to read it.")
+    statement: dict[StatementFieldName, Spec] | None = Field(
+        None,
+        description="A header or trailer record: statement field -> how to read it "
+        "(its rows are not usage).",
+    )
+    stated: dict[StatedName, Spec] | None = Field(
+        None,
+        description="A summary record: a total the bill states for one category "
+        "(category, kind, count, quantity, amount, currency), kept to check the itemised rows.",
+    )
 
     _check = field_validator("pattern")(_regex)
 
@@ -354,7 +405,13 @@ class Record(Strict):
 
     @model_validator(mode="after")
     def _kind(self) -> Record:
-        check_kind(self.fields)
+        given = [k for k in ("fields", "statement", "stated") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a record has one of fields (events), statement or stated")
+        if self.fields is not None:
+            check_kind(self.fields)
+        elif self.where is None and self.pattern is None:
+            raise ValueError(f"a {given[0]} record needs where (the rows it reads)")
         return self
 
 
@@ -639,6 +696,11 @@ class Profile(Strict):
                     raise ValueError(f"records[{index}] needs a pattern (the line it reads)")
                 if record.where is not None:
                     raise ValueError(f"records[{index}]: where is for tabular files; use when")
+                if record.fields is None:
+                    raise ValueError(
+                        f"records[{index}]: a PDF's facts come from [statement] patterns; "
+                        "statement and stated records are for tables"
+                    )
             if not self.identify.keywords:
                 raise ValueError("identify.keywords: list words the bill's first page prints")
         else:

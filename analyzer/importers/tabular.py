@@ -28,6 +28,7 @@ from analyzer.importers.base import (
     map_rows,
     new_connection,
 )
+from analyzer.importers.conditions import Any_
 from analyzer.importers.reading import (
     cell_text,
     csv_head_rows,
@@ -37,6 +38,12 @@ from analyzer.importers.reading import (
     stage_xlsx,
     xlsx_head_rows,
     xlsx_rows,
+)
+from analyzer.importers.records import (
+    StatementFacts,
+    StatementRecord,
+    read_statement_records,
+    stated_totals_json,
 )
 from analyzer.importers.specs import Const, Timestamp
 from analyzer.model import Statement
@@ -86,6 +93,7 @@ class TabularLayout:
     unmatched: str | None = "no record type of this layout matches the row"
     decimal: str = "."  # for money facts in the preamble
     source: Path | None = None  # the TOML file of a user profile
+    statement_records: tuple[StatementRecord, ...] = ()  # header, trailer and summary records
 
     @property
     def mappings(self) -> tuple[TableMapping, ...]:
@@ -135,9 +143,10 @@ class TabularLayout:
                 text += "\n" + sheet_text(path, self.facts_sheet)
             facts = self.preamble_facts(text, path)
             try:
+                records = read_statement_records(con, staged, self.statement_records)
                 mappings = [
                     resolve_date_formats(con, staged, self.resolve_facts(m, facts, path), path)
-                    for m in self.mappings
+                    for m in self._with_record_rows_skipped()
                 ]
                 mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
             except KeyError as exc:
@@ -149,6 +158,8 @@ class TabularLayout:
         finally:
             con.close()
         statements, events = self.statements(mapped, facts)
+        if self.statement_records:
+            statements = [_with_records(statements[0], records), *statements[1:]]
         return Extracted(
             statements=statements,
             events=events,
@@ -158,6 +169,16 @@ class TabularLayout:
             as_of=statements[0].as_of,
             detail={"facts": facts},
         )
+
+    def _with_record_rows_skipped(self) -> list[TableMapping]:
+        """The event mappings, with the rows of statement records counted as skipped."""
+        mappings = list(self.mappings)
+        if self.statement_records:
+            first = mappings[0]
+            conditions = tuple(r.where for r in self.statement_records)
+            skip = Any_((first.skip, *conditions) if first.skip else conditions)
+            mappings[0] = replace(first, skip=skip)
+        return mappings
 
     def resolve_facts(
         self, mapping: TableMapping, facts: Mapping[str, str], path: Path
@@ -281,6 +302,24 @@ class TabularLayout:
             extra={k: v for k, v in facts.items() if k not in known},
             **money,
         )
+
+
+def _with_records(statement: Statement, records: StatementFacts) -> Statement:
+    """The statement with what its header, trailer and summary records print."""
+    values: dict[str, Any] = {}
+    for name, value in records.values.items():
+        if name in ("period_start", "period_end", "issued_on"):
+            values[name] = value.date() if isinstance(value, datetime) else value
+        elif name == "line":
+            values["lines"] = tuple(sorted({*statement.lines, str(value)}))
+        elif name in ("subtotal", "taxes", "total_due", "balance_after", "allowance_bytes"):
+            values[name] = Decimal(value)
+        else:
+            values[name] = value
+    extra = dict(statement.extra)
+    if records.stated:
+        extra["stated_totals"] = stated_totals_json(records.stated)
+    return replace(statement, **values, extra=extra)
 
 
 def _decimal(text: str | None, decimal: str = ".") -> Decimal | None:

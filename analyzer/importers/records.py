@@ -1,0 +1,99 @@
+"""Record types that describe the bill rather than usage: header, trailer and summary records.
+
+A record-type file (a header record, service summaries, itemised calls) prints the invoice's
+facts on its own records. A ``statement`` record fills the statement's fields (invoice number,
+account, issue date, period, printed totals) from its columns; a ``stated`` record keeps a
+per-category total the bill states (count, quantity, amount) so that a rule can compare it with
+the itemised rows. Both are read with the same column specs as events, in one query each, and
+their rows are counted as skipped, never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from analyzer.importers.base import Staged, _column_lookup
+from analyzer.importers.conditions import Condition
+
+# Statement fields a statement record may fill, by how they are stored on the Statement.
+DATE_FIELDS = ("period_start", "period_end", "issued_on")
+MONEY_FIELDS = ("subtotal", "taxes", "total_due", "balance_after", "allowance_bytes")
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    """Rows matching ``where`` give statement fields (``stated=False``) or stated totals."""
+
+    where: Condition
+    fields: Mapping[str, Any]  # field name -> spec
+    stated: bool = False
+    name: str | None = None
+
+
+@dataclass
+class StatementFacts:
+    """What the statement records of one file say."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    stated: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+
+def read_statement_records(
+    con: duckdb.DuckDBPyConnection, staged: Staged, records: Sequence[StatementRecord]
+) -> StatementFacts:
+    """Evaluate each statement record over the staged rows (first non-null value wins)."""
+    facts = StatementFacts()
+    if not records:
+        return facts
+    lookup = _column_lookup(staged.names)
+
+    def ref(column: str) -> str:
+        key = column.strip().lower()
+        if key not in lookup:
+            raise KeyError(column)
+        return lookup[key]
+
+    con.register("statement_input", staged.table)
+    try:
+        for record in records:
+            names = list(record.fields)
+            select = ", ".join(
+                f'{spec.sql(ref)} AS "{name}"' for name, spec in record.fields.items()
+            )
+            rows = con.sql(
+                f"SELECT {select} FROM statement_input WHERE {record.where.sql(ref)} "
+                "ORDER BY _row NULLS LAST"
+            ).fetchall()
+            facts.rows += len(rows)
+            for row in rows:
+                values = dict(zip(names, row, strict=True))
+                if record.stated:
+                    facts.stated.append({k: _plain(v) for k, v in values.items()})
+                else:
+                    for name, value in values.items():
+                        if value is not None:
+                            facts.values.setdefault(name, value)
+    finally:
+        con.unregister("statement_input")
+    return facts
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: Decimals as exact strings, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def stated_totals_json(stated: list[dict[str, Any]]) -> str:
+    """The stated per-category totals as kept in a statement's extra facts."""
+    return json.dumps(stated, ensure_ascii=False, sort_keys=True)
