@@ -80,7 +80,7 @@ def test_profiles_beside_the_bills_are_found_by_import(db, tmp_path: Path) -> No
         + '\n[[records]]\nwhere = { column = 1, pattern = "^$" }\n',
         encoding="utf-8",
     )
-    with pytest.raises(ProfileError, match=r"pbx.toml: records\[0\].fields: is required"):
+    with pytest.raises(ProfileError, match=r"pbx.toml: records\[0\]: a record has one of fields"):
         import_paths(db, [bills])
     (bills / "profiles" / "pbx.toml").write_text(
         text.replace('name = "asterisk_cdr"', 'name = "my_pbx"').replace(

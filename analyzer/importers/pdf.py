@@ -151,6 +151,14 @@ class PdfLayout:
     # profiles search instead, and anchor with ^ and $ where they mean the whole line.
     anchored: bool = True
     source: Path | None = None  # the TOML file of a profile
+    pages: tuple[int, ...] = ()  # only these pages' rows are read (all pages give fields)
+    page_pattern: str | None = None  # only pages whose text matches this heading
+    # Ruled tables instead of text lines: pdfplumber's table settings ({} for its defaults);
+    # the rows are then mapped by ``table_mappings`` below the ``header`` row, as in a CSV.
+    tables: Mapping[str, Any] | None = None
+    header: tuple[str, ...] = ()
+    table_mappings: tuple[TableMapping, ...] = ()
+    unmatched: str | None = "no record type of this layout matches the row"
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - set(STATEMENT_FIELDS)
@@ -199,6 +207,9 @@ class PdfLayout:
             "rows": [(r.name, line(r.pattern), when(r.when), dict(r.defaults)) for r in self.rows],
             "item": translate(self.item) if self.item else None,
             "fields": {name: translate(pattern) for name, pattern in self.fields.items()},
+            "pages": list(self.pages),
+            "page_pattern": translate(self.page_pattern) if self.page_pattern else None,
+            "tables": None if self.tables is None else dict(self.tables),
         }
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
@@ -211,6 +222,8 @@ class PdfLayout:
                 "it has no text layer (a scan?)",
                 hint="export the bill as text or use the carrier's CSV",
             )
+        if self.tables is not None:
+            return self._extract_tables(path, result)
         if result["rows_read"] == 0:
             raise InputError(
                 path,
@@ -258,6 +271,42 @@ class PdfLayout:
                 "unreadable_lines": result["unreadable"],
                 **({"trace": result["trace"]} if "trace" in result else {}),
             },
+        )
+
+    def _extract_tables(self, path: Path, result: Mapping[str, Any]) -> Extracted:
+        """A ruled-table bill: its rows mapped like a CSV's, its facts from the text."""
+        from analyzer.importers.pdf_tables import stage_table_rows
+
+        rows = result.get("table_rows") or []
+        if not rows:
+            raise InputError(
+                path,
+                "no ruled table on the chosen pages",
+                hint="run 'analyzer explain' on it; the bill may need text-line records",
+            )
+        texts = _field_texts(result["fields"])
+        con = new_connection()
+        try:
+            statement = self.statement(con, path, texts, result["fields"])
+            staged = stage_table_rows(path, rows, self.header)
+            mapped = map_rows(con, staged, self.table_mappings, unmatched=self.unmatched)
+        except KeyError as exc:
+            raise InputError(
+                path,
+                f"the table has no column {exc.args[0]!r}",
+                hint=f"check the {self.name} profile's header and fields",
+            ) from exc
+        finally:
+            con.close()
+        events = _with_currency(_sorted(mapped.events), statement.currency)
+        lines = {v for v in events.column("line").to_pylist() if v} | set(statement.lines)
+        return Extracted(
+            statements=[replace(statement, lines=tuple(sorted(lines)))],
+            events=events,
+            rejects=_sorted(mapped.rejects),
+            rows_read=staged.rows_read,
+            skipped=mapped.skipped,
+            detail={"pages": result["pages"], "table_rows": len(rows)},
         )
 
     def _stage(self, pattern: RowPattern, rows: list[dict], texts: Mapping[str, str]) -> Staged:

@@ -66,11 +66,7 @@ def cut_page(
     rows = [(name, _compile(p), when, defaults) for name, p, when, defaults in request["rows"]]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     item = _compile(request["item"]) if request.get("item") else None
-    for name, pattern in request["fields"].items():
-        if name not in result["fields"]:
-            match = _compile(pattern, fields=True).search(text)
-            if match:
-                result["fields"][name] = (_field_value(match).strip(), page)
+    _fields(text, page, request, result)
     result.setdefault("unmatched", 0)
     result.setdefault("unreadable", 0)
     trace = result.get("trace")
@@ -167,6 +163,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         if pages > request["max_pages"]:
             return {"error": TOO_MANY_PAGES, "detail": str(pages)}
         context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
+        chosen: list[int] = []
         for index in range(1 if request.get("first_page_only") else pages):
             page = document[index]
             try:
@@ -180,13 +177,65 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
             result["chars"] += len(text.strip())
             if index == 0:
                 result["first_page"] = text
-            if not request.get("first_page_only"):
+            if request.get("first_page_only"):
+                continue
+            if not _chosen(index + 1, text, request):
+                _fields(text, index + 1, request, result)
+                continue
+            chosen.append(index + 1)
+            if request.get("tables") is None:
                 cut_page(text, index + 1, request, context, result)
+            else:
+                _fields(text, index + 1, request, result)
     except pdfium.PdfiumError as exc:
         return {"error": MALFORMED, "detail": str(exc)}
     finally:
         document.close()
+    if request.get("tables") is not None and chosen:
+        result["table_rows"] = _tables(request, chosen)
     return result
+
+
+def _chosen(page: int, text: str, request: dict[str, Any]) -> bool:
+    """Whether the profile reads this page's rows: by number, or by a heading on it."""
+    numbers = request.get("pages")
+    if numbers and page not in numbers:
+        return False
+    heading = request.get("page_pattern")
+    return not heading or bool(_compile(heading, fields=True).search(text))
+
+
+def _fields(text: str, page: int, request: dict[str, Any], result: dict[str, Any]) -> None:
+    for name, pattern in request["fields"].items():
+        if name not in result["fields"]:
+            match = _compile(pattern, fields=True).search(text)
+            if match:
+                result["fields"][name] = (_field_value(match).strip(), page)
+
+
+def _tables(request: dict[str, Any], pages: list[int]) -> list[list[Any]]:
+    """The cells of every ruled table on the chosen pages: [page, row, [cells...]] each.
+
+    pdfplumber cuts tables by their ruling lines (or text alignment, as the profile's
+    ``table_settings`` say); each page is closed as soon as it is read, to keep memory flat.
+    """
+    import pdfplumber
+
+    rows: list[list[Any]] = []
+    with pdfplumber.open(request["path"], password=request.get("password") or "") as pdf:
+        for number in pages:
+            page = pdf.pages[number - 1]
+            try:
+                tables = page.extract_tables(request["tables"] or {})
+            finally:
+                page.close()
+            row_number = 0
+            for table in tables:
+                for cells in table:
+                    row_number += 1
+                    text = [" ".join((c or "").split()) for c in cells]
+                    rows.append([number, row_number, text])
+    return rows
 
 
 def main() -> None:

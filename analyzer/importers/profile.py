@@ -284,9 +284,12 @@ class _Specs:
         return {name: self.compile(spec) for name, spec in fields.items()}
 
 
-def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
-    read, specs = profile.read, _Specs(profile.read)
-    skips = [RowMatch(_column(s.column), translate(s.pattern)) for s in profile.skip]
+def _table_mappings(
+    profile: schema.Profile, specs: _Specs
+) -> tuple[list[TableMapping], list[StatementRecord]]:
+    """The record types of a table (a CSV, a sheet, a PDF's ruled tables) as engine mappings."""
+    read = profile.read
+    skips = [RowMatch(_column(s.column), translate(s.pattern)) for s in profile.skip if s.column]
     summary = profile.summary
     common: dict[str, Any] = {
         "region": read.region,
@@ -337,6 +340,12 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
         )
     if not mappings:
         raise ValueError("records: no record type gives events (fields)")
+    return mappings, statement_records
+
+
+def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
+    read, specs = profile.read, _Specs(profile.read)
+    mappings, statement_records = _table_mappings(profile, specs)
     identify = profile.identify
     return TabularLayout(
         statement_records=tuple(statement_records),
@@ -367,8 +376,13 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
     from analyzer.importers.pdf import Context, PdfLayout, PdfLimits, RowPattern, Skip
 
     read, specs = profile.read, _Specs(profile.read)
+    table_mappings: list[TableMapping] = []
+    if read.tables:
+        table_mappings, records = _table_mappings(profile, specs)
+        if records:
+            raise ValueError("records: a PDF's facts come from [statement] patterns")
     rows = []
-    for index, record in enumerate(profile.records):
+    for index, record in enumerate(profile.records if not read.tables else ()):
         assert record.pattern is not None
         rows.append(
             RowPattern(
@@ -417,4 +431,10 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
         ),
         anchored=False,
         source=source,
+        pages=tuple(read.pages),
+        page_pattern=translate(read.page_pattern) if read.page_pattern else None,
+        tables=dict(read.table_settings) if read.tables else None,
+        header=tuple(profile.identify.header),
+        table_mappings=tuple(table_mappings),
+        unmatched=read.unmatched or None,
     )

@@ -544,6 +544,21 @@ class Read(Strict):
         description="How numbers without + or 00 are read: national to `region`, or "
         "international (a bill printing 971... or 1512...).",
     )
+    pages: list[int] = Field(
+        default_factory=list, description="PDF: only these pages' rows are read (1 is the first)."
+    )
+    page_pattern: Regex | None = Field(
+        None, description="PDF: only pages whose text matches this (a heading) are read."
+    )
+    tables: bool = Field(
+        False,
+        description="PDF: read ruled tables (pdfplumber) instead of text lines; records then "
+        "use `where` and column names, as in a CSV.",
+    )
+    table_settings: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description='PDF tables: pdfplumber table settings (vertical_strategy = "text", ...).',
+    )
     unmatched: str | None = Field(
         "no record type of this layout matches the row",
         description="Reject reason for rows no record type takes ('' to skip them).",
@@ -571,6 +586,8 @@ class Read(Strict):
                     f"unknown encoding {value!r} (try utf-8, gb18030, cp1252)"
                 ) from None
         return value
+
+    _pattern = field_validator("page_pattern")(_regex)
 
     @field_validator("date_format")
     @classmethod
@@ -684,7 +701,15 @@ class Profile(Strict):
             check_kind(self.fields)
         if not self.records and self.fields is None:
             raise ValueError("say how rows become events: [fields] or [[records]]")
-        if pdf:
+        if pdf and self.read.tables:
+            for index, record in enumerate(self.records):
+                if record.pattern is not None or record.when:
+                    raise ValueError(
+                        f"records[{index}]: a PDF read as tables takes where, not pattern"
+                    )
+            if not self.identify.keywords:
+                raise ValueError("identify.keywords: list words the bill's first page prints")
+        elif pdf:
             if any(c.column is not None for c in self.context):
                 raise ValueError("context: a PDF heading is a text line; leave out column")
             if self.fields is not None:
@@ -704,6 +729,8 @@ class Profile(Strict):
             if not self.identify.keywords:
                 raise ValueError("identify.keywords: list words the bill's first page prints")
         else:
+            if self.read.tables or self.read.pages or self.read.page_pattern:
+                raise ValueError("read: pages, page_pattern and tables are for PDF bills")
             for index, record in enumerate(self.records):
                 if record.pattern is not None or record.when:
                     raise ValueError(
