@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+# What an event is; KIND_MEANINGS says it in words (the profile reference prints them).
 Kind = Literal[
     "data",
     "voice",
@@ -19,6 +20,8 @@ Kind = Literal[
     "mms",
     "fee",
     "plan",
+    "equipment",
+    "discount",
     "topup",
     "credit",
     "tax",
@@ -26,6 +29,21 @@ Kind = Literal[
     "transfer",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+KIND_MEANINGS: dict[str, str] = {
+    "data": "data used (quantity in bytes)",
+    "voice": "a call (quantity in seconds)",
+    "sms": "a text message",
+    "mms": "a picture message",
+    "fee": "an option, a pass or a one-off charge",
+    "plan": "the plan's recurring price",
+    "equipment": "a device instalment",
+    "discount": "a reduction printed as its own line (a negative amount)",
+    "topup": "prepaid money added",
+    "credit": "a refund",
+    "tax": "a tax or surcharge",
+    "adjustment": "a carrier's correction of the balance",
+    "transfer": "data given to or received from another line (bytes)",
+}
 UNITS: dict[str, str] = {
     "data": "bytes",
     "transfer": "bytes",

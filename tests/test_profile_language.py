@@ -347,3 +347,9 @@ def test_a_record_gives_events_or_statement_facts_not_both(tmp_path: Path) -> No
         f"{tmp_path / 'p.toml'}: records[0]: a record has one of fields (events), statement or "
         "stated"
     )
+
+
+def test_every_kind_has_one_meaning() -> None:
+    from analyzer.model import KIND_MEANINGS, KINDS
+
+    assert tuple(KIND_MEANINGS) == KINDS

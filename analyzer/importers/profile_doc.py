@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from analyzer.importers import profile_schema as schema
-from analyzer.model import KINDS
+from analyzer.model import KIND_MEANINGS, KINDS
 
 INTRO = """\
 # Profile reference
@@ -84,7 +84,7 @@ a column name (PDF: a group, context or statement field), a bare integer a posit
 | --- | --- |
 | `line` | the line (phone number, ICCID) the event belongs to |
 | `started_at`, `ended_at` | local wall-clock time |
-| `kind` | one of {kinds} |
+| `kind` | what the row is: one of the kinds below |
 | `direction` | `in` or `out` |
 | `quantity` | bytes for data, seconds for voice, messages, items |
 | `unit` | set from the kind unless given |
@@ -94,6 +94,10 @@ a column name (PDF: a group, context or statement field), a bare integer a posit
 | `amount`, `currency` | money charged (positive) or credited (negative), ISO 4217 |
 | `description` | free text |
 | `period_start`, `period_end`, `statement_total`, `total_data_bytes`, `total_voice_seconds`, `total_messages` | statement facts printed on each row (a fleet bill's period and per-line totals) |
+
+Kinds:
+
+{kinds}
 
 Example:
 
@@ -162,7 +166,8 @@ def render() -> str:
             out.append(doc + "\n")
         out += _table(model, skip=("fields",) if name == "Profile" else ())
         out.append(f"\nExample:\n\n```toml\n{EXAMPLES[name]}\n```\n")
-    out.append(FIELDS_DOC.format(kinds=", ".join(f"`{k}`" for k in KINDS)))
+    kinds = "\n".join(f"- `{kind}`: {KIND_MEANINGS[kind]}" for kind in KINDS)
+    out.append(FIELDS_DOC.format(kinds=kinds))
     out.append("## Column types\n")
     for tag, model in schema.SPEC_MODELS.items():
         doc = (model.__doc__ or "").strip().splitlines()[0]
