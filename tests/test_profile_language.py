@@ -353,3 +353,68 @@ def test_every_kind_has_one_meaning() -> None:
     from analyzer.model import KIND_MEANINGS, KINDS
 
     assert tuple(KIND_MEANINGS) == KINDS
+
+
+def test_pdf_items_over_several_lines_and_dates_printed_once_a_day() -> None:
+    from analyzer.importers.pdf_text import cut_page
+
+    request = {
+        "contexts": [],
+        "skips": [],
+        "rows": [
+            (
+                "call",
+                r"^(?P<date>\d\d/\d\d)? ?(?P<time>\d\d:\d\d) (?P<description>.+?) (?P<amount>\d+\.\d\d)$",
+                {},
+                {},
+            )
+        ],
+        "item": r"\d+\.\d\d$",
+        "fields": {},
+        "fill_down": ["date"],
+        "continuations": {"call": [r"^[a-z(]", "description", 2]},
+    }
+    result = {"fields": {}, "rows": {}, "rejects": [], "skipped": 0, "rows_read": 0, "trace": []}
+    text = (
+        "02/10 08:00 Call to +33 6 12 34 56 78 1.00\n"
+        "(roaming, EU zone)\n"
+        "09:30 Call to +33 6 98 76 54 32 1.20\n"
+        "03/10 18:15 Text abroad 0.30\n"
+        "Page 1\n"
+    )
+    cut_page(text, 1, request, {}, result)
+    rows = [(r["date"], r["time"], r["description"]) for r in result["rows"]["call"]]
+    assert rows == [
+        ("02/10", "08:00", "Call to +33 6 12 34 56 78 (roaming, EU zone)"),
+        ("02/10", "09:30", "Call to +33 6 98 76 54 32"),
+        ("03/10", "18:15", "Text abroad"),
+    ]
+    assert [taken for *_, taken, _ in result["trace"]] == [
+        "record call",
+        "continues record call",
+        "record call",
+        "record call",
+        "unmatched",
+    ]
+
+
+def test_a_continuation_needs_a_group_to_go_into(tmp_path: Path) -> None:
+    text = textwrap.dedent(
+        """\
+        name = "x"
+        format = "pdf"
+        [identify]
+        keywords = ["X"]
+        [[records]]
+        pattern = '^(?P<amount>\\d+\\.\\d\\d)$'
+        continued = '^\\('
+        fields = { kind = { value = "fee" }, amount = "amount" }
+        """
+    )
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as error:
+        load_profile(tmp_path / "p.toml")
+    assert str(error.value) == (
+        f"{tmp_path / 'p.toml'}: records[0].continue_into: the pattern has no group named "
+        "'description'"
+    )

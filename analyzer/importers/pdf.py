@@ -126,6 +126,9 @@ class RowPattern:
     mapping: TableMapping
     when: Mapping[str, str] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
+    continued: str | None = None  # lines after it matching this continue it
+    continue_into: str = "description"  # the group continuation lines are appended to
+    max_continued: int = 2
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class PdfLayout:
     tables: Mapping[str, Any] | None = None
     header: tuple[str, ...] = ()
     table_mappings: tuple[TableMapping, ...] = ()
+    fill_down: tuple[str, ...] = ()  # groups that take the last row's value when empty
     unmatched: str | None = "no record type of this layout matches the row"
 
     def __post_init__(self) -> None:
@@ -210,6 +214,12 @@ class PdfLayout:
             "pages": list(self.pages),
             "page_pattern": translate(self.page_pattern) if self.page_pattern else None,
             "tables": None if self.tables is None else dict(self.tables),
+            "fill_down": list(self.fill_down),
+            "continuations": {
+                r.name: [translate(r.continued), r.continue_into, r.max_continued]
+                for r in self.rows
+                if r.continued
+            },
         }
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:

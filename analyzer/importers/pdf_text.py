@@ -74,7 +74,7 @@ def cut_page(
         line = re.sub(r"[ \t]+", " ", raw).strip()
         if not line:
             continue
-        taken = _take(line, page, number, contexts, skips, rows, item, context, result)
+        taken = _take(line, page, number, contexts, skips, rows, item, context, result, request)
         if trace is not None:
             trace.append((page, number, line, taken, dict(context)))
 
@@ -89,8 +89,10 @@ def _take(
     item: Any,
     context: dict[str, str | None],
     result: dict[str, Any],
+    request: dict[str, Any],
 ) -> str:
     """Decide what one text line is, update the result, and say what took it."""
+    state = result.setdefault("_state", {"last": None, "filled": {}})
     set_context = []
     for name, pattern in contexts:
         match = pattern.search(line)
@@ -98,11 +100,13 @@ def _take(
             context[name] = _field_value(match).strip()
             set_context.append(name)
     if set_context:
+        state["last"] = None
         return "context " + ", ".join(set_context)
     for index, (pattern, when) in enumerate(skips):
         if pattern.search(line) and _matches(when, context):
             result["skipped"] += 1
             result["rows_read"] += 1
+            state["last"] = None
             return f"skip[{index}]"
     for name, pattern, when, defaults in rows:
         match = pattern.search(line) if _matches(when, context) else None
@@ -110,10 +114,20 @@ def _take(
             values = {
                 k: (v if v is not None else defaults.get(k)) for k, v in match.groupdict().items()
             }
+            for group in request.get("fill_down", ()):
+                if group in values:
+                    if values[group]:
+                        state["filled"][group] = values[group]
+                    else:
+                        values[group] = state["filled"].get(group)
             row = {"_page": page, "_row": number, "text": line, **context, **values}
             result["rows"].setdefault(name, []).append(row)
             result["rows_read"] += 1
+            state["last"] = name
             return f"record {name}"
+    continued = _continue(line, state, result, request)
+    if continued:
+        return continued
     if item is not None and item.search(line):
         result["rejects"].append((page, number, line))
         result["rows_read"] += 1
@@ -123,6 +137,24 @@ def _take(
         return "unreadable: its font maps no characters"
     result["unmatched"] += 1
     return "unmatched"
+
+
+def _continue(
+    line: str, state: dict[str, Any], result: dict[str, Any], request: dict[str, Any]
+) -> str | None:
+    """A line that continues the row above it (an item printed over two or three lines)."""
+    name = state["last"]
+    rule = request.get("continuations", {}).get(name) if name else None
+    if not rule:
+        return None
+    pattern, group, limit = rule
+    row = result["rows"][name][-1]
+    if row.get("_continued", 0) >= limit or not _compile(pattern).search(line):
+        return None
+    row["_continued"] = row.get("_continued", 0) + 1
+    row["text"] = f"{row['text']} {line}"
+    row[group] = f"{row.get(group) or ''} {line}".strip()
+    return f"continues record {name}"
 
 
 def _unreadable(line: str) -> bool:
@@ -193,6 +225,10 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         document.close()
     if request.get("tables") is not None and chosen:
         result["table_rows"] = _tables(request, chosen)
+    result.pop("_state", None)
+    for rows in result["rows"].values():
+        for row in rows:
+            row.pop("_continued", None)
     return result
 
 

@@ -42,7 +42,7 @@ from analyzer.importers.specs import (
     When,
 )
 from analyzer.importers.tabular import Fact, TabularLayout
-from analyzer.regex import PatternError, translate
+from analyzer.regex import PatternError, compile_re2, translate
 
 # Tried in this order when a profile names no date format; one must read every date of a file,
 # and a file whose dates fit two of them (all days <= 12) is refused as ambiguous.
@@ -395,8 +395,16 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
                 ),
                 when={k: translate(v) for k, v in record.when.items()},
                 defaults=dict(record.defaults),
+                continued=translate(record.continued) if record.continued else None,
+                continue_into=record.continue_into,
+                max_continued=record.max_continued,
             )
         )
+        if record.continued and record.continue_into not in compile_re2(record.pattern).groupindex:
+            raise ValueError(
+                f"records[{index}].continue_into: the pattern has no group named "
+                f"{record.continue_into!r}"
+            )
     statement = profile.statement
     unsupported = [
         n for n in ("as_of", "balance_after", "allowance_bytes") if getattr(statement, n)
@@ -437,4 +445,5 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
         header=tuple(profile.identify.header),
         table_mappings=tuple(table_mappings),
         unmatched=read.unmatched or None,
+        fill_down=tuple(str(c) for c in read.fill_down),
     )

@@ -359,6 +359,8 @@ def _normalise_fields(data: Any) -> Any:
 class Record(Strict):
     """A record type: which rows (tabular ``where``, PDF ``pattern``) and how they map."""
 
+    _continued = field_validator("continued")(_regex)
+
     name: str | None = Field(None, description="A name shown by `explain`.")
     where: Condition | None = Field(None, description="Tabular: the rows of this record type.")
     pattern: Regex | None = Field(
@@ -372,6 +374,15 @@ class Record(Strict):
     defaults: dict[str, str] = Field(
         default_factory=dict, description="PDF: text of groups that took no part in the match."
     )
+    continued: Regex | None = Field(
+        None,
+        description="PDF: lines right after this record's line that match this pattern "
+        "continue it (an item printed over several lines); they are appended to `continue_into`.",
+    )
+    continue_into: str = Field(
+        "description", description="PDF: the group that continuation lines are appended to."
+    )
+    max_continued: int = Field(2, description="PDF: at most this many continuation lines.")
     also: bool = Field(
         False,
         description="Also try the record types after this one (one row, several events); "
