@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REALBILLS
 
-from analyzer.errors import ProfileError
+from analyzer.errors import InputError, ProfileError
 from analyzer.importers import ImportOptions
 from analyzer.importers.profile import load_profile, parse_profile
 from analyzer.importers.profile_doc import EXAMPLES, render
@@ -418,3 +418,39 @@ def test_a_continuation_needs_a_group_to_go_into(tmp_path: Path) -> None:
         f"{tmp_path / 'p.toml'}: records[0].continue_into: the pattern has no group named "
         "'description'"
     )
+
+
+COUNTED_CSV = (
+    "号码：13800000000\n总条数：3\n日期,类型,流量(MB)\n2026-10-01,流量,1\n2026-10-02,流量,2\n"
+)
+COUNTED_PROFILE = textwrap.dedent(
+    """\
+    name = "counted"
+    format = "csv"
+    [identify]
+    header = ["日期", "类型", "流量(MB)"]
+    [read]
+    date_format = "%Y-%m-%d"
+    [statement]
+    row_count = '总条数[：:]\\s*(\\d+)'
+    [fields]
+    started_at = "日期"
+    kind = { column = "类型", values = { "流量" = "data" } }
+    quantity = { column = "流量(MB)", type = "data", unit = "MB" }
+    """
+)
+
+
+def test_a_file_that_states_its_row_count_must_hold_that_many(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text(COUNTED_PROFILE, encoding="utf-8")
+    profile = load_profile(tmp_path / "p.toml")
+    (tmp_path / "cut.csv").write_text(COUNTED_CSV, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        profile.extract(tmp_path / "cut.csv", ImportOptions())
+    assert str(error.value) == (
+        "could not read cut.csv: it says it holds 3 rows but 2 were read below the header; "
+        "the export may be cut short or padded; download it again"
+    )
+    (tmp_path / "whole.csv").write_text(COUNTED_CSV + "2026-10-03,流量,3\n", encoding="utf-8")
+    extracted = profile.extract(tmp_path / "whole.csv", ImportOptions())
+    assert extracted.counts()["events"] == 3

@@ -407,7 +407,9 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
             )
     statement = profile.statement
     unsupported = [
-        n for n in ("as_of", "balance_after", "allowance_bytes") if getattr(statement, n)
+        n
+        for n in ("as_of", "balance_after", "allowance_bytes", "row_count")
+        if getattr(statement, n)
     ]
     if unsupported or statement.extra:
         raise ValueError(

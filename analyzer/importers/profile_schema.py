@@ -31,6 +31,7 @@ STATEMENT_FIELD_NAMES = (
     "total_due",
     "balance_after",
     "allowance_bytes",
+    "row_count",
 )
 # The type a field's column is read as when the profile does not say.
 DEFAULT_TYPES = {
@@ -653,6 +654,11 @@ class Statement(Strict):
     total_due: Regex | None = Field(None, description="The total to pay, as printed.")
     balance_after: Regex | None = Field(None, description="Prepaid balance after the period.")
     allowance_bytes: Regex | None = Field(None, description="The plan's data allowance.")
+    row_count: Regex | None = Field(
+        None,
+        description="The number of rows the file says it holds (总条数：23); a file that holds "
+        "another number of rows below its header is refused as cut short.",
+    )
     date_formats: list[str] | None = Field(
         None, description="Formats of the statement's dates (month names in any case)."
     )

@@ -142,6 +142,7 @@ class TabularLayout:
             if self.facts_sheet:
                 text += "\n" + sheet_text(path, self.facts_sheet)
             facts = self.preamble_facts(text, path)
+            _check_row_count(path, facts, staged)
             try:
                 records = read_statement_records(con, staged, self.statement_records)
                 mappings = [
@@ -301,6 +302,27 @@ class TabularLayout:
             as_of=_as_of(facts.get("as_of"), self.as_of_formats),
             extra={k: v for k, v in facts.items() if k not in known},
             **money,
+        )
+
+
+def _check_row_count(path: Path, facts: Mapping[str, str], staged: Staged) -> None:
+    """A file that states how many rows it holds must hold that many (else it was cut short)."""
+    stated = facts.get("row_count")
+    if stated is None:
+        return
+    digits = re.sub(r"[\s,.'  ]", "", stated)
+    if not digits.isdigit():
+        raise InputError(
+            path,
+            f"its row count {stated!r} is not a number",
+            hint="check the row_count pattern of the profile",
+        )
+    found = staged.rows_read - staged.blank_rows
+    if int(digits) != found:
+        raise InputError(
+            path,
+            f"it says it holds {int(digits)} rows but {found} were read below the header",
+            hint="the export may be cut short or padded; download it again",
         )
 
 
