@@ -206,10 +206,31 @@ def new_connection() -> duckdb.DuckDBPyConnection:
     from analyzer.store import quiet
 
     quiet(con)
+    return con
+
+
+def _needs_country_names(spec: object) -> bool:
+    """Whether a spec (or a branch of a When) looks countries up by name."""
+    from analyzer.importers.specs import Country, When
+
+    if isinstance(spec, When):
+        return _needs_country_names(spec.then) or _needs_country_names(spec.otherwise)
+    return isinstance(spec, Country)
+
+
+def ensure_country_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the country-name lookup table once per connection, only where a layout needs it.
+
+    Building it from phonenumbers' locale data costs about a second, which a file without a
+    country column should not pay.
+    """
+    if con.sql(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'country_names'"
+    ).fetchall()[0][0]:
+        return
     con.register("country_names_arrow", _country_names())
     con.execute("CREATE TEMP TABLE country_names AS SELECT * FROM country_names_arrow")
     con.unregister("country_names_arrow")
-    return con
 
 
 def _quote_ident(name: str) -> str:
@@ -243,6 +264,8 @@ def map_rows(
     the reason ``unmatched`` (or skipped when it is None).
     """
     mappings = [mapping] if isinstance(mapping, TableMapping) else list(mapping)
+    if any(_needs_country_names(spec) for m in mappings for spec in m.fields.values()):
+        ensure_country_names(con)
     lookup = _column_lookup(staged.names)
 
     def ref(column: str) -> str:
