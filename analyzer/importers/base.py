@@ -178,13 +178,9 @@ class TableMapping:
 @cache
 def _country_names() -> pa.Table:
     """Every country name phonenumbers knows, in every language it has, folded, to alpha-2."""
-    import unicodedata
-
     from phonenumbers.geodata.locale import LOCALE_DATA
 
-    def fold(text: str) -> str:
-        decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    from analyzer.text import fold
 
     names: dict[str, str] = {}
     for code, by_language in LOCALE_DATA.items():
@@ -198,15 +194,10 @@ def _country_names() -> pa.Table:
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database for one extraction, with the lookup tables specs use."""
-    con = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
-    from analyzer.store import quiet
+    """A private in-memory database for one extraction (lookup tables are added as needed)."""
+    from analyzer.duck import private_connection
 
-    quiet(con)
-    return con
+    return private_connection()
 
 
 def _needs_country_names(spec: object) -> bool:

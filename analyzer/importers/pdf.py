@@ -20,7 +20,6 @@ import re
 import signal
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -52,6 +51,7 @@ from analyzer.importers.specs import (
 )
 from analyzer.model import Statement
 from analyzer.regex import compile_re2, search, translate
+from analyzer.text import fold
 
 GIB = 1 << 30
 # Statement fields a layout may find with a regex, and how each is read.
@@ -419,10 +419,6 @@ def _field_texts(found: Mapping[str, list]) -> dict[str, str]:
 
 
 def _english_months(text: str) -> str:
-    def fold(word: str) -> str:
-        decomposed = unicodedata.normalize("NFKD", word.lower())
-        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
         if re.fullmatch(r"\d+(?:er|st|nd|rd|th)", word):
