@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from analyzer.errors import ProfileError
 from analyzer.importers import profile_schema as schema
+from analyzer.importers import profile_specs as specs_schema
 from analyzer.importers.base import Importer, TableMapping
 from analyzer.importers.conditions import All, Any_, Not, RowMatch
 from analyzer.importers.records import StatementRecord
@@ -162,8 +163,8 @@ def _describe(exc: ValidationError) -> str:
     elif error["type"] == "union_tag_invalid":
         loc = [*loc, "type"]
         tag = error.get("ctx", {}).get("tag")
-        message = f"unknown type {tag!r}{schema.suggest(tag, schema.SPEC_TYPES)} (use one of "
-        message += f"{', '.join(schema.SPEC_TYPES)})"
+        message = f"unknown type {tag!r}{schema.suggest(tag, specs_schema.SPEC_TYPES)} (use one of "
+        message += f"{', '.join(specs_schema.SPEC_TYPES)})"
     elif error["type"] == "literal_error" and "expected" in error.get("ctx", {}):
         message = f"{error['input']!r} is not one of {error['ctx']['expected']}"
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
@@ -177,8 +178,8 @@ def _walk(loc: Sequence[Any]) -> tuple[list[Any], Any]:
     in_fields = False  # the next key names an event field; the one after it may be a tag
     expect_tag = False
     for part in loc[:-1] if loc else ():
-        if expect_tag and part in schema.SPEC_TYPES:
-            model, expect_tag = schema.SPEC_MODELS[part], False
+        if expect_tag and part in specs_schema.SPEC_TYPES:
+            model, expect_tag = specs_schema.SPEC_MODELS[part], False
             continue
         clean.append(part)
         expect_tag = in_fields or part in ("then", "else")

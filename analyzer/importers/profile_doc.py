@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from analyzer.importers import profile_schema as schema
+from analyzer.importers import profile_specs as specs_schema
 from analyzer.model import KIND_MEANINGS, KINDS
 
 INTRO = """\
@@ -169,7 +170,7 @@ def render() -> str:
     kinds = "\n".join(f"- `{kind}`: {KIND_MEANINGS[kind]}" for kind in KINDS)
     out.append(FIELDS_DOC.format(kinds=kinds))
     out.append("## Column types\n")
-    for tag, model in schema.SPEC_MODELS.items():
+    for tag, model in specs_schema.SPEC_MODELS.items():
         doc = (model.__doc__ or "").strip().splitlines()[0]
         out.append(f"### `{tag}`\n\n{doc}\n")
         out += _table(model, skip=("type",))
