@@ -498,9 +498,19 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
     """Show how FILE is read: importer, column mapping, statement, first events, rejects."""
     from dataclasses import asdict
 
+    from analyzer.errors import UnknownFormatError
     from analyzer.importers import ImportOptions, identify
 
-    importer = identify(file, _all_importers(profile_dirs, [file]))
+    importers = _all_importers(profile_dirs, [file])
+    try:
+        importer = identify(file, importers)
+    except UnknownFormatError:
+        from analyzer.importers import why_not_recognised
+
+        click.echo(f"No importer or profile recognises {file.name}:")
+        for name, reason in why_not_recognised(file, importers):
+            click.echo(f"  {name}: {reason}")
+        raise
     source = getattr(importer, "source", None)
     click.echo(f"Importer: {importer.name}" + (f" (profile {source})" if source else " (built-in)"))
     for index, mapping in enumerate(getattr(importer, "mappings", ())):

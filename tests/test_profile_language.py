@@ -455,3 +455,19 @@ def test_a_file_that_states_its_row_count_must_hold_that_many(tmp_path: Path) ->
     (tmp_path / "whole.csv").write_text(COUNTED_CSV + "2026-10-03,流量,3\n", encoding="utf-8")
     extracted = profile.extract(tmp_path / "whole.csv", ImportOptions())
     assert extracted.counts()["events"] == 3
+
+
+@pytest.mark.skipif(not REALBILLS.is_dir(), reason=f"{REALBILLS} is absent")
+def test_explain_says_which_condition_each_candidate_failed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    text = (REALBILLS / "ting_minutes.csv").read_text(encoding="utf-8")
+    bill = tmp_path / "minutes.csv"
+    bill.write_text(text.replace("Duration (min)", "Length"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["explain", str(bill)])
+    assert result.exit_code == 1
+    assert "No importer or profile recognises minutes.csv:" in result.output
+    assert "  ting_minutes: no row holds the columns 'Duration (min)'" in result.output
+    assert "  asterisk_cdr: no row at the start matches the signature" in result.output

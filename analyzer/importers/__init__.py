@@ -36,7 +36,15 @@ BUILT_IN: tuple[Importer, ...] = (
 # The file types a folder import looks at; anything else in the folder is not a bill.
 BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")
 
-__all__ = ["BILL_SUFFIXES", "BUILT_IN", "Extracted", "ImportOptions", "Importer", "identify"]
+__all__ = [
+    "BILL_SUFFIXES",
+    "BUILT_IN",
+    "Extracted",
+    "ImportOptions",
+    "Importer",
+    "identify",
+    "why_not_recognised",
+]
 
 
 def identify(path: Path, importers: Sequence[Importer] = BUILT_IN) -> Importer:
@@ -56,3 +64,17 @@ def identify(path: Path, importers: Sequence[Importer] = BUILT_IN) -> Importer:
         f"{names} both recognise this file",
         hint="make one of them stricter (a filename pattern or more header names)",
     )
+
+
+def why_not_recognised(path: Path, importers: Sequence[Importer]) -> list[tuple[str, str]]:
+    """For each importer of this file's type, the condition it fails (for ``explain``)."""
+    suffix = path.suffix.lower()
+    reasons = []
+    for importer in importers:
+        why_not = getattr(importer, "why_not", None)
+        if why_not is None or suffix not in getattr(importer, "suffixes", (".pdf",)):
+            continue
+        reason = why_not(path)
+        if reason:
+            reasons.append((importer.name, reason))
+    return reasons

@@ -189,12 +189,17 @@ class PdfLayout:
                 )
 
     def identify(self, path: Path) -> bool:
+        return self.why_not(path) is None
+
+    def why_not(self, path: Path) -> str | None:
+        """The first identification condition this file fails, in words; None if it is ours."""
         if path.suffix.lower() != ".pdf":
-            return False
+            return "it reads .pdf files"
         if self.filename and not search(self.filename, path.name):
-            return False
+            return f"the file name does not match {self.filename!r}"
         text = first_page_text(path, self.limits).lower()
-        return all(keyword.lower() in text for keyword in self.keywords)
+        missing = [word for word in self.keywords if word.lower() not in text]
+        return f"the first page does not print {missing[0]!r}" if missing else None
 
     def request(self) -> dict[str, Any]:
         """The plain-data part of the layout that the child process needs (RE2 patterns)."""

@@ -104,23 +104,30 @@ class TabularLayout:
         return any(s in (".xlsx", ".xlsm", ".xls") for s in self.suffixes)
 
     def identify(self, path: Path) -> bool:
+        return self.why_not(path) is None
+
+    def why_not(self, path: Path) -> str | None:
+        """The first identification condition this file fails, in words; None if it is ours."""
         if path.suffix.lower() not in self.suffixes:
-            return False
+            return f"it reads {', '.join(self.suffixes)} files"
         if self.filename and not regex.search(self.filename, path.name):
-            return False
+            return f"the file name does not match {self.filename!r}"
         if self.is_xlsx:
             rows: list[list[object]] = xlsx_head_rows(path, self.sheet)
         else:
             rows = csv_head_rows(path, self.encoding, self.delimiter)  # type: ignore[assignment]
         head = "\n".join(",".join(str(c) for c in r if c is not None) for r in rows)
-        if any(word.lower() not in head.lower() for word in self.keywords):
-            return False
+        missing = [word for word in self.keywords if word.lower() not in head.lower()]
+        if missing:
+            return f"the start of the file does not contain {missing[0]!r}"
         if self.headerless_columns:
             raw = head if self.is_xlsx else head_text(path, self.encoding)
-            return bool(rows) and bool(
-                self.signature and regex.search(self.signature, raw, ignore_case=False)
-            )
-        return find_header(rows, self.header) is not None
+            if rows and self.signature and regex.search(self.signature, raw, ignore_case=False):
+                return None
+            return f"no row at the start matches the signature {self.signature!r}"
+        if find_header(rows, self.header) is not None:
+            return None
+        return _closest_header(rows, self.header)
 
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
         if self.is_xlsx:
@@ -303,6 +310,18 @@ class TabularLayout:
             extra={k: v for k, v in facts.items() if k not in known},
             **money,
         )
+
+
+def _closest_header(rows: list[list[object]], header: tuple[str, ...]) -> str:
+    """Which of the header names the best row of the file's start lacks."""
+    wanted = [name.strip().lower() for name in header]
+    best: list[str] = list(header)
+    for row in rows[:60]:
+        cells = {str(c).strip().lower() for c in row if c is not None}
+        missing = [name for name, key in zip(header, wanted, strict=True) if key not in cells]
+        if len(missing) < len(best):
+            best = missing
+    return "no row holds the columns " + ", ".join(repr(name) for name in best)
 
 
 def _check_row_count(path: Path, facts: Mapping[str, str], staged: Staged) -> None:
