@@ -550,6 +550,8 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
     for reject in rejects:
         where = f"page {reject['page']}, " if reject["page"] is not None else ""
         click.echo(f"  {where}row {reject['row']}: {reject['reason']}")
+    if rejects:  # as `import` would say: the file imports only in part
+        sys.exit(EXIT_PARTIAL)
 
 
 def main() -> None:

@@ -352,7 +352,7 @@ def test_cli_explain_shows_importer_mapping_statement_events_and_rejects(tmp_pat
     bad = PHONE_CSV + "17/10/2026;12:00;Datos;lots;;;\n"
     bill = write(tmp_path, "consumo.csv", bad)
     result = CliRunner().invoke(cli, ["explain", str(bill), "--profiles", str(tmp_path / "p")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # a rejected row: the file imports in part
     assert f"Importer: telefonica_test (profile {tmp_path / 'p' / 'p.toml'})" in result.output
     assert "quantity             DataVolume(column='Volumen'" in result.output
     assert "carrier              Operador de prueba" in result.output
