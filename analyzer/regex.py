@@ -6,6 +6,7 @@ SQL over a table or in Python over a PDF's text or a CSV's preamble.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -39,41 +40,38 @@ def translate(pattern: str) -> str:
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            hex_digits = {"u": 4, "U": 8}.get(nxt)
-            code = pattern[i + 2 : i + 2 + hex_digits] if hex_digits else ""
-            if hex_digits and len(code) == hex_digits and all(c in _HEX for c in code):
-                out.append(f"\\x{{{code}}}")  # Python's \u00a0 is RE2's \x{00a0}
-                i += 2 + hex_digits
-                continue
-            body = _UNICODE_CLASSES.get(nxt.lower())
-            if body is None:
-                out.append(pattern[i : i + 2])
-            elif in_class:
-                if nxt.isupper():  # a negated class inside a class: keep RE2's own meaning
-                    out.append(pattern[i : i + 2])
-                else:
-                    out.append(body)
-            else:
-                out.append(f"[^{body}]" if nxt.isupper() else f"[{body}]")
-            i += 2
+            text, used = _escape(pattern, i, in_class)
+            out.append(text)
+            i += used
             continue
         if ch == "[" and not in_class:
             in_class = True
-            out.append(ch)
-            if pattern[i + 1 : i + 2] == "^":
-                out.append("^")
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":
-                out.append("]")
-                i += 1
-        elif ch == "]" and in_class:
+            # A class may open with ^ and a literal ]: copy them as they are.
+            opening = re.match(r"\[\^?\]?", pattern[i:])
+            assert opening is not None
+            out.append(opening.group(0))
+            i += len(opening.group(0))
+            continue
+        if ch == "]" and in_class:
             in_class = False
-            out.append(ch)
-        else:
-            out.append(ch)
+        out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
+    """One backslash escape in RE2's terms, and how many characters it took."""
+    nxt = pattern[i + 1]
+    hex_digits = {"u": 4, "U": 8}.get(nxt)
+    code = pattern[i + 2 : i + 2 + hex_digits] if hex_digits else ""
+    if hex_digits and len(code) == hex_digits and all(c in _HEX for c in code):
+        return f"\\x{{{code}}}", 2 + hex_digits  # Python's \u00a0 is RE2's \x{00a0}
+    body = _UNICODE_CLASSES.get(nxt.lower())
+    if body is None or (in_class and nxt.isupper()):  # a negated class in a class: as is
+        return pattern[i : i + 2], 2
+    if in_class:
+        return body, 2
+    return (f"[^{body}]" if nxt.isupper() else f"[{body}]"), 2
 
 
 @lru_cache(maxsize=1024)

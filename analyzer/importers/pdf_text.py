@@ -93,38 +93,14 @@ def _take(
 ) -> str:
     """Decide what one text line is, update the result, and say what took it."""
     state = result.setdefault("_state", {"last": None, "filled": {}})
-    set_context = []
-    for name, pattern in contexts:
-        match = pattern.search(line)
-        if match:
-            context[name] = _field_value(match).strip()
-            set_context.append(name)
-    if set_context:
-        state["last"] = None
-        return "context " + ", ".join(set_context)
-    for index, (pattern, when) in enumerate(skips):
-        if pattern.search(line) and _matches(when, context):
-            result["skipped"] += 1
-            result["rows_read"] += 1
-            state["last"] = None
-            return f"skip[{index}]"
-    for name, pattern, when, defaults in rows:
-        match = pattern.search(line) if _matches(when, context) else None
-        if match:
-            values = {
-                k: (v if v is not None else defaults.get(k)) for k, v in match.groupdict().items()
-            }
-            for group in request.get("fill_down", ()):
-                if group in values:
-                    if values[group]:
-                        state["filled"][group] = values[group]
-                    else:
-                        values[group] = state["filled"].get(group)
-            row = {"_page": page, "_row": number, "text": line, **context, **values}
-            result["rows"].setdefault(name, []).append(row)
-            result["rows_read"] += 1
-            state["last"] = name
-            return f"record {name}"
+    taken = (
+        _set_context(line, contexts, context)
+        or _skip(line, skips, context, result)
+        or _record(line, page, number, rows, context, result, request)
+    )
+    if taken:
+        state["last"] = taken.removeprefix("record ") if taken.startswith("record ") else None
+        return taken
     continued = _continue(line, state, result, request)
     if continued:
         return continued
@@ -137,6 +113,55 @@ def _take(
         return "unreadable: its font maps no characters"
     result["unmatched"] += 1
     return "unmatched"
+
+
+def _set_context(line: str, contexts: list, context: dict[str, str | None]) -> str | None:
+    names = []
+    for name, pattern in contexts:
+        match = pattern.search(line)
+        if match:
+            context[name] = _field_value(match).strip()
+            names.append(name)
+    return "context " + ", ".join(names) if names else None
+
+
+def _skip(line: str, skips: list, context: dict[str, str | None], result: dict) -> str | None:
+    for index, (pattern, when) in enumerate(skips):
+        if pattern.search(line) and _matches(when, context):
+            result["skipped"] += 1
+            result["rows_read"] += 1
+            return f"skip[{index}]"
+    return None
+
+
+def _record(
+    line: str,
+    page: int,
+    number: int,
+    rows: list,
+    context: dict[str, str | None],
+    result: dict[str, Any],
+    request: dict[str, Any],
+) -> str | None:
+    filled = result["_state"]["filled"]
+    for name, pattern, when, defaults in rows:
+        match = pattern.search(line) if _matches(when, context) else None
+        if not match:
+            continue
+        values = {
+            k: (v if v is not None else defaults.get(k)) for k, v in match.groupdict().items()
+        }
+        for group in request.get("fill_down", ()):
+            if group in values:
+                if values[group]:
+                    filled[group] = values[group]
+                else:
+                    values[group] = filled.get(group)
+        row = {"_page": page, "_row": number, "text": line, **context, **values}
+        result["rows"].setdefault(name, []).append(row)
+        result["rows_read"] += 1
+        return f"record {name}"
+    return None
 
 
 def _continue(
@@ -194,31 +219,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         result["pages"] = pages
         if pages > request["max_pages"]:
             return {"error": TOO_MANY_PAGES, "detail": str(pages)}
-        context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
-        chosen: list[int] = []
-        for index in range(1 if request.get("first_page_only") else pages):
-            page = document[index]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    text = textpage.get_text_range()
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
-            result["chars"] += len(text.strip())
-            if index == 0:
-                result["first_page"] = text
-            if request.get("first_page_only"):
-                continue
-            if not _chosen(index + 1, text, request):
-                _fields(text, index + 1, request, result)
-                continue
-            chosen.append(index + 1)
-            if request.get("tables") is None:
-                cut_page(text, index + 1, request, context, result)
-            else:
-                _fields(text, index + 1, request, result)
+        chosen = _read_pages(document, pages, request, result)
     except pdfium.PdfiumError as exc:
         return {"error": MALFORMED, "detail": str(exc)}
     finally:
@@ -230,6 +231,36 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         for row in rows:
             row.pop("_continued", None)
     return result
+
+
+def _read_pages(document: Any, pages: int, request: dict[str, Any], result: dict) -> list[int]:
+    """Read each page's text (each page closed as read); cut the chosen pages into rows."""
+    context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
+    chosen: list[int] = []
+    for index in range(1 if request.get("first_page_only") else pages):
+        page = document[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        result["chars"] += len(text.strip())
+        if index == 0:
+            result["first_page"] = text
+        if request.get("first_page_only"):
+            continue
+        if not _chosen(index + 1, text, request):
+            _fields(text, index + 1, request, result)
+            continue
+        chosen.append(index + 1)
+        if request.get("tables") is None:
+            cut_page(text, index + 1, request, context, result)
+        else:
+            _fields(text, index + 1, request, result)
+    return chosen
 
 
 def _chosen(page: int, text: str, request: dict[str, Any]) -> bool:

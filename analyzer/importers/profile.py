@@ -248,6 +248,7 @@ class _Specs:
         return {"decimal": decimal, "thousands": thousands}
 
     def compile(self, spec: Any) -> Spec | Fact:
+        """The engine's spec for one column type (options from the profile and [read])."""
         kind = spec.type
         if kind == "value":
             return Const(spec.value)
@@ -256,29 +257,40 @@ class _Specs:
         if kind == "when":
             then, otherwise = self.compile(spec.then), self.compile(spec.else_)
             return When(_column(spec.column), translate(spec.pattern), then, otherwise)
-        column = _column(spec.column)
-        if kind == "text":
-            return Text(column)
-        if kind == "money":
-            return Money(column, negate=spec.negate, zero=tuple(spec.zero), **self.marks(spec))
-        if kind == "number":
-            return Number(column, **self.marks(spec))
-        if kind == "data":
-            return DataVolume(column, unit=spec.unit, base=spec.base, **self.marks(spec))
-        if kind == "duration":
-            return Duration(column, unit=spec.unit)
-        if kind == "timestamp":
-            time_column = _column(spec.time_column) if spec.time_column is not None else None
-            formats = tuple(spec.formats) if spec.formats else self.formats
-            return Timestamp(column, time_column, formats=formats)
-        if kind == "choice":
-            values = {k: (v or None) for k, v in spec.values.items()}
-            return Choice(column, values, default=spec.default)
-        if kind == "flag":
-            options = {k: tuple(v) for k in ("true", "false") if (v := getattr(spec, k))}
-            return Flag(column, **options)
-        if kind == "country":
-            return Country(column, aliases=spec.aliases, trailing=spec.trailing)
+        return getattr(self, f"_{kind}")(spec, _column(spec.column))
+
+    def _text(self, spec: Any, column: str) -> Spec:
+        return Text(column)
+
+    def _money(self, spec: Any, column: str) -> Spec:
+        return Money(column, negate=spec.negate, zero=tuple(spec.zero), **self.marks(spec))
+
+    def _number(self, spec: Any, column: str) -> Spec:
+        return Number(column, **self.marks(spec))
+
+    def _data(self, spec: Any, column: str) -> Spec:
+        return DataVolume(column, unit=spec.unit, base=spec.base, **self.marks(spec))
+
+    def _duration(self, spec: Any, column: str) -> Spec:
+        return Duration(column, unit=spec.unit)
+
+    def _timestamp(self, spec: Any, column: str) -> Spec:
+        time_column = _column(spec.time_column) if spec.time_column is not None else None
+        formats = tuple(spec.formats) if spec.formats else self.formats
+        return Timestamp(column, time_column, formats=formats)
+
+    def _choice(self, spec: Any, column: str) -> Spec:
+        values = {k: (v or None) for k, v in spec.values.items()}
+        return Choice(column, values, default=spec.default)
+
+    def _flag(self, spec: Any, column: str) -> Spec:
+        options = {k: tuple(v) for k in ("true", "false") if (v := getattr(spec, k))}
+        return Flag(column, **options)
+
+    def _country(self, spec: Any, column: str) -> Spec:
+        return Country(column, aliases=spec.aliases, trailing=spec.trailing)
+
+    def _scaled(self, spec: Any, column: str) -> Spec:
         return Scaled(column, _column(spec.unit_column), spec.factors, **self.marks(spec))
 
     def fields(self, fields: dict[str, Any]) -> dict[str, Any]:

@@ -505,52 +505,21 @@ class Profile(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
-        pdf = self.format == "pdf"
         if self.fields is not None:
             check_kind(self.fields)
         if not self.records and self.fields is None:
             raise ValueError("say how rows become events: [fields] or [[records]]")
-        if pdf and self.read.tables:
-            for index, record in enumerate(self.records):
-                if record.pattern is not None or record.when:
-                    raise ValueError(
-                        f"records[{index}]: a PDF read as tables takes where, not pattern"
-                    )
+        if self.format == "pdf":
             if not self.identify.keywords:
                 raise ValueError("identify.keywords: list words the bill's first page prints")
-        elif pdf:
-            if any(c.column is not None for c in self.context):
-                raise ValueError("context: a PDF heading is a text line; leave out column")
-            if self.fields is not None:
-                raise ValueError(
-                    "a PDF profile reads lines with [[records]] patterns, not [fields]"
-                )
-            for index, record in enumerate(self.records):
-                if record.pattern is None:
-                    raise ValueError(f"records[{index}] needs a pattern (the line it reads)")
-                if record.where is not None:
-                    raise ValueError(f"records[{index}]: where is for tabular files; use when")
-                if record.fields is None:
-                    raise ValueError(
-                        f"records[{index}]: a PDF's facts come from [statement] patterns; "
-                        "statement and stated records are for tables"
-                    )
-            if not self.identify.keywords:
-                raise ValueError("identify.keywords: list words the bill's first page prints")
+            if self.read.tables:
+                self._check_rows_of_a_table()
+            else:
+                self._check_lines_of_a_pdf()
         else:
             if self.read.tables or self.read.pages or self.read.page_pattern:
                 raise ValueError("read: pages, page_pattern and tables are for PDF bills")
-            for index, record in enumerate(self.records):
-                if record.pattern is not None or record.when:
-                    raise ValueError(
-                        f"records[{index}]: pattern and when are for PDF lines; use where"
-                    )
-            for index, skip in enumerate(self.skip):
-                if skip.column is None:
-                    raise ValueError(f"skip[{index}] needs the column it tests")
-            for index, context in enumerate(self.context):
-                if context.column is None:
-                    raise ValueError(f"context[{index}] needs the column that holds the heading")
+            self._check_rows_of_a_table()
             if self.identify.columns is None and not self.identify.header:
                 raise ValueError("identify.header: list the column names that identify the file")
             if self.identify.columns is not None and not self.identify.signature:
@@ -558,6 +527,35 @@ class Profile(Strict):
                     "identify.signature: a headerless file needs a pattern its first rows match"
                 )
         return self
+
+    def _check_rows_of_a_table(self) -> None:
+        """Rows of a CSV, a sheet or a PDF's ruled tables: records take where, not patterns."""
+        for index, record in enumerate(self.records):
+            if record.pattern is not None or record.when:
+                raise ValueError(f"records[{index}]: pattern and when are for PDF lines; use where")
+        for index, skip in enumerate(self.skip):
+            if skip.column is None:
+                raise ValueError(f"skip[{index}] needs the column it tests")
+        for index, context in enumerate(self.context):
+            if context.column is None:
+                raise ValueError(f"context[{index}] needs the column that holds the heading")
+
+    def _check_lines_of_a_pdf(self) -> None:
+        """Text lines of a PDF: records take patterns; facts come from [statement]."""
+        if any(c.column is not None for c in self.context):
+            raise ValueError("context: a PDF heading is a text line; leave out column")
+        if self.fields is not None:
+            raise ValueError("a PDF profile reads lines with [[records]] patterns, not [fields]")
+        for index, record in enumerate(self.records):
+            if record.pattern is None:
+                raise ValueError(f"records[{index}] needs a pattern (the line it reads)")
+            if record.where is not None:
+                raise ValueError(f"records[{index}]: where is for tabular files; use when")
+            if record.fields is None:
+                raise ValueError(
+                    f"records[{index}]: a PDF's facts come from [statement] patterns; "
+                    "statement and stated records are for tables"
+                )
 
 
 def suggest(key: str, known: Any) -> str:
