@@ -265,109 +265,11 @@ def map_rows(
             raise KeyError(column)
         return lookup[key]
 
-    derived: list[str] = []
-    for m in mappings:
-        for name, (column, pattern) in m.derived.items():
-            alias = f"d{len(derived)}"
-            derived.append(
-                f"nullif(trim(regexp_extract({ref(column)}, {sql_str(pattern)}, 1)), '') AS {alias}"
-            )
-            lookup.setdefault(name.strip().lower(), alias)
-    con.register("staged_input", staged.table)
-    data_columns = [f"c{i}" for i in range(len(staged.names))]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT row_number() OVER () AS _rid, * "
-        + "".join(f", {d}" for d in derived)
-        + " FROM staged_input"
-    )
-    con.unregister("staged_input")
-    headings = _carry_down(con, mappings, lookup, ref)
-    raw_json = "to_json(struct_pack({}))".format(
-        ", ".join(f"{_quote_ident(name)} := c{i}" for i, name in enumerate(_unique(staged.names)))
-    )
-    all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
-    summaries = [m.summary.sql(ref) for m in mappings if m.summary] or ["FALSE"]
-    skips = [m.skip.sql(ref) for m in mappings if m.skip] + headings or ["FALSE"]
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE row_status AS
-        SELECT _rid, _page, _row, {raw_json} AS _raw, {all_blank} AS _blank,
-               ({" OR ".join(summaries)}) AS _summary, ({" OR ".join(skips)}) AS _skip
-        FROM staged_rows
-        """
-    )
-    facts = [f for f in ROW_FACTS if any(f in m.fields for m in mappings)]
-    for index, m in enumerate(mappings):
-        values = ",\n".join(
-            f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in m.fields.items()
-        )
-        where = m.where.sql(ref) if m.where else "TRUE"
-        total = m.summary_total or m.fields.get("amount")
-        total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE mapped_{index} AS
-            SELECT *, {_reject_reasons(m, ref)} AS _reason
-            FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
-                  FROM staged_rows)
-            """
-        )
-    # A row goes to the first mapping that takes it, and on only past mappings with also=True.
-    for i in range(1, len(mappings)):
-        exclusive = [j for j in range(i) if not mappings[j].also]
-        if exclusive:
-            taken = " UNION ALL ".join(
-                f"SELECT _rid FROM mapped_{j} WHERE _selected" for j in exclusive
-            )
-            con.execute(f"UPDATE mapped_{i} SET _selected = FALSE WHERE _rid IN ({taken})")
-    selected = " OR ".join(f"m{i}._selected" for i in range(len(mappings)))
-    reason = ", ".join(
-        f"CASE WHEN m{i}._selected THEN m{i}._reason END" for i in range(len(mappings))
-    )
-    joins = " ".join(f"JOIN mapped_{i} m{i} USING (_rid)" for i in range(len(mappings)))
-    unmatched_sql = "NULL" if unmatched is None else sql_str(unmatched)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE decided AS
-        SELECT r.*, CASE
-                   WHEN _blank OR _summary OR _skip THEN 'skipped'
-                   WHEN coalesce({reason}) IS NOT NULL THEN 'reject'
-                   WHEN {selected} THEN 'event'
-                   WHEN {unmatched_sql} IS NULL THEN 'skipped'
-                   ELSE 'reject' END AS _status,
-               coalesce({reason}, {unmatched_sql}) AS _why
-        FROM row_status r {joins}
-        """
-    )
-    index = "NULL" if statement_index is None else str(statement_index)
-    parts = []
-    for i, m in enumerate(mappings):
-        select = []
-        for name, sql_type in {**EVENT_FIELDS, **{f: ROW_FACTS[f] for f in facts}}.items():
-            if name == "unit" and name not in m.fields:
-                cases = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
-                select.append(f"CASE m.kind {cases} ELSE 'items' END AS unit")
-            elif name in m.fields:
-                select.append(f"CAST(m.{_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
-            else:
-                select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
-        parts.append(
-            f"""
-            SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
-                   CAST(NULL AS VARCHAR) AS counterparty_country,
-                   CAST(NULL AS VARCHAR) AS counterparty_type,
-                   CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row",
-                   d._raw AS raw, CAST({index} AS INTEGER) AS statement_index,
-                   d._rid AS _rid, {i} AS _mapping
-            FROM decided d JOIN mapped_{i} m USING (_rid)
-            WHERE d._status = 'event' AND m._selected
-            """
-        )
-    events = con.sql(
-        "SELECT * EXCLUDE (_rid, _mapping) FROM ("
-        + " UNION ALL ".join(parts)
-        + ') ORDER BY page, "row", _rid, _mapping'
-    ).to_arrow_table()
+    headings = _stage_rows(con, staged, mappings, lookup, ref)
+    _row_status(con, staged, mappings, ref, headings)
+    _map_each(con, mappings, ref)
+    _decide(con, mappings, unmatched)
+    events = _collect_events(con, mappings, statement_index)
     rejects = con.sql(
         """
         SELECT CAST(_page AS INTEGER) AS page, CAST(_row AS BIGINT) AS "row", _raw AS raw,
@@ -392,6 +294,147 @@ def map_rows(
         rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
     events = normalise_numbers(events, mappings[0].region, mappings[0].international)
     return Mapped(events, rejects, int(skipped), summary_amount)
+
+
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    mappings: Sequence[TableMapping],
+    lookup: dict[str, str],
+    ref: Callable[[str], str],
+) -> list[str]:
+    """``staged_rows``: the text rows numbered, with derived, carried and filled columns."""
+    derived: list[str] = []
+    for m in mappings:
+        for name, (column, pattern) in m.derived.items():
+            alias = f"d{len(derived)}"
+            derived.append(
+                f"nullif(trim(regexp_extract({ref(column)}, {sql_str(pattern)}, 1)), '') AS {alias}"
+            )
+            lookup.setdefault(name.strip().lower(), alias)
+    con.register("staged_input", staged.table)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT row_number() OVER () AS _rid, * "
+        + "".join(f", {d}" for d in derived)
+        + " FROM staged_input"
+    )
+    con.unregister("staged_input")
+    return _carry_down(con, mappings, lookup, ref)
+
+
+def _row_status(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    mappings: Sequence[TableMapping],
+    ref: Callable[[str], str],
+    headings: list[str],
+) -> None:
+    """``row_status``: each row's provenance and whether it is blank, a total or skipped."""
+    raw_json = "to_json(struct_pack({}))".format(
+        ", ".join(f"{_quote_ident(name)} := c{i}" for i, name in enumerate(_unique(staged.names)))
+    )
+    data_columns = [f"c{i}" for i in range(len(staged.names))]
+    all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
+    summaries = [m.summary.sql(ref) for m in mappings if m.summary] or ["FALSE"]
+    skips = [m.skip.sql(ref) for m in mappings if m.skip] + headings or ["FALSE"]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE row_status AS
+        SELECT _rid, _page, _row, {raw_json} AS _raw, {all_blank} AS _blank,
+               ({" OR ".join(summaries)}) AS _summary, ({" OR ".join(skips)}) AS _skip
+        FROM staged_rows
+        """
+    )
+
+
+def _map_each(
+    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], ref: Callable[[str], str]
+) -> None:
+    """``mapped_i``: every field of mapping i for the rows it selects, and its reject reason."""
+    for index, m in enumerate(mappings):
+        values = ",\n".join(
+            f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in m.fields.items()
+        )
+        where = m.where.sql(ref) if m.where else "TRUE"
+        total = m.summary_total or m.fields.get("amount")
+        total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE mapped_{index} AS
+            SELECT *, {_reject_reasons(m, ref)} AS _reason
+            FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
+                  FROM staged_rows)
+            """
+        )
+    # A row goes to the first mapping that takes it, and on only past mappings with also=True.
+    for i in range(1, len(mappings)):
+        exclusive = [j for j in range(i) if not mappings[j].also]
+        if exclusive:
+            taken = " UNION ALL ".join(
+                f"SELECT _rid FROM mapped_{j} WHERE _selected" for j in exclusive
+            )
+            con.execute(f"UPDATE mapped_{i} SET _selected = FALSE WHERE _rid IN ({taken})")
+
+
+def _decide(
+    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], unmatched: str | None
+) -> None:
+    """``decided``: each row is an event, a reject (with its reason) or skipped."""
+    selected = " OR ".join(f"m{i}._selected" for i in range(len(mappings)))
+    reason = ", ".join(
+        f"CASE WHEN m{i}._selected THEN m{i}._reason END" for i in range(len(mappings))
+    )
+    joins = " ".join(f"JOIN mapped_{i} m{i} USING (_rid)" for i in range(len(mappings)))
+    unmatched_sql = "NULL" if unmatched is None else sql_str(unmatched)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE decided AS
+        SELECT r.*, CASE
+                   WHEN _blank OR _summary OR _skip THEN 'skipped'
+                   WHEN coalesce({reason}) IS NOT NULL THEN 'reject'
+                   WHEN {selected} THEN 'event'
+                   WHEN {unmatched_sql} IS NULL THEN 'skipped'
+                   ELSE 'reject' END AS _status,
+               coalesce({reason}, {unmatched_sql}) AS _why
+        FROM row_status r {joins}
+        """
+    )
+
+
+def _collect_events(
+    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], statement_index: int | None
+) -> pa.Table:
+    """The events of every mapping, typed, in file order."""
+    facts = [f for f in ROW_FACTS if any(f in m.fields for m in mappings)]
+    index = "NULL" if statement_index is None else str(statement_index)
+    units = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
+    parts = []
+    for i, m in enumerate(mappings):
+        select = []
+        for name, sql_type in {**EVENT_FIELDS, **{f: ROW_FACTS[f] for f in facts}}.items():
+            if name == "unit" and name not in m.fields:
+                select.append(f"CASE m.kind {units} ELSE 'items' END AS unit")
+            elif name in m.fields:
+                select.append(f"CAST(m.{_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
+            else:
+                select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
+        parts.append(
+            f"""
+            SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
+                   CAST(NULL AS VARCHAR) AS counterparty_country,
+                   CAST(NULL AS VARCHAR) AS counterparty_type,
+                   CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row",
+                   d._raw AS raw, CAST({index} AS INTEGER) AS statement_index,
+                   d._rid AS _rid, {i} AS _mapping
+            FROM decided d JOIN mapped_{i} m USING (_rid)
+            WHERE d._status = 'event' AND m._selected
+            """
+        )
+    return con.sql(
+        "SELECT * EXCLUDE (_rid, _mapping) FROM ("
+        + " UNION ALL ".join(parts)
+        + ') ORDER BY page, "row", _rid, _mapping'
+    ).to_arrow_table()
 
 
 def _carry_down(
