@@ -95,9 +95,10 @@ def check_reading_statement(sql: str) -> None:
         )
     kind = statements[0].type.name
     if kind not in _READING:
+        kind = "INSTALL or LOAD" if kind == "LOAD" else kind.replace("_", " ")
         raise AnalyzerError(
-            f"the query is a {kind} statement: queries are read-only and may only read this "
-            "database (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN)"
+            f"{kind} statements are refused: a query is read-only and reads this database "
+            "only (use SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN)"
         )
 
 

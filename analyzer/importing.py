@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import tempfile
@@ -172,6 +173,18 @@ def import_file(
             raise  # a child killed by Ctrl-C, not a bad file
         record_failure(con, path, sha256, file_format, importer and importer.name, str(exc))
         return FileResult(path, "failed", importer and importer.name, reason=str(exc))
+    except csv.Error as exc:  # Python's CSV reader refusing the input is a fault of the file
+        if is_interrupt(exc):
+            raise
+        message = str(
+            InputError(
+                path,
+                f"the CSV reader refused it ({exc})",
+                hint="a cell over 128 KB or a stray quote or NUL byte; export it again",
+            )
+        )
+        record_failure(con, path, sha256, file_format, importer and importer.name, message)
+        return FileResult(path, "failed", importer and importer.name, reason=message)
     except Exception as exc:  # a bug: keep going with the other files, but say so loudly
         if is_interrupt(exc) or _is_write_failure(exc):
             raise
@@ -200,7 +213,7 @@ def bug_log_dir() -> Path:
 def log_bug(exc: BaseException, path: Path) -> Path | None:
     """Append the traceback of an unexpected error to errors.log; return the log's path."""
     entry = (
-        f"--- {datetime.now().isoformat(timespec='seconds')} while importing {path!r}\n"
+        f"--- {datetime.now().isoformat(timespec='seconds')} while importing {str(path)!r}\n"
         + "".join(traceback.format_exception(exc))
     )
     for folder in (bug_log_dir(), Path(tempfile.gettempdir()) / "usage-analyzer"):
