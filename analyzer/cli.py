@@ -1,7 +1,8 @@
 """The command line: a thin click layer over the library.
 
-Exit codes: 0 ok; 1 error; 2 usage; 3 partial import (a file failed or had rejects);
-4 database in use by another process; 5 findings at or above --fail-on.
+Exit codes: 0 ok; 1 error; 2 usage (also an output that would overwrite an input); 3 partial
+import (a file failed or had rejects); 4 database in use by another process; 5 findings at or
+above --fail-on; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations

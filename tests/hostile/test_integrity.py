@@ -455,3 +455,39 @@ def test_input_faults_are_never_called_bugs(
         "could not read e_huge_cell.csv: the CSV reader refused it (field larger than field "
         "limit (131072)); a cell over 128 KB or a stray quote or NUL byte; export it again"
     )
+
+
+# --- a report is current only if it is the one the last run wrote --------------------------
+
+UNCHANGED = "Nothing changed since the last run: the findings and the report are current."
+
+
+def test_run_writes_the_report_beside_the_database_and_skips_only_a_current_one(
+    seeded: Path,
+) -> None:
+    bills = seeded.parent / "bills"
+    first = invoke(seeded, "run", str(bills))
+    report = seeded.with_suffix(".html")
+    assert first.exit_code == 0, first.output
+    assert first.output.endswith(f"Report: {report}\n")
+    assert UNCHANGED not in first.output
+    assert UNCHANGED in invoke(seeded, "run", str(bills)).output
+    report.write_text("<html>someone else's report</html>", encoding="utf-8")
+    redone = invoke(seeded, "run", str(bills))
+    assert UNCHANGED not in redone.output
+    assert "someone else's" not in report.read_text(encoding="utf-8")
+
+
+def test_a_report_written_from_another_database_is_not_current(seeded: Path) -> None:
+    bills = seeded.parent / "bills"
+    other = seeded.parent / "other.duckdb"
+    out = seeded.parent / "shared.html"
+    assert UNCHANGED not in invoke(seeded, "run", str(bills), "--out", str(out)).output
+    assert UNCHANGED not in invoke(other, "run", str(bills), "--out", str(out)).output
+    assert UNCHANGED not in invoke(seeded, "run", str(bills), "--out", str(out)).output
+    assert UNCHANGED in invoke(seeded, "run", str(bills), "--out", str(out)).output
+
+
+def test_report_defaults_to_beside_the_database(seeded: Path) -> None:
+    result = invoke(seeded, "report")
+    assert (result.exit_code, result.output) == (0, f"Report: {seeded.with_suffix('.html')}\n")
