@@ -210,3 +210,40 @@ def _invoke_interrupted(runner: CliRunner, args: list[str], delay: float) -> int
         assert sum(line.startswith("Interrupted") for line in lines) == 1
     assert "Traceback" not in result.output
     return result.exit_code
+
+
+def children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_ctrl_c_while_the_pdf_reader_runs_is_an_interrupt_not_a_failed_file(
+    tmp_path: Path,
+) -> None:
+    """The PDF child dies of the same SIGINT: the file is not recorded as failed."""
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    shutil.copy(ROOT / "sample_bills" / "nc_lagon_mobile_2026-09.pdf", folder / "lagon.pdf")
+    db_file = tmp_path / "pdf.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analyzer", "--db", str(db_file), "import", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (EXIT_INTERRUPTED, ""), err
+    assert err == (
+        "Interrupted: nothing of lagon.pdf was saved; the 0 file(s) imported before it are "
+        "kept: run the same command again to import the rest\n"
+    )
+    assert invariants(db_file) == []
