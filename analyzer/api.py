@@ -19,6 +19,7 @@ as parameters, never formatted into the SQL.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.config import apply_config, find_config, load_config
-from analyzer.errors import AnalyzerError
+from analyzer.errors import AnalyzerError, OutputClashError, shown
 from analyzer.rules import parse_param_overrides, run_rules
 from analyzer.store import DEFAULT_DB
 from analyzer.store import open_db as _open_connection
@@ -73,6 +74,40 @@ def connection(
         con.close()
 
 
+# Statement types that only read; DESCRIBE, SHOW, SUMMARIZE, VALUES and FROM-first are SELECTs.
+_READING = {"SELECT", "EXPLAIN"}
+
+
+def check_reading_statement(sql: str) -> None:
+    """Refuse anything but exactly one reading statement, judged by DuckDB's own parser."""
+    import duckdb
+
+    try:
+        statements = duckdb.connect(":memory:").extract_statements(sql)
+    except duckdb.Error as exc:
+        raise AnalyzerError(f"the query failed: {str(exc).splitlines()[0]}") from exc
+    if not statements:
+        raise AnalyzerError("the query is empty: give one SELECT statement")
+    if len(statements) > 1:
+        raise AnalyzerError(
+            f"the query holds {len(statements)} statements; run one at a time "
+            "(a query is exactly one SELECT)"
+        )
+    kind = statements[0].type.name
+    if kind not in _READING:
+        kind = "INSTALL or LOAD" if kind == "LOAD" else kind.replace("_", " ")
+        raise AnalyzerError(
+            f"{kind} statements are refused: a query is read-only and reads this database "
+            "only (use SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN)"
+        )
+
+
+def reading_only(con: duckdb.DuckDBPyConnection) -> None:
+    """No file but the database, no network, and no way to change these settings back."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, read_only: bool = True) -> Database:
     """A handle on an analyzer database; checks now that it exists and is readable."""
     database = Database(path, read_only=read_only)
@@ -104,6 +139,8 @@ class Database:
         if self._held is not None:
             raise AnalyzerError(f"{self.path} is already open in a 'with' block; use that one")
         self._held = _open_connection(self.path, read_only=self.read_only)
+        if self.read_only:
+            reading_only(self._held)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,13 +149,21 @@ class Database:
             held.close()
 
     def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
-        """Run SQL with ``?`` (or ``$name``) parameters; returns a DuckDB relation."""
+        """Run SQL with ``?`` (or ``$name``) parameters; returns a DuckDB relation.
+
+        On a read-only handle (the default) the SQL is one reading statement and can touch
+        nothing but this database: no other file, no network, no settings.
+        """
         import duckdb
 
         try:
+            if self.read_only:
+                check_reading_statement(query)
             if self._held is not None:
                 return self._held.sql(query, params=params)
             with connection(self.path, read_only=self.read_only) as con:
+                if self.read_only:
+                    reading_only(con)
                 table = con.sql(query, params=params).to_arrow_table()
         except duckdb.Error as exc:
             raise AnalyzerError(f"the query failed: {str(exc).splitlines()[0]}") from exc
@@ -391,22 +436,31 @@ def analyse(
 ) -> dict[str, Any]:
     """Apply analyzer.toml, run every rule, and write the report when ``out`` is given.
 
-    With ``skip_if_unchanged``, nothing is redone when the files, settings, rules and report
-    options are those of the last run and its report still exists (``unchanged`` is then True).
+    With ``skip_if_unchanged``, nothing is redone when the database, its files, settings, rules
+    and report options are those of the last run and the report at ``out`` is byte for byte the
+    one that run wrote (``unchanged`` is then True). An output that would overwrite the
+    database or an input is refused first.
     """
     config_file = find_config(folder, config_path)
     config = load_config(config_file)
     overrides = {k: dict(v) for k, v in config.rule_params.items()}
     for rule_id, values in parse_param_overrides(list(params)).items():
         overrides.setdefault(rule_id, {}).update(values)
+    if out is not None:
+        check_output(out, db, _inputs(folder, config_file))
     with connection(db) as con:
-        fingerprint = _run_fingerprint(con, config_file, overrides, [out, period, lang, mask])
+        options = [Path(db), out, period, lang, mask]
+        fingerprint = _run_fingerprint(con, config_file, overrides, options)
+        recorded = dict(
+            con.execute(
+                "SELECT key, value FROM meta WHERE key IN ('last_run', 'last_report')"
+            ).fetchall()
+        )
         unchanged = (
             skip_if_unchanged
             and out is not None
-            and out.exists()
-            and con.execute("SELECT value FROM meta WHERE key = 'last_run'").fetchall()
-            == [(fingerprint,)]
+            and recorded.get("last_run") == fingerprint
+            and recorded.get("last_report") == _file_digest(out)
         )
         if not unchanged:
             apply_config(con, config)
@@ -416,8 +470,29 @@ def analyse(
         report_path = out
         if out is not None and not unchanged:
             report_path = save_report(build_report(con, period=period, lang=lang, mask=mask), out)
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('last_run', ?)", [fingerprint])
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('last_run', ?), ('last_report', ?)",
+                [fingerprint, _file_digest(out)],
+            )
     return {"findings": counts, "events": events, "report": report_path, "unchanged": unchanged}
+
+
+def _inputs(folder: Path | None, config_file: Path | None) -> list[Path]:
+    """The files a run reads: the bills under ``folder`` and its settings file."""
+    from analyzer.importing import discover
+
+    found = discover([folder])[0] if folder is not None else []
+    return [*found, *([config_file] if config_file else [])]
+
+
+def _file_digest(path: Path) -> str | None:
+    """The sha256 of the report as written, so a report replaced since then is not 'current'."""
+    from analyzer.store import sha256_of
+
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
 
 
 def _run_fingerprint(
@@ -426,7 +501,8 @@ def _run_fingerprint(
     overrides: dict[str, dict[str, Any]],
     report_options: list[Any],
 ) -> str:
-    """What a run's findings and report depend on: files, settings, rules, options, version."""
+    """What a run's findings and report depend on: the database and its files (sha256),
+    settings, rules, report options (output path included) and the analyzer's version."""
     import hashlib
     import json
     from importlib import metadata
@@ -461,6 +537,7 @@ def write_report(
     db: str | Path, out: Path, period: str | None = None, lang: str = "en", mask: bool = False
 ) -> Path:
     """Write the HTML report for the database as it is."""
+    check_output(out, db)
     with connection(db, read_only=True) as con:
         return save_report(build_report(con, period=period, lang=lang, mask=mask), out)
 
@@ -514,19 +591,69 @@ def run_query(
 def write_query_parquet(
     db: str | Path, sql: str, out: str | Path, params: Sequence[Any] | None = None
 ) -> int:
-    """Write one read-only query's rows to a Parquet file (streamed); return the row count."""
+    """Write one read-only query's rows to a Parquet file (streamed); return the row count.
+
+    The query's connection may not write files, so the batches are written here with pyarrow.
+    """
     import duckdb
+    import pyarrow.parquet as pq
 
     target = Path(out)
+    check_output(target, db)
     target.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
     with Database(db) as database:
         relation = database.sql(sql, params)
         try:
-            relation.write_parquet(str(target))
+            reader = relation.to_arrow_reader()
+            with pq.ParquetWriter(str(target), reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
         except duckdb.Error as exc:
+            target.unlink(missing_ok=True)
             raise AnalyzerError(f"the query failed: {str(exc).splitlines()[0]}") from exc
-        written = database.sql("SELECT count(*) FROM read_parquet(?)", [str(target)])
-        return int(written.fetchall()[0][0])
+    return rows
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """One file under two names: equal paths, symbolic links, or hard links (device, inode)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        first, second = a.stat(), b.stat()
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def check_output(
+    out: str | Path, db: str | Path, inputs: Sequence[Path] = (), *, folder: bool = False
+) -> None:
+    """Refuse an output that would overwrite the database, its write-ahead log or an input.
+
+    A ``folder`` output is refused when the database or an input lies inside it, since an
+    export with --overwrite replaces what it finds there.
+    """
+    target = Path(out)
+    protected = [(Path(db), "the database")]
+    protected += [(Path(f"{db}.wal"), "the database's write-ahead log")]
+    protected += [(Path(os.path.realpath(db) + ".wal"), "the database's write-ahead log")]
+    protected += [(Path(p), "the input file") for p in inputs]
+    for path, what in protected:
+        inside = folder and _inside(path, target)
+        if _same_file(target, path) or inside:
+            named = "" if what.startswith("the database") else f" {shown(path)}"
+            where = f"holds {what}" if inside else f"is {what}"
+            raise OutputClashError(
+                f"refusing to write to {shown(target)}: it {where}{named}; "
+                "choose another output path"
+            )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    return Path(os.path.realpath(folder)) in real.parents
 
 
 def export_parquet(
@@ -539,6 +666,8 @@ def export_parquet(
     ``statements/``, ``findings/``, ``sources/`` with one file each. Returns rows per table.
     """
     target = Path(folder)
+    for name in EXPORT_TABLES:
+        check_output(target / name, db, folder=True)
     if target.exists() and not target.is_dir():
         raise AnalyzerError(f"{target} is a file; give a folder to export into")
     if not overwrite:

@@ -1,7 +1,8 @@
 """The command line: a thin click layer over the library.
 
-Exit codes: 0 ok; 1 error; 2 usage; 3 partial import (a file failed or had rejects);
-4 database in use by another process; 5 findings at or above --fail-on.
+Exit codes: 0 ok; 1 error; 2 usage (also an output that would overwrite an input); 3 partial
+import (a file failed or had rejects); 4 database in use by another process; 5 findings at or
+above --fail-on; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -18,19 +19,44 @@ from typing import IO, Any
 
 import click
 
-from analyzer.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, AnalyzerError
+from analyzer.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    AnalyzerError,
+    Interrupted,
+    catching_interrupts,
+    interrupt_requested,
+    shown,
+)
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+STOPPED = "nothing was changed by the step in progress: run the same command again"
 
 
 class AnalyzerGroup(click.Group):
-    """Turns library errors into one 'Error: ...' line and the documented exit code."""
+    """Turns library errors into one 'Error: ...' line and the documented exit code.
+
+    Ctrl-C stops the command with one line and exit 130, whatever it was doing: DuckDB rolls
+    back the transaction in flight, so the database holds what was committed before it.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with catching_interrupts():
+                return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(f"Interrupted: {exc.message}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            click.echo(f"Interrupted: {STOPPED}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except AnalyzerError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            if interrupt_requested():  # a DuckDB query stopped by Ctrl-C, reported as a failure
+                click.echo(f"Interrupted: {STOPPED}", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            click.echo(f"Error: {shown(exc)}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -57,7 +83,7 @@ def report_options(command: Any) -> Any:
 
 def _progress(path: Path) -> None:
     if sys.stderr.isatty():
-        click.echo(f"  reading {path.name} ...", err=True)
+        click.echo(f"  reading {shown(path.name)} ...", err=True)
 
 
 def _jsonable(value: Any) -> Any:
@@ -88,7 +114,7 @@ def _print_rows(
         writer.writerows([[safe_cell(v) for v in row] for row in rows])
         click.echo(buffer.getvalue(), nl=False, file=file)
         return
-    text = [[("" if v is None else str(_jsonable(v))) for v in row] for row in rows]
+    text = [[("" if v is None else shown(_jsonable(v))) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(columns)]
     header = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
     click.echo(header, file=file)
@@ -165,7 +191,7 @@ def _import(
                 detail += f", {result.rejects} rejected rows"
         elif result.reason:
             detail = result.reason
-        click.echo(f"{result.status:<12} {result.path}  {detail}")
+        click.echo(f"{result.status:<12} {shown(result.path)}  {shown(detail)}")
     return results
 
 
@@ -206,9 +232,7 @@ def import_command(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("reports/report.html"),
-    show_default=True,
-    help="Where to write the report.",
+    help="Where to write the report [default: beside the database, DB.html].",
 )
 @click.option(
     "--config",
@@ -240,10 +264,13 @@ def run(
     mask: bool,
 ) -> None:
     """The main job: import every bill in FOLDER, run the rules, write the report."""
-    from analyzer.api import analyse
+    from analyzer.api import _inputs, analyse, check_output
+    from analyzer.config import find_config
     from analyzer.report import parse_period
 
     parse_period(period)
+    out = out or default_report(ctx.obj["db"])
+    check_output(out, ctx.obj["db"], _inputs(folder, find_config(folder, config_path)))
     results = _import(ctx, [folder], password, profile_dirs)
     summary, code = _import_summary(results)
     click.echo(summary)
@@ -265,7 +292,7 @@ def run(
         f"{outcome['events']} events; findings: "
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "info"))
     )
-    click.echo(f"Report: {outcome['report']}")
+    click.echo(f"Report: {shown(outcome['report'])}")
     ctx.exit(code)
 
 
@@ -335,17 +362,22 @@ def findings(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("reports/report.html"),
-    show_default=True,
+    help="Where to write the report [default: beside the database, DB.html].",
 )
 @report_options
 @click.pass_context
-def report(ctx: click.Context, out: Path, period: str | None, lang: str, mask: bool) -> None:
+def report(ctx: click.Context, out: Path | None, period: str | None, lang: str, mask: bool) -> None:
     """Write the HTML report from the database as it is."""
     from analyzer.api import write_report
 
+    out = out or default_report(ctx.obj["db"])
     path = write_report(ctx.obj["db"], out, period=period, lang=lang, mask=mask)
-    click.echo(f"Report: {path}")
+    click.echo(f"Report: {shown(path)}")
+
+
+def default_report(db: Path) -> Path:
+    """The report beside its database: reports/demo.duckdb -> reports/demo.html."""
+    return db.with_suffix(".html")
 
 
 @cli.command()
@@ -370,16 +402,18 @@ def query(ctx: click.Context, sql: str, fmt: str, as_json: bool, out: Path | Non
     The rows are those of analyzer.open_db(DB).sql(SQL); CSV cells a spreadsheet would run as
     formulas are prefixed with a quote.
     """
-    from analyzer.api import run_query
+    from analyzer.api import check_output, run_query
 
     fmt = "json" if as_json else fmt
+    if out is not None:
+        check_output(out, ctx.obj["db"])
     if fmt == "parquet":
         if out is None:
             raise click.UsageError("--format parquet writes a file: add --out FILE.parquet")
         from analyzer.api import write_query_parquet
 
         rows = write_query_parquet(ctx.obj["db"], sql, out)
-        click.echo(f"{rows} rows written to {out}", err=True)
+        click.echo(f"{rows} rows written to {shown(out)}", err=True)
         return
     columns, rows = run_query(ctx.obj["db"], sql)
     if out is None:
@@ -387,7 +421,7 @@ def query(ctx: click.Context, sql: str, fmt: str, as_json: bool, out: Path | Non
         return
     with out.open("w", encoding="utf-8", newline="") as handle:
         _print_rows(columns, rows, fmt, file=handle)
-    click.echo(f"{len(rows)} rows written to {out}", err=True)
+    click.echo(f"{len(rows)} rows written to {shown(out)}", err=True)
 
 
 @cli.command()
@@ -410,7 +444,7 @@ def export(ctx: click.Context, folder: Path, overwrite: bool) -> None:
 
     counts = export_parquet(ctx.obj["db"], folder, overwrite=overwrite)
     for name, rows in counts.items():
-        click.echo(f"{rows:>9} {name:<10} {folder / name}")
+        click.echo(f"{rows:>9} {name:<10} {shown(folder / name)}")
 
 
 @cli.command("rules")
@@ -450,12 +484,15 @@ def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
 
     text, unmapped = draft_profile(file, date_format)
     if out:
+        from analyzer.api import check_output
+
+        check_output(out, click.get_current_context().find_root().obj["db"], [file])
         out.write_text(text, encoding="utf-8")
-        click.echo(f"Draft profile: {out}", err=True)
+        click.echo(f"Draft profile: {shown(out)}", err=True)
     else:
         click.echo(text, nl=False)
     if unmapped:
-        click.echo("Could not map: " + ", ".join(unmapped), err=True)
+        click.echo("Could not map: " + ", ".join(shown(u) for u in unmapped), err=True)
 
 
 def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> list[Any]:
@@ -512,7 +549,10 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
             click.echo(f"  {name}: {reason}")
         raise
     source = getattr(importer, "source", None)
-    click.echo(f"Importer: {importer.name}" + (f" (profile {source})" if source else " (built-in)"))
+    click.echo(
+        f"Importer: {shown(importer.name)}"
+        + (f" (profile {shown(source)})" if source else " (built-in)")
+    )
     for index, mapping in enumerate(getattr(importer, "mappings", ())):
         label = f"  where {mapping.where}" if mapping.where else ""
         click.echo(f"Mapping {index + 1}:{label}")
@@ -525,14 +565,14 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
         for page, number, text, taken, context in trace:
             values = ", ".join(f"{k}={v}" for k, v in context.items() if v)
             click.echo(
-                f"  {page}:{number:<4} {taken:<28} {text[:90]}"
-                + (f"  [{values}]" if values else "")
+                f"  {page}:{number:<4} {taken:<28} {shown(text[:90])}"
+                + (f"  [{shown(values)}]" if values else "")
             )
     for index, statement in enumerate(extracted.statements):
         click.echo(f"Statement {index + 1}:")
         for key, value in asdict(statement).items():
             if value not in (None, (), {}, []):
-                click.echo(f"  {key:<20} {_jsonable(value)}")
+                click.echo(f"  {key:<20} {shown(_jsonable(value))}")
     counts = extracted.counts()
     click.echo("Counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if "unmatched_lines" in extracted.detail:
@@ -549,7 +589,7 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
     click.echo(f"Rejects: {len(rejects)}")
     for reject in rejects:
         where = f"page {reject['page']}, " if reject["page"] is not None else ""
-        click.echo(f"  {where}row {reject['row']}: {reject['reason']}")
+        click.echo(f"  {where}row {reject['row']}: {shown(reject['reason'])}")
     if rejects:  # as `import` would say: the file imports only in part
         sys.exit(EXIT_PARTIAL)
 

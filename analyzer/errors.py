@@ -8,7 +8,10 @@
     ├── ConfigError               analyzer.toml is invalid (names file and key)
     └── DatabaseError             the database cannot be used
         ├── DatabaseLockedError   exit 4: another process holds the database
-        └── SchemaVersionError    the database was written by a newer version
+        ├── SchemaVersionError    the database was written by a newer version
+        └── ForeignDatabaseError  the file is not this project's database (left untouched)
+    OutputClashError              exit 2: an output path would overwrite the database or an input
+    Interrupted                   exit 130: Ctrl-C; the file in flight left nothing behind
 
 Every message says what happened and what to do. Anything that is not an AnalyzerError is a bug
 and keeps its traceback.
@@ -16,6 +19,11 @@ and keeps its traceback.
 
 from __future__ import annotations
 
+import signal
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_OK = 0
@@ -24,6 +32,7 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_LOCKED = 4
 EXIT_FINDINGS = 5
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class AnalyzerError(Exception):
@@ -49,7 +58,7 @@ class InputError(AnalyzerError):
         self.page = page
         self.row = row
         self.hint = hint
-        where = self.path.name
+        where = shown(self.path.name)
         if page is not None:
             where += f", page {page}"
         if row is not None:
@@ -88,3 +97,97 @@ class DatabaseLockedError(DatabaseError):
 
 class SchemaVersionError(DatabaseError):
     """The database was written by a newer version of the tool."""
+
+
+class ForeignDatabaseError(DatabaseError):
+    """The --db file belongs to another tool (or is not a DuckDB file): it is left untouched."""
+
+
+class OutputClashError(AnalyzerError):
+    """An output path is the database, its write-ahead log or an input file."""
+
+    exit_code = EXIT_USAGE
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the run stops; what was being written is rolled back, what was saved stays."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str = "interrupted") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_INTERRUPTED = threading.Event()
+
+
+def interrupt_requested() -> bool:
+    """True once Ctrl-C has been pressed inside ``catching_interrupts``."""
+    return _INTERRUPTED.is_set()
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or was caused by) Ctrl-C, however DuckDB or a child reported it."""
+    import duckdb
+
+    return _INTERRUPTED.is_set() or isinstance(exc, KeyboardInterrupt | duckdb.InterruptException)
+
+
+@contextmanager
+def catching_interrupts() -> Iterator[None]:
+    """Remember Ctrl-C while still raising KeyboardInterrupt as Python does.
+
+    DuckDB turns a KeyboardInterrupt raised inside a query into its own exception types, and a
+    child process (the PDF reader) dies of the same signal: the flag lets the importer tell an
+    interrupt from a failed file whatever shape it arrives in.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def remember(signum: int, frame: object) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    _INTERRUPTED.clear()
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# Characters that must never reach a terminal raw: C0 and C1 controls, DEL, and the
+# bidirectional overrides and isolates that reorder what is shown.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def shown(name: object) -> str:
+    """A user-controlled name (a path, a file or sheet name) safe to print on one line.
+
+    Controls, DEL, bidi overrides and unpaired surrogates (undecodable bytes in a file name)
+    are written as Python escapes (``\\n``, ``\\x1b``, ``\\u202e``); a backslash is doubled only
+    when the name needed escaping, so ordinary Windows-style names read as they are.
+    """
+    text = str(name)
+    if not any(_unsafe(ch) for ch in text):
+        return text
+    return "".join(_escape(ch) for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or ch in _BIDI
+        or 0xD800 <= code <= 0xDFFF
+        or unicodedata.category(ch) in ("Zl", "Zp")
+    )
+
+
+def _escape(ch: str) -> str:
+    if ch == "\\":
+        return "\\\\"
+    return repr(ch)[1:-1] if _unsafe(ch) else ch

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from analyzer.errors import AnalyzerError, DatabaseError, InputError, UnknownFormatError
+from analyzer.errors import (
+    AnalyzerError,
+    DatabaseError,
+    InputError,
+    Interrupted,
+    UnknownFormatError,
+    catching_interrupts,
+    is_interrupt,
+    shown,
+)
 from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
 from analyzer.importers.pdf import pdf_password
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
@@ -83,21 +95,29 @@ def import_paths(
     files, results = discover(paths)
     # realpath, not resolve(): resolve() raises on a symbolic link loop.
     named = {os.path.realpath(p) for p in paths if not p.is_dir()}
-    for path in files:
-        if progress:
-            progress(path)
-        try:
-            result = import_file(
-                con, path, importers, options, explicit=os.path.realpath(path) in named
-            )
-        except Exception as exc:
-            if not _is_write_failure(exc):
-                raise
-            raise DatabaseError(
-                f"could not write {path.name} to the database ({str(exc).splitlines()[0]}); "
-                "nothing of this file was saved: free some disk space and run the import again"
-            ) from exc
-        results.append(result)
+    with catching_interrupts():
+        for path in files:
+            if progress:
+                progress(path)
+            try:
+                result = import_file(
+                    con, path, importers, options, explicit=os.path.realpath(path) in named
+                )
+            except (Exception, KeyboardInterrupt) as exc:
+                if is_interrupt(exc):
+                    saved = sum(r.status in ("imported", "partial") for r in results)
+                    raise Interrupted(
+                        f"nothing of {shown(path.name)} was saved; the {saved} file(s) imported "
+                        "before it are kept: run the same command again to import the rest"
+                    ) from exc
+                if not _is_write_failure(exc):
+                    raise
+                raise DatabaseError(
+                    f"could not write {shown(path.name)} to the database "
+                    f"({str(exc).splitlines()[0]}); nothing of this file was saved: "
+                    "free some disk space and run the import again"
+                ) from exc
+            results.append(result)
     return results
 
 
@@ -142,24 +162,70 @@ def import_file(
         extracted = importer.extract(path, options)
         counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
     except UnknownFormatError as exc:
+        if is_interrupt(exc):
+            raise
         if not explicit:
             return FileResult(path, "unrecognised", reason=str(exc))
         record_failure(con, path, sha256, file_format, None, str(exc))
         return FileResult(path, "failed", reason=str(exc))
     except AnalyzerError as exc:
+        if is_interrupt(exc):
+            raise  # a child killed by Ctrl-C, not a bad file
         record_failure(con, path, sha256, file_format, importer and importer.name, str(exc))
         return FileResult(path, "failed", importer and importer.name, reason=str(exc))
-    except Exception as exc:  # a bug: keep going with the other files, but say so loudly
-        if _is_write_failure(exc):
+    except csv.Error as exc:  # Python's CSV reader refusing the input is a fault of the file
+        if is_interrupt(exc):
             raise
-        detail = "".join(traceback.format_exception_only(exc)).strip()
         message = str(
-            InputError(path, f"unexpected error ({detail})", hint="this is a bug; please report it")
+            InputError(
+                path,
+                f"the CSV reader refused it ({exc})",
+                hint="a cell over 128 KB or a stray quote or NUL byte; export it again",
+            )
+        )
+        record_failure(con, path, sha256, file_format, importer and importer.name, message)
+        return FileResult(path, "failed", importer and importer.name, reason=message)
+    except Exception as exc:  # a bug: keep going with the other files, but say so loudly
+        if is_interrupt(exc) or _is_write_failure(exc):
+            raise
+        detail = "".join(traceback.format_exception_only(exc)).strip().splitlines()[0]
+        log = log_bug(exc, path)
+        where = f"the details are in {shown(log)}" if log else "no log could be written"
+        message = str(
+            InputError(
+                path,
+                f"unexpected error ({detail})",
+                hint=f"this is a bug: please report it ({where})",
+            )
         )
         record_failure(con, path, sha256, file_format, importer and importer.name, message)
         return FileResult(path, "failed", importer and importer.name, reason=message)
     status = "partial" if counts["rejects"] else "imported"
     return FileResult(path, status, importer.name, counts["events"], counts["rejects"])
+
+
+def bug_log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: $XDG_STATE_HOME/usage-analyzer."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "usage-analyzer"
+
+
+def log_bug(exc: BaseException, path: Path) -> Path | None:
+    """Append the traceback of an unexpected error to errors.log; return the log's path."""
+    entry = (
+        f"--- {datetime.now().isoformat(timespec='seconds')} while importing {str(path)!r}\n"
+        + "".join(traceback.format_exception(exc))
+    )
+    for folder in (bug_log_dir(), Path(tempfile.gettempdir()) / "usage-analyzer"):
+        log = folder / "errors.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(entry)
+            return log
+        except OSError:
+            continue
+    return None
 
 
 def _is_write_failure(exc: BaseException) -> bool:

@@ -31,10 +31,13 @@ CREATE TABLE IF NOT EXISTS sources (
     as_of       TIMESTAMP                  -- records complete up to this moment, if stated
 );
 
+-- Statements, events and rejects reference their source: no row can outlive or precede the
+-- file it came from (a file's rows and its sources row are written in one transaction).
+
 -- Bill-level facts, as printed.
 CREATE TABLE IF NOT EXISTS statements (
     statement_id    INTEGER PRIMARY KEY,
-    source_id       INTEGER NOT NULL,
+    source_id       INTEGER NOT NULL REFERENCES sources (source_id),
     carrier         VARCHAR NOT NULL,
     account         VARCHAR,
     invoice_number  VARCHAR,
@@ -57,12 +60,12 @@ CREATE TABLE IF NOT EXISTS statements (
 -- One row per usage or charge record.
 CREATE TABLE IF NOT EXISTS events (
     event_id          BIGINT PRIMARY KEY,
-    source_id         INTEGER NOT NULL,
+    source_id         INTEGER NOT NULL REFERENCES sources (source_id),
     statement_id      INTEGER,
     line              VARCHAR,
     started_at        TIMESTAMP,
     ended_at          TIMESTAMP,
-    kind              VARCHAR NOT NULL,   -- data|voice|sms|mms|fee|plan|topup|credit|tax|adjustment|transfer
+    kind              VARCHAR NOT NULL,   -- one of analyzer.model.KINDS (KIND_MEANINGS says what each is)
     direction         VARCHAR,            -- in | out | NULL
     quantity          DECIMAL(18,3),      -- as billed/reported, in unit
     unit              VARCHAR,            -- bytes | seconds | messages | items
@@ -82,10 +85,9 @@ CREATE TABLE IF NOT EXISTS events (
     raw               JSON,
     superseded        BOOLEAN NOT NULL DEFAULT false  -- another file's copy wins (copies.py)
 );
-ALTER TABLE events ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;  -- version 1 files
 
 CREATE TABLE IF NOT EXISTS rejects (
-    source_id INTEGER NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (source_id),
     page      INTEGER,
     "row"     BIGINT,
     raw       VARCHAR,

@@ -16,26 +16,26 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analyzer.copies import resolve_copies
-from analyzer.errors import DatabaseError, DatabaseLockedError, SchemaVersionError
+from analyzer.duck import CONFIG, quiet
+from analyzer.errors import (
+    DatabaseError,
+    DatabaseLockedError,
+    ForeignDatabaseError,
+    SchemaVersionError,
+    shown,
+)
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted
 
-SCHEMA_VERSION = 2  # 2: events.superseded (copies resolved when a file is saved)
+# 2: events.superseded (copies resolved when a file is saved)
+# 3: statements, events and rejects reference sources (foreign keys); the project marker
+SCHEMA_VERSION = 3
 DEFAULT_DB = "usage.duckdb"
-
-# Nothing the analyzer does needs an extension; never let DuckDB fetch one from the network.
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-
-
-def quiet(con: duckdb.DuckDBPyConnection) -> None:
-    """Turn DuckDB's progress bar off: it writes to stdout and would corrupt --json and --csv.
-
-    In a notebook without ipywidgets DuckDB refuses the setting; no bar is drawn there anyway.
-    """
-    with suppress(duckdb.InvalidInputException):
-        con.execute("SET enable_progress_bar = false")
-
+# Written into `meta` of every database this project creates: only such files are opened.
+MARKER_KEY = "application"
+MARKER = "usage-analyzer"
+CHILD_TABLES = ("statements", "events", "rejects")
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -45,10 +45,10 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     target = str(path)
     if read_only and target != ":memory:" and not Path(target).exists():
         raise DatabaseError(
-            f"no database at {target}; import some bills first with 'analyzer run FOLDER'"
+            f"no database at {shown(target)}; import some bills first with 'analyzer run FOLDER'"
         )
     try:
-        con = duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        con = duckdb.connect(target, read_only=read_only, config=CONFIG)
         quiet(con)
         return con
     except duckdb.IOException as exc:
@@ -57,18 +57,29 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             pid = _LOCK_PID.search(text)
             holder = f"process {pid.group(1)}" if pid else "another process"
             raise DatabaseLockedError(
-                f"the database {target} is in use by {holder}; close it (a notebook?) "
+                f"the database {shown(target)} is in use by {holder}; close it (a notebook?) "
                 "or use --db another.duckdb"
             ) from exc
-        raise DatabaseError(f"cannot open the database {target}: {text}") from exc
+        if "not a valid DuckDB database" in text:
+            raise ForeignDatabaseError(
+                f"{shown(target)} is not a DuckDB database; it was left untouched: "
+                "pass --db with a new file name or an analyzer database"
+            ) from exc
+        raise DatabaseError(f"cannot open the database {shown(target)}: {text}") from exc
     except duckdb.Error as exc:
         raise DatabaseError(
-            f"{target} is not a usable database ({exc}); pass --db with another file"
+            f"{shown(target)} is not a usable database ({exc}); pass --db with another file"
         ) from exc
 
 
 def open_db(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database, creating the schema on first use and refusing newer versions."""
+    """Open the database, creating the schema on first use and refusing newer versions.
+
+    A file that is not this project's database is refused before anything is written to it.
+    """
+    target = str(path)
+    if target != ":memory:":
+        _refuse_foreign(Path(target))
     con = connect(path, read_only=read_only)
     try:
         ensure_schema(con, read_only=read_only)
@@ -78,11 +89,48 @@ def open_db(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     return con
 
 
+def _refuse_foreign(path: Path) -> None:
+    """Look at an existing file read-only; raise unless it is ours, an empty database or new."""
+    if not path.exists():
+        return
+    if path.is_file() and path.stat().st_size == 0:
+        path.unlink()  # nothing to keep: DuckDB cannot open a 0-byte file, so start it afresh
+        return
+    con = connect(path, read_only=True)
+    try:
+        tables = {
+            row[0] for row in con.sql("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        sequences = con.sql("SELECT count(*) FROM duckdb_sequences()").fetchall()[0][0]
+        marked = False
+        if "meta" in tables:
+            keys = dict(con.sql("SELECT key, value FROM meta").fetchall())
+            marked = keys.get(MARKER_KEY) == MARKER or (
+                # versions 1 and 2 did not write the marker; their tables say who made them
+                "schema_version" in keys and {"sources", "events", "rejects"} <= tables
+            )
+    except duckdb.Error:
+        marked = False
+    finally:
+        con.close()
+    if not marked and (tables or sequences):
+        raise ForeignDatabaseError(
+            f"{shown(path)} is a database of another program (it has no usage-analyzer "
+            "marker); it was left untouched: pass --db with a new file name"
+        )
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> None:
-    """Create the tables (idempotent) and check the recorded schema version."""
+    """Create the tables (idempotent) and check the recorded schema version.
+
+    Older databases are upgraded in one transaction; rows left without their source by an
+    interrupted import of an older version are removed then (their file was never recorded, so
+    importing it again brings them back whole).
+    """
     has_meta = con.sql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
     ).fetchall()[0][0]
+    found = SCHEMA_VERSION
     if has_meta:
         rows = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         found = int(rows[0][0]) if rows else SCHEMA_VERSION
@@ -92,16 +140,69 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) ->
                 f"this version reads {SCHEMA_VERSION}); upgrade the analyzer or use another --db"
             )
         if read_only:
+            if found < SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"this database was written by an older version of the analyzer (schema "
+                    f"{found}); run 'analyzer import' or 'analyzer run' on it once to upgrade it"
+                )
             return
     elif read_only:
-        raise DatabaseError("this file is not an analyzer database; pass --db with another file")
-    con.execute(resources.files("analyzer").joinpath("schema.sql").read_text("utf-8"))
-    if has_meta and found < 2:
-        resolve_copies(con)  # a version-1 database: flag the copies it already holds
+        raise DatabaseError(
+            "this database is empty; import some bills first with 'analyzer run FOLDER'"
+        )
+    schema = resources.files("analyzer").joinpath("schema.sql").read_text("utf-8")
+    if has_meta and found < SCHEMA_VERSION:
+        _upgrade(con, schema, found)
+    else:
+        with transaction(con):  # a new file holds the whole schema or nothing
+            con.execute(schema)
+            _mark(con)
+        check_orphans(con)
+
+
+def _mark(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('duckdb_version', ?)",
-        [str(SCHEMA_VERSION), duckdb.__version__],
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('duckdb_version', ?), (?, ?)",
+        [str(SCHEMA_VERSION), duckdb.__version__, MARKER_KEY, MARKER],
     )
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
+    """Rebuild the child tables with their foreign keys (DuckDB cannot add one to a table)."""
+    with transaction(con):
+        for table in CHILD_TABLES:
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}_v{found}")
+        con.execute(schema)
+        for table in CHILD_TABLES:
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v{found} "
+                "WHERE source_id IN (SELECT source_id FROM sources)"
+            )
+            con.execute(f"DROP TABLE {table}_v{found}")
+        _mark(con)
+        if found < 2:
+            resolve_copies(con)  # a version-1 database: flag the copies it already holds
+
+
+def orphan_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows of statements, events and rejects whose source_id has no sources row."""
+    return {
+        table: con.sql(
+            f"SELECT count(*) FROM {table} t ANTI JOIN sources s ON s.source_id = t.source_id"
+        ).fetchall()[0][0]
+        for table in CHILD_TABLES
+    }
+
+
+def check_orphans(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a database holding rows of no imported file (the foreign keys forbid them)."""
+    found = {table: n for table, n in orphan_counts(con).items() if n}
+    if found:
+        listed = ", ".join(f"{n} {table}" for table, n in found.items())
+        raise DatabaseError(
+            f"the database holds rows of no imported file ({listed}); it was changed by "
+            "another program: import the bills again into a new --db"
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -123,12 +224,17 @@ def known_source(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, str]
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All or nothing: on any exception the database is left as it was."""
+    """All or nothing: on any exception the database is left as it was.
+
+    If the rollback itself is interrupted, the transaction stays open and uncommitted: closing
+    the connection discards it, so the file on disk never holds half of it.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error, KeyboardInterrupt):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 
@@ -141,21 +247,17 @@ def save_extracted(
     importer: str,
     extracted: Extracted,
 ) -> dict[str, int]:
-    """Write one file's statements, events and rejects in one transaction; return its counts."""
+    """Write one file's source, statements, events and rejects in one transaction.
+
+    The sources row comes first, with its final counts: the foreign keys then accept the rows,
+    and an interrupt at any point rolls back all of them together. Returns the counts.
+    """
     as_of = extracted.as_of
+    totals = extracted.counts()
+    status = "partial" if totals["rejects"] else "ok"
     with transaction(con):
         con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         source_id = con.sql("SELECT nextval('source_ids')").fetchall()[0][0]
-        statement_ids = [
-            con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
-            for _ in extracted.statements
-        ]
-        for statement, statement_id in zip(extracted.statements, statement_ids, strict=True):
-            _insert_statement(con, source_id, statement, statement_id)
-        _insert_rows(con, source_id, statement_ids, extracted)
-        resolve_copies(con, source_id)
-        totals = extracted.counts()
-        status = "partial" if totals["rejects"] else "ok"
         con.execute(
             """
             INSERT INTO sources (source_id, sha256, path, size, format, importer, imported_at,
@@ -179,6 +281,14 @@ def save_extracted(
                 as_of,
             ],
         )
+        statement_ids = [
+            con.sql("SELECT nextval('statement_ids')").fetchall()[0][0]
+            for _ in extracted.statements
+        ]
+        for statement, statement_id in zip(extracted.statements, statement_ids, strict=True):
+            _insert_statement(con, source_id, statement, statement_id)
+        _insert_rows(con, source_id, statement_ids, extracted)
+        resolve_copies(con, source_id)
     return totals
 
 

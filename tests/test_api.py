@@ -173,8 +173,12 @@ def test_a_failed_query_is_one_line(seeded: Path) -> None:
 
 
 def test_read_only_handle_cannot_write(seeded: Path) -> None:
-    with pytest.raises(AnalyzerError, match="read-only"):
+    with pytest.raises(AnalyzerError) as caught:
         analyzer.open_db(seeded).sql("DELETE FROM events")
+    assert str(caught.value) == (
+        "DELETE statements are refused: a query is read-only and reads this database only "
+        "(use SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,10 @@ def test_query_is_read_only(tmp_path: Path) -> None:
     invoke(tmp_path / "a.duckdb", "import", str(bills(tmp_path)))
     result = invoke(tmp_path / "a.duckdb", "query", "DELETE FROM events")
     assert result.exit_code == 1
-    assert "read-only" in result.output
+    assert result.output == (
+        "Error: DELETE statements are refused: a query is read-only and reads this database "
+        "only (use SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN)\n"
+    )
 
 
 def test_query_without_a_database_says_what_to_do(tmp_path: Path) -> None:

@@ -75,6 +75,6 @@ def test_a_version_1_database_gets_its_copies_flagged_when_opened(tmp_path: Path
     con = open_db(path)
     try:
         assert usage(con) == [(2, "2026-10-02 10:00:00")]
-        assert con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+        assert con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("3",)]
     finally:
         con.close()
