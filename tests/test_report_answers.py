@@ -163,3 +163,38 @@ def test_report_says_which_database_and_inputs(sample_report, sample_db: Path) -
 def test_money_in_disputes_is_exact(sample_report) -> None:
     amounts = [f["amount"] for f in sample_report.tables["disputes"]["findings"]]
     assert Decimal("4.99") in amounts
+
+
+def test_each_bill_is_explained(sample_report) -> None:
+    bills = {b["title"]: b for b in sample_report.tables["bills"]}
+    october = bills["Lagon Mobile FA-2026-10-121377, 2026-10-01 to 2026-10-31"]
+    assert (october["printed"], october["computed"], october["difference"]) == (
+        "11,506 XPF",
+        "10,006 XPF",
+        "1,500 XPF",
+    )
+    assert october["differs"]
+    assert [g["name"] for g in october["groups"]] == [
+        "Abonnements et options",
+        "Détail des communications",
+        "Récapitulatif",
+    ]
+    fleet = bills["Keystone Business Mobile , 2026-10-01 to 2026-10-31"]
+    assert fleet["printed"] == fleet["computed"] == "1,677.86 USD" and not fleet["differs"]
+    # A bill in two currencies keeps them apart.
+    cuba = next(b for b in bills.values() if b["title"].startswith("Conecta Caribe"))
+    assert cuba["computed"] == "432.88 CUP · 45.00 USD"
+
+
+def test_each_trip_has_its_days_data_calls_and_cost(sample_report) -> None:
+    trips = sample_report.tables["trips"]
+    vanuatu = next(r for r in trips if r["country"] == "Vanuatu (VU)")
+    assert (vanuatu["line"], vanuatu["when"], vanuatu["days"]) == (
+        "Marie (Lagon Mobile)",
+        "2026-09-12 – 2026-09-16",
+        5,
+    )
+    assert vanuatu["data"].endswith("GiB") and vanuatu["calls"].endswith("min")
+    assert vanuatu["cost"] and all(c.endswith("XPF") for c in vanuatu["cost"])
+    mexico = next(r for r in trips if r["country"] == "Mexico (MX)")
+    assert mexico["cost"] == ["60.00 USD"]

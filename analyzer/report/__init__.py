@@ -13,21 +13,18 @@ from __future__ import annotations
 import calendar
 import html
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from analyzer.errors import AnalyzerError
-from analyzer.report import chart_data, lines, queries
+from analyzer.report import bills, chart_data, lines, queries, sections
 from analyzer.report.formats import NO_MINOR_UNIT, format_bytes, format_money
 from analyzer.report.i18n import texts
 from analyzer.report.names import MAX_CHART_LINES, LineNames
@@ -51,11 +48,6 @@ CSP = (
     "form-action 'none'; base-uri 'none'"
 )
 CHARTS = ("daily_data", "allowance", "spend", "countries", "heatmap", "counterparties", "balance")
-MAX_REJECTS = 50
-MAX_EVIDENCE = 4
-# Findings listed per rule: a year of a fleet can hold thousands; the rest are counted, and
-# `analyzer findings --rule RULE` lists them all.
-MAX_FINDINGS_PER_RULE = 30
 _PERIOD_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _PERIOD_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
@@ -133,7 +125,7 @@ def build(
     names = LineNames(con, scope, mask, t)
     data = ReportData(summary={}, lang=lang, masked=mask, tables={})
     data.figures = lines.line_figures(con, scope, names, t)
-    findings = _findings(con, scope, names, t)
+    findings = sections.findings(con, scope, names, t)
     data.summary = _summary(con, scope, names, t, data.figures)
     listed = lines.listed_lines(data.figures, names)
     plans = chart_data.forecasts(con)
@@ -151,15 +143,17 @@ def build(
     data.tables.update(
         {
             "findings": findings,
-            "disputes": _disputes(findings),
-            "sources": _sources(con, scope, names),
-            "rejects": _rejects(con, scope, names),
+            "disputes": sections.disputes(findings),
+            "sources": sections.sources(con, scope, names),
+            "rejects": sections.rejects(con, scope, names),
+            "bills": bills.statements(con, scope, names, t),
+            "trips": bills.trips(con, scope, names, t),
             "month_over_month": lines.month_over_month(con, scope, names, set(listed)),
             "unlisted_lines": max(len(data.figures) - len(listed), 0),
         }
     )
     data.tables["gaps"] = [f for f in findings if f["rule"] == "record_gap"]
-    data.tables["findings_not_listed"] = _not_listed(findings, t)
+    data.tables["findings_not_listed"] = sections.not_listed(findings, t)
     data.lines = names.options()
     data.provenance = provenance(con, names)
     return data
@@ -206,192 +200,13 @@ def _summary(
         "data": format_bytes(recorded),
         "stated_bytes": sum(stated) if stated else None,
         "stated": format_bytes(sum(stated)) if stated else "",
-        "voice": t["minutes"].format(n=f"{int(_num(voice)) // 60:,}"),
+        "voice": t["minutes"].format(n=f"{int(voice or 0) // 60:,}"),
         "messages": f"{int(messages or 0):,}",
         "roaming_days": roaming_days,
         "findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
         "at_stake": [(c, format_money(a, c)) for c, a in queries.at_stake_by_currency(con, scope)],
-        "incomplete": _incomplete(con, scope, names, t),
+        "incomplete": sections.incomplete(con, scope, names, t),
     }
-
-
-def _num(value: Any) -> Decimal:
-    return Decimal(0) if value is None else Decimal(value)
-
-
-def _disputes(findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Error findings, and the money they put at stake per currency (never summed across)."""
-    errors = [f for f in findings if f["severity"] == "error"]
-    totals: dict[str, Decimal] = {}
-    for f in errors:
-        if f["amount"] is not None and f["currency"]:
-            totals[f["currency"]] = totals.get(f["currency"], Decimal(0)) + f["amount"]
-    return {
-        "findings": errors,
-        "at_stake": [format_money(a, c) for c, a in sorted(totals.items())],
-    }
-
-
-def _findings(
-    con: duckdb.DuckDBPyConnection, scope: Scope, names: LineNames, t: dict[str, str]
-) -> list[dict[str, Any]]:
-    numbers = _finding_numbers(con, scope) if names.mask else {}
-    rows = []
-    for f in queries.findings_table(con, scope, MAX_FINDINGS_PER_RULE).to_dict("records"):
-        evidence = list(f["evidence"]) if f["evidence"] is not None else []
-        shown = []
-        for item in evidence[:MAX_EVIDENCE]:
-            where = [names.text(_file_name(item["path"]))]
-            if item["page"] is not None and not pd.isna(item["page"]):
-                where.append(t["page"].format(n=int(item["page"])))
-            if item["row"] is not None and not pd.isna(item["row"]):
-                where.append(t["row"].format(n=int(item["row"])))
-            shown.append(" ".join(w for w in where if w))
-        if len(evidence) > MAX_EVIDENCE:
-            shown.append(t["more_evidence"].format(n=len(evidence) - MAX_EVIDENCE))
-        start, end = _date(f["period_start"]), _date(f["period_end"])
-        rows.append(
-            {
-                "rule": f["rule"],
-                "severity": f["severity"],
-                "severity_label": t.get(f"severity_{f['severity']}", f["severity"]),
-                "title": t.get(f"rule_{f['rule']}", f["title"]),
-                "detail": names.text_with(f["detail"], numbers.get(f["finding_id"], ())),
-                "line": names(f["line"]),
-                "line_key": names.key(f["line"]),
-                "finding_id": int(f["finding_id"]),
-                "label": names.labels.get(f["line"]) or "",
-                "when": f"{start} – {end}" if start and end and end != start else (start or ""),
-                "at_stake": format_money(_decimal(f["amount_at_stake"]), f["currency"]),
-                "amount": _decimal(f["amount_at_stake"]),
-                "currency": f["currency"] if isinstance(f["currency"], str) else "",
-                "evidence": shown,
-                "not_listed": int(f["in_rule"]) - MAX_FINDINGS_PER_RULE,
-            }
-        )
-    return rows
-
-
-def _not_listed(findings: list[dict[str, Any]], t: dict[str, str]) -> list[str]:
-    """One sentence per rule whose findings were too many to list."""
-    notes = {}
-    for f in findings:
-        if f["not_listed"] > 0:
-            notes[f["rule"]] = t["more_findings"].format(
-                n=f["not_listed"], title=f["title"], rule=f["rule"]
-            )
-    return list(notes.values())
-
-
-def _finding_numbers(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[int, list[str]]:
-    """The numbers each finding's events name, as printed: masked wherever the sentence shows
-    them, whatever their format (a short local number included)."""
-    return dict(
-        queries.rows(
-            con,
-            scope,
-            """
-            SELECT f.finding_id,
-                   list(DISTINCT x) FILTER (WHERE x IS NOT NULL)
-            FROM scoped_findings f, unnest(f.event_ids) AS u(event_id)
-            JOIN events e ON e.event_id = u.event_id,
-                 unnest([e.counterparty, e.counterparty_e164, e.line]) AS v(x)
-            GROUP BY f.finding_id
-            """,
-        )
-    )
-
-
-def _not_listed(findings: list[dict[str, Any]], t: dict[str, str]) -> list[str]:
-    """One sentence per rule whose findings were too many to list."""
-    notes = {}
-    for f in findings:
-        if f["not_listed"] > 0:
-            notes[f["rule"]] = t["more_findings"].format(
-                n=f["not_listed"], title=f["title"], rule=f["rule"]
-            )
-    return list(notes.values())
-
-
-def _sources(con: duckdb.DuckDBPyConnection, scope: Scope, names: LineNames) -> list[dict]:
-    return [
-        {
-            "file": names.text(_file_name(s["path"])),
-            "importer": s["importer"] or "",
-            "status": s["status"],
-            "events": int(s["events"]),
-            "rejects": int(s["rejects"]),
-            "skipped": int(s["skipped"]),
-            "as_of": "" if pd.isna(s["as_of"]) else str(s["as_of"])[:16],
-            "error": names.text(s["error"]) if isinstance(s["error"], str) else "",
-        }
-        for s in queries.sources_table(con, scope).to_dict("records")
-    ]
-
-
-def _rejects(con: duckdb.DuckDBPyConnection, scope: Scope, names: LineNames) -> list[dict]:
-    rows = []
-    for r in queries.rejects_table(con, scope, MAX_REJECTS).to_dict("records"):
-        where = []
-        if r["page"] is not None and not pd.isna(r["page"]):
-            where.append(f"p. {int(r['page'])}")
-        if r["row"] is not None and not pd.isna(r["row"]):
-            where.append(f"#{int(r['row'])}")
-        raw = r["raw"] if isinstance(r["raw"], str) else ""
-        rows.append(
-            {
-                "file": names.text(_file_name(r["path"])),
-                "where": " ".join(where),
-                "reason": names.text(r["reason"]),
-                "raw": names.text(raw[:160] + ("…" if len(raw) > 160 else "")),
-                "total": int(r["total"]),
-            }
-        )
-    return rows
-
-
-def _incomplete(
-    con: duckdb.DuckDBPyConnection, scope: Scope, names: LineNames, t: dict[str, str]
-) -> list[str]:
-    """Plain sentences about what the numbers probably miss."""
-    notes = []
-    for row in _sources(con, scope, names):
-        if row["status"] == "failed":
-            notes.append(t["incomplete_failed"].format(file=row["file"], error=row["error"]))
-        elif row["rejects"]:
-            notes.append(t["incomplete_rejects"].format(file=row["file"], n=row["rejects"]))
-        if row["as_of"]:
-            notes.append(t["incomplete_as_of"].format(file=row["file"], as_of=row["as_of"]))
-    for gap in queries.rows(
-        con,
-        scope,
-        "SELECT line, period_start, period_end FROM scoped_findings WHERE rule = 'record_gap' "
-        "ORDER BY line, period_start",
-    ):
-        notes.append(t["incomplete_gap"].format(line=names(gap[0]), start=gap[1], end=gap[2]))
-    return notes
-
-
-def _file_name(path: str | None) -> str:
-    return re.split(r"[\\/]", path or "")[-1]
-
-
-def _date(value: Any) -> str | None:
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).date().isoformat()
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _minutes(seconds: Any) -> str:
-    if seconds is None or pd.isna(seconds):
-        return ""
-    return f"{int(Decimal(seconds) // 60):,} min"
 
 
 @cache
