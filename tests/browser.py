@@ -50,7 +50,7 @@ def render(
             f"--virtual-time-budget={budget_ms}",
         ]
         dom = subprocess.run(
-            [*base, "--dump-dom", page.resolve().as_uri()],
+            [*base, f"--window-size={size[0]},{size[1]}", "--dump-dom", page.resolve().as_uri()],
             capture_output=True,
             text=True,
             timeout=120,

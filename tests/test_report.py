@@ -144,7 +144,7 @@ def test_period_scopes_the_whole_report(report_db) -> None:
         "roaming_started",
         "zero_usage_line",
     }
-    assert data.tables["month_over_month"] == []
+    assert {m["month"] for m in data.tables["month_over_month"]} == {"2026-10"}
     assert "balance" not in data.charts and "balance" in data.notes
     assert [s["file"] for s in data.tables["sources"]] == [
         "broken_scan.pdf",
@@ -161,7 +161,7 @@ def test_billing_cycle_period(report_db) -> None:
 
 def test_month_over_month_without_a_period(report_db) -> None:
     months = build(report_db).tables["month_over_month"]
-    assert [m["month"] for m in months if m["currency"] == "USD"] == [
+    assert sorted({m["month"] for m in months if m["currency"] == "USD"}) == [
         "2026-07",
         "2026-08",
         "2026-09",

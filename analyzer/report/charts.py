@@ -13,17 +13,19 @@ import pandas as pd
 WIDTH = 800
 ALL = "__all__"
 LINE_FILTER = f"line_filter == '{ALL}' || datum.line == line_filter"
-PALETTE = [
-    "#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16",
-    "#f97316", "#64748b", "#14b8a6", "#a855f7",
-]  # fmt: skip
+# Okabe–Ito: told apart by readers with any common colour-vision deficiency. Series also differ
+# by dash, and a rule's flag is a shape, so colour is never the only cue.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4], [3, 6]]
+FLAG = "#000000"
+LIMIT = "#D55E00"
 CATEGORY_COLORS = {
-    "plan": "#2563eb",
-    "usage": "#10b981",
-    "roaming": "#f59e0b",
-    "fees": "#ef4444",
-    "taxes": "#64748b",
-    "credits": "#a855f7",
+    "plan": "#0072B2",
+    "usage": "#009E73",
+    "roaming": "#E69F00",
+    "fees": "#D55E00",
+    "taxes": "#56B4E9",
+    "credits": "#CC79A7",
 }
 STYLE = {
     "font": "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans CJK SC, sans-serif",
@@ -38,9 +40,19 @@ STYLE = {
         "titleFontSize": 12,
         "titleFontWeight": 500,
     },
-    "legend": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": 500},
+    "legend": {
+        "labelFontSize": 11,
+        "titleFontSize": 12,
+        "titleFontWeight": 500,
+        "symbolOpacity": 1,
+        "labelLimit": 220,
+        "orient": "bottom",
+        "direction": "vertical",
+    },
+    "autosize": {"type": "fit-x", "contains": "padding"},
     "title": {"fontSize": 14, "fontWeight": 600, "anchor": "start", "color": "#0f172a"},
     "range": {"category": PALETTE},
+    "axisX": {"labelOverlap": "greedy", "labelFlush": True},
 }
 
 
@@ -62,7 +74,7 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
                 x2="stop:T",
                 fill=alt.Fill(
                     "what_label:N",
-                    scale=alt.Scale(range=["#cbd5e1", "#bfdbfe"]),
+                    scale=alt.Scale(range=["#d9d9d9", "#cfe8f7"]),
                     legend=alt.Legend(title=None, orient="top"),
                 ),
                 tooltip=[
@@ -77,12 +89,13 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
             x=_day(t),
             y=alt.Y("low:Q", title=t["mb_per_day"]),
             y2="high:Q",
-            color=alt.Color("line:N", title=t["line"], legend=alt.Legend(orient="bottom")),
+            color=alt.Color("line:N", title=t["line"], legend=None),
         ),
         base.mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=1.8).encode(
             x=_day(t),
             y="mb:Q",
-            color="line:N",
+            color=alt.Color("line:N", title=t["line"]),
+            strokeDash=alt.StrokeDash("line:N", title=t["line"], scale=alt.Scale(range=DASHES)),
             tooltip=[
                 alt.Tooltip("line:N", title=t["line"]),
                 alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
@@ -90,10 +103,16 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
             ],
         ),
         base.transform_filter("datum.flag_label != null")
-        .mark_point(shape="triangle-down", size=140, filled=True, color="#dc2626", yOffset=-10)
+        .mark_point(size=140, filled=True, yOffset=-10)
         .encode(
             x=_day(t),
             y="mb:Q",
+            shape=alt.Shape(
+                "flag_label:N",
+                title=t["flagged"],
+                scale=alt.Scale(range=["triangle-down", "diamond"]),
+            ),
+            color=alt.value(FLAG),
             tooltip=[
                 alt.Tooltip("line:N", title=t["line"]),
                 alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
@@ -107,19 +126,19 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
 
 def allowance(actual: pd.DataFrame, forecast: pd.DataFrame, t: dict[str, str]) -> alt.LayerChart:
     """Cumulative GB in the cycle against the allowance, with the forecast and its range."""
-    line_color = alt.Color("line:N", title=t["line"], legend=alt.Legend(orient="bottom"))
+    line_color = alt.Color("line:N", title=t["line"])
     used = (
         alt.Chart(actual)
         .transform_filter(LINE_FILTER)
         .mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(size=14))
         .encode(
             x=_day(t),
-            y=alt.Y("gb:Q", title=t["gb_cumulative"]),
+            y=alt.Y("gib:Q", title=t["gb_cumulative"]),
             color=line_color,
             tooltip=[
                 alt.Tooltip("line:N", title=t["line"]),
                 alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
-                alt.Tooltip("gb:Q", title="GB", format=",.2f"),
+                alt.Tooltip("gib:Q", title="GiB", format=",.2f"),
             ],
         )
     )
@@ -132,22 +151,29 @@ def allowance(actual: pd.DataFrame, forecast: pd.DataFrame, t: dict[str, str]) -
         tooltip=[
             alt.Tooltip("line:N", title=t["line"]),
             alt.Tooltip("day:T", title=t["forecast"], format="%Y-%m-%d"),
-            alt.Tooltip("mid:Q", title="GB", format=",.2f"),
+            alt.Tooltip("mid:Q", title="GiB", format=",.2f"),
         ],
     )
     limits = (
         alt.Chart(actual)
         .transform_filter(LINE_FILTER)
-        .transform_aggregate(limit="max(limit_gb)", end="max(cycle_end)", groupby=["line"])
-        .mark_rule(strokeWidth=1.5, color="#dc2626", strokeDash=[2, 2])
-        .encode(y="limit:Q", tooltip=[alt.Tooltip("limit:Q", title=t["allowance"])])
+        .transform_aggregate(limit="max(limit_gib)", end="max(cycle_end)", groupby=["line"])
+        .mark_rule(strokeWidth=1.5, strokeDash=[2, 2])
+        .encode(
+            y="limit:Q",
+            color=line_color,
+            tooltip=[
+                alt.Tooltip("line:N", title=t["line"]),
+                alt.Tooltip("limit:Q", title=t["allowance"] + " (GiB)"),
+            ],
+        )
     )
     limit_text = (
         alt.Chart(actual)
         .transform_filter(LINE_FILTER)
-        .transform_aggregate(limit="max(limit_gb)", groupby=["line"])
-        .transform_calculate(label=f"'{t['allowance']} ' + format(datum.limit, ',.0f') + ' GB'")
-        .mark_text(align="left", dx=4, dy=-7, color="#dc2626", fontSize=11)
+        .transform_aggregate(limit="max(limit_gib)", groupby=["line"])
+        .transform_calculate(label=f"'{t['allowance']} ' + format(datum.limit, ',.0f') + ' GiB'")
+        .mark_text(align="left", dx=4, dy=-7, color=LIMIT, fontSize=11)
         .encode(y="limit:Q", x=alt.value(4), text="label:N")
     )
     runs_out = (
@@ -155,7 +181,7 @@ def allowance(actual: pd.DataFrame, forecast: pd.DataFrame, t: dict[str, str]) -
         .transform_filter(LINE_FILTER)
         .transform_filter("datum.runs_out != null")
         .transform_aggregate(day="max(runs_out)", groupby=["line"])
-        .mark_rule(color="#dc2626", strokeWidth=1.5)
+        .mark_rule(color=LIMIT, strokeWidth=1.5)
         .encode(
             x="day:T",
             tooltip=[
@@ -172,7 +198,7 @@ def allowance(actual: pd.DataFrame, forecast: pd.DataFrame, t: dict[str, str]) -
         .transform_calculate(
             label=f"'{t['runs_out']} ' + timeFormat(datum.day, '{t['day_format']}')"
         )
-        .mark_text(align="left", dx=4, y=8, color="#dc2626", fontSize=11)
+        .mark_text(align="left", dx=4, y=8, color=LIMIT, fontSize=11)
         .encode(x="day:T", text="label:N")
     )
     return alt.layer(band, middle, used, limits, limit_text, runs_out, runs_out_text).properties(
@@ -180,38 +206,40 @@ def allowance(actual: pd.DataFrame, forecast: pd.DataFrame, t: dict[str, str]) -
     )
 
 
-def spend(frame: pd.DataFrame, t: dict[str, str]) -> alt.FacetChart:
-    """Stacked spend per month by category, one panel per currency (never summed across)."""
+def spend(frame: pd.DataFrame, t: dict[str, str]) -> alt.VConcatChart:
+    """Stacked spend per month by category, one panel per currency (never summed across), each
+    panel's axis naming its currency."""
     categories = [c for c in CATEGORY_COLORS if c in set(frame["category"])]
-    currencies = frame["currency"].nunique()
-    return (
-        alt.Chart(frame.drop(columns=["category"]))
-        .transform_filter(LINE_FILTER)
-        .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
-        .encode(
-            x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sum(amount):Q", title=t["amount"]),
-            color=alt.Color(
-                "category_label:N",
-                title=t["category"],
-                scale=alt.Scale(
-                    domain=[t[f"category_{c}"] for c in categories],
-                    range=[CATEGORY_COLORS[c] for c in categories],
+    panels = []
+    for currency in sorted(frame["currency"].unique()):
+        panels.append(
+            alt.Chart(frame[frame["currency"] == currency].drop(columns=["category"]))
+            .transform_filter(LINE_FILTER)
+            .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
+            .encode(
+                x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("sum(amount):Q", title=f"{t['amount']} ({currency})"),
+                color=alt.Color(
+                    "category_label:N",
+                    title=t["category"],
+                    scale=alt.Scale(
+                        domain=[t[f"category_{c}"] for c in categories],
+                        range=[CATEGORY_COLORS[c] for c in categories],
+                    ),
+                    sort=[t[f"category_{c}"] for c in categories],
                 ),
-                sort=[t[f"category_{c}"] for c in categories],
-            ),
-            order=alt.Order("category_order:Q"),
-            tooltip=[
-                alt.Tooltip("month:O", title=t["month"]),
-                alt.Tooltip("category_label:N", title=t["category"]),
-                alt.Tooltip("sum(amount):Q", title=t["amount"], format=",.2f"),
-                alt.Tooltip("currency:N", title=t["currency"]),
-            ],
+                order=alt.Order("category_order:Q"),
+                tooltip=[
+                    alt.Tooltip("month:O", title=t["month"]),
+                    alt.Tooltip("category_label:N", title=t["category"]),
+                    alt.Tooltip(
+                        "sum(amount):Q", title=f"{t['amount']} ({currency})", format=",.2f"
+                    ),
+                ],
+            )
+            .properties(width=WIDTH, height=200)
         )
-        .properties(width=max(150, min((WIDTH - 120) // max(currencies, 1) - 50, 400)), height=220)
-        .facet(facet=alt.Facet("currency:N", title=None), columns=3)
-        .resolve_scale(y="independent", x="independent")
-    )
+    return alt.vconcat(*panels, spacing=20)
 
 
 def countries(
@@ -224,10 +252,10 @@ def countries(
         .mark_bar(color="#2563eb", cornerRadiusEnd=2)
         .encode(
             y=alt.Y("country:N", title=t["country"], sort="-x"),
-            x=alt.X("sum(gb):Q", title="GB"),
+            x=alt.X("sum(gb):Q", title="GiB"),
             tooltip=[
                 alt.Tooltip("country:N", title=t["country"]),
-                alt.Tooltip("sum(gb):Q", title="GB", format=",.2f"),
+                alt.Tooltip("sum(gb):Q", title="GiB", format=",.2f"),
             ],
         )
         .transform_calculate(gb="datum.mb / 1024")
@@ -245,15 +273,17 @@ def countries(
     )
     spans = timeline.mark_bar(cornerRadius=3, height=16).encode(
         x2="stop:T",
-        color=alt.Color("country:N", title=t["country"], legend=None),
+        color=alt.Color(
+            "country:N", title=t["country"], legend=None, scale=alt.Scale(range=PALETTE[:7])
+        ),
         tooltip=[
             alt.Tooltip("line:N", title=t["line"]),
-            alt.Tooltip("country:N", title=t["country"]),
+            alt.Tooltip("country_name:N", title=t["country"]),
             alt.Tooltip("start:T", title=t["from"], format="%Y-%m-%d"),
             alt.Tooltip("last:T", title=t["to"], format="%Y-%m-%d"),
         ],
     )
-    labels = timeline.mark_text(align="left", dx=4, color="white", fontWeight=600).encode(
+    labels = timeline.mark_text(align="left", dx=4, color="black", fontWeight=600).encode(
         text="country:N"
     )
     trip = alt.layer(spans, labels).properties(width=WIDTH, height=alt.Step(26), title=t["trip"])
@@ -277,7 +307,9 @@ def heatmap(frame: pd.DataFrame, t: dict[str, str]) -> alt.Chart:
                 scale=alt.Scale(domain=list(range(24))),
             ),
             y=alt.Y("day_name:N", title=None, sort=days),
-            color=alt.Color("mb:Q", title=t["mb"], scale=alt.Scale(scheme="blues", type="sqrt")),
+            color=alt.Color(
+                "mb:Q", title=t["mb"], scale=alt.Scale(scheme="cividis", type="sqrt", reverse=True)
+            ),
             tooltip=[
                 alt.Tooltip("day_name:N", title=t["weekday"]),
                 alt.Tooltip("hour:O", title=t["hour"]),
@@ -305,7 +337,7 @@ def counterparties(frame: pd.DataFrame, t: dict[str, str], top: int = 10) -> alt
                 "contact:N", title=None, sort=alt.EncodingSortField("total", "max", "descending")
             ),
             x=alt.X("count:Q", title=t["interactions"]),
-            color=alt.Color("kind_label:N", title=None, legend=alt.Legend(orient="top")),
+            color=alt.Color("kind_label:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("contact:N", title=t["contact"]),
                 alt.Tooltip("kind_label:N", title=" "),
@@ -331,7 +363,7 @@ def balance(
             .encode(
                 x=_day(t),
                 y=alt.Y("balance:Q", title=f"{t['balance']} ({currency})"),
-                color=alt.Color("line:N", title=t["line"], legend=alt.Legend(orient="bottom")),
+                color=alt.Color("line:N", title=t["line"]),
                 tooltip=[
                     alt.Tooltip("line:N", title=t["line"]),
                     alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
@@ -355,13 +387,13 @@ def balance(
                             domain=[t["event_topup"], t["event_adjustment"]],
                             range=["triangle-up", "triangle-down"],
                         ),
-                        legend=alt.Legend(orient="top"),
+                        legend=alt.Legend(orient="bottom"),
                     ),
                     fill=alt.Fill(
                         "what_label:N",
                         scale=alt.Scale(
                             domain=[t["event_topup"], t["event_adjustment"]],
-                            range=["#16a34a", "#dc2626"],
+                            range=["#009E73", "#D55E00"],
                         ),
                         legend=None,
                     ),
@@ -377,7 +409,7 @@ def balance(
         if len(my_expiry):
             rule = alt.Chart(my_expiry).transform_filter(LINE_FILTER)
             layers.append(
-                rule.mark_rule(color="#7c3aed", strokeDash=[4, 3], strokeWidth=1.5).encode(
+                rule.mark_rule(color="#CC79A7", strokeDash=[4, 3], strokeWidth=1.5).encode(
                     x="day:T",
                     tooltip=[
                         alt.Tooltip("line:N", title=t["line"]),
@@ -386,7 +418,7 @@ def balance(
                 )
             )
             layers.append(
-                rule.mark_text(align="right", dx=-4, y=8, color="#7c3aed", fontSize=11).encode(
+                rule.mark_text(align="right", dx=-4, y=8, color="#CC79A7", fontSize=11).encode(
                     x="day:T", text=alt.value(t["event_expiry"])
                 )
             )

@@ -79,9 +79,9 @@ TEXT: dict[str, dict[str, str]] = {
         "hour": "Hour",
         "weekday": "Weekday",
         "weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
-        "mb": "MB",
-        "mb_per_day": "MB per day",
-        "gb_cumulative": "GB used in the cycle",
+        "mb": "MiB",
+        "mb_per_day": "MiB per day",
+        "gb_cumulative": "GiB used in the cycle",
         "allowance": "Allowance",
         "forecast": "Forecast",
         "runs_out": "runs out",
@@ -228,9 +228,9 @@ TEXT: dict[str, dict[str, str]] = {
         "hour": "小时",
         "weekday": "星期",
         "weekdays": "周一,周二,周三,周四,周五,周六,周日",
-        "mb": "MB",
-        "mb_per_day": "每日 MB",
-        "gb_cumulative": "本周期已用 GB",
+        "mb": "MiB",
+        "mb_per_day": "每日 MiB",
+        "gb_cumulative": "本周期已用 GiB",
         "allowance": "额度",
         "forecast": "预测",
         "runs_out": "用完",
@@ -322,7 +322,9 @@ def texts(lang: str) -> dict[str, str]:
         raise AnalyzerError(
             f"the report has no language {lang!r}; use one of: {', '.join(LANGUAGES)}"
         )
-    return TEXT[lang]
+    from analyzer.report.i18n_answers import MORE
+
+    return {**TEXT[lang], **MORE[lang]}
 
 
 # d3 time-format locales for chart axes (English is Vega's default).

@@ -129,11 +129,11 @@ def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         scope,
         """
         , days AS (
-            SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) / 1048576.0 AS mb
-            FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL AND line IS NOT NULL
+            SELECT line, day_of AS day, sum(quantity) / 1048576.0 AS mb
+            FROM scoped WHERE kind = 'data' AND day_of IS NOT NULL AND line IS NOT NULL
             GROUP BY ALL
         )
-        SELECT d.line, d.day, round(d.mb, 2) AS mb,
+        SELECT d.line, d.day, round(d.mb, 3) AS mb,
                round(quantile_cont(d.mb, 0.25) OVER (PARTITION BY d.line), 2) AS low,
                round(quantile_cont(d.mb, 0.75) OVER (PARTITION BY d.line), 2) AS high,
                (SELECT any_value(f.rule) FROM scoped_findings f
