@@ -273,3 +273,85 @@ SELECT statement_id, source_id, line, period_start, period_end,
        TRY_CAST(json_extract_string(totals, '$."' || line || '".messages') AS DECIMAL(18,3))
            AS messages
 FROM (SELECT *, unnest(json_keys(totals)) AS line FROM stated);
+
+-- The last analysis, one row per rule (and one for the folding of related findings into
+-- incidents, rule '(incidents)'): whether it ran, how long it took, what it found. A rule that
+-- failed has status 'failed', its error, and no findings: the others ran all the same.
+CREATE TABLE IF NOT EXISTS rule_runs (
+    rule     VARCHAR PRIMARY KEY,
+    status   VARCHAR NOT NULL,             -- ok | failed
+    error    VARCHAR,                      -- one line, when failed
+    seconds  DOUBLE NOT NULL,
+    findings BIGINT NOT NULL DEFAULT 0,    -- as the rule found them, before folding
+    ran_at   TIMESTAMP NOT NULL
+);
+
+-- Findings folded into another one (an incident): a night burn explains that day's data burn,
+-- a duplicate charge that month's charge increase. The folded finding is kept here, not in
+-- findings, so a person reads one incident and money at stake is counted once.
+CREATE TABLE IF NOT EXISTS folded_findings (
+    finding_id      BIGINT PRIMARY KEY,
+    into_finding_id BIGINT NOT NULL,       -- the incident's finding in findings
+    rule            VARCHAR NOT NULL,
+    severity        VARCHAR NOT NULL,
+    title           VARCHAR NOT NULL,
+    line            VARCHAR,
+    period_start    DATE,
+    period_end      DATE,
+    observed        VARCHAR,
+    expected        VARCHAR,
+    amount_at_stake DECIMAL(18,4),
+    currency        VARCHAR,
+    detail          VARCHAR NOT NULL,
+    event_ids       BIGINT[]
+);
+
+-- The key that makes two events copies of one another (analyzer/copies.py), and what ranks the
+-- copies. Usage: line, kind, time, quantity, counterparty. Charges: line, kind, time (or the
+-- statement period when the bill prints no time), amount, currency, description.
+CREATE OR REPLACE VIEW copy_keys AS
+SELECT e.event_id, e.source_id, e.line, e.kind,
+       coalesce(e.started_at, CAST(s.period_start AS TIMESTAMP)) AS keyed_at,
+       CASE WHEN e.started_at IS NULL THEN s.period_end END AS until,
+       e.quantity,
+       coalesce(e.counterparty_e164, e.counterparty) AS party,
+       CASE WHEN e.kind NOT IN ('data', 'voice', 'sms', 'mms')
+            THEN CAST(e.amount AS VARCHAR) || ' ' || coalesce(e.currency, '') END AS charged,
+       CASE WHEN e.kind NOT IN ('data', 'voice', 'sms', 'mms')
+            THEN lower(trim(coalesce(e.description, ''))) END AS what,
+       greatest(s.issued_on, CAST(s.as_of AS DATE), CAST(src.as_of AS DATE)) AS document_date,
+       s.total_due IS NOT NULL AS billed
+FROM events e
+LEFT JOIN sources src USING (source_id)  -- a file being saved may not have its row yet
+LEFT JOIN statements s ON s.statement_id = e.statement_id
+WHERE coalesce(e.started_at, CAST(s.period_start AS TIMESTAMP)) IS NOT NULL;
+
+-- Events inside a stretch of time that two files of one line both cover, with no copy in the
+-- other file: one export has a record the other lacks (a session still growing when one was
+-- exported, a call printed differently, a row missing). Usage only; one row per event and file
+-- it is missing from.
+CREATE OR REPLACE VIEW unmatched_overlap AS
+WITH spans AS (
+    SELECT source_id, line, min(keyed_at) AS first_at, max(keyed_at) AS last_at
+    FROM copy_keys
+    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND line IS NOT NULL
+    GROUP BY source_id, line
+),
+shared_spans AS (
+    SELECT a.source_id, b.source_id AS other_source_id, a.line,
+           greatest(a.first_at, b.first_at) AS starts_at, least(a.last_at, b.last_at) AS ends_at
+    FROM spans a
+    JOIN spans b ON a.line = b.line AND a.source_id <> b.source_id
+    WHERE greatest(a.first_at, b.first_at) < least(a.last_at, b.last_at)
+)
+SELECT k.event_id, k.source_id, o.other_source_id, k.line, k.kind, k.keyed_at AS started_at,
+       k.quantity, o.starts_at AS overlap_starts_at, o.ends_at AS overlap_ends_at
+FROM shared_spans o
+JOIN copy_keys k
+  ON k.source_id = o.source_id AND k.line = o.line
+ AND k.kind IN ('data', 'voice', 'sms', 'mms') AND k.keyed_at BETWEEN o.starts_at AND o.ends_at
+WHERE NOT EXISTS (
+    SELECT 1 FROM copy_keys c
+    WHERE c.source_id = o.other_source_id AND c.line = k.line AND c.kind = k.kind
+      AND c.keyed_at = k.keyed_at AND c.quantity IS NOT DISTINCT FROM k.quantity
+      AND c.party IS NOT DISTINCT FROM k.party);

@@ -83,7 +83,7 @@ SEVERITY = {
     "roaming_started": "info", "roaming_charges": "error", "bill_total_mismatch": "error",
     "duplicate_charge": "error", "rate_mismatch": "error", "premium_or_international": "warning",
     "record_gap": "info", "zero_usage_line": "warning", "charge_increase": "warning",
-    "topup_reversed": "warning", "billed_longer_than_call": "error",
+    "topup_reversed": "warning", "billed_longer_than_call": "error", "unmatched_overlap": "info",
 }  # fmt: skip
 
 
@@ -1069,6 +1069,7 @@ def make_meridian(rng: random.Random) -> Made:
         "shared_events": shared,
         "new_events": len(exported) - shared,
         "key": "line, minute, kind, quantity, counterparty E.164 (the printed formats differ)",
+        "union_lines": tally(events + [e for e in exported if e.at.date() > MW_END]),
     }
     conv = "Units: KB base 1024, MIN whole minutes, MSG; Time 24 h local; Charge unbilled 0.00"
     body = csv_bytes([MW_CSV_HEADER, *map(meridian_csv_row, exported)])
@@ -1458,6 +1459,7 @@ def make_wayfarer(rng: random.Random) -> Made:
                 "new_rows": len(rows) - len(shared) - len(late),
                 "union_events": len(sessions),
                 "union_data_bytes": sum(s.bytes for s in sessions),
+                "union_lines": tally(union),
             }
         body = csv_bytes([WF_HEADER, *map(wayfarer_row, rows)])
         samples.append(
@@ -1466,6 +1468,14 @@ def make_wayfarer(rng: random.Random) -> Made:
     planted = [
         Planted("data_burn", WF_ICCID, WF_BURN, WF_BURN, (names[1],)),
         Planted("record_gap", WF_ICCID, WF_GAP[0], WF_GAP[-1], (names[0],)),
+        # rows that arrived after export 1 was taken: inside the overlap, only in export 2
+        Planted(
+            "unmatched_overlap",
+            WF_ICCID,
+            min(s.start.date() for s in late),
+            max(s.start.date() for s in late),
+            (names[1],),
+        ),
     ]
     for _, d0, d1 in trip:
         files = tuple(

@@ -1,6 +1,7 @@
 -- title: Data used at night
 -- severity: warning
 -- params: start_hour = 0, end_hour = 6, min_mb = 100
+-- explains: data_burn when line, period
 -- Data sessions starting between `start_hour` and `end_hour` (local time) add up to at least
 -- `min_mb` MB in one night: often background apps, backups or updates. A night that spans
 -- midnight (e.g. 22 to 6) belongs to the date it starts.
