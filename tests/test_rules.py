@@ -782,7 +782,10 @@ def test_param_overrides_are_checked() -> None:
 def test_unknown_rule_parameter_is_an_error(db) -> None:
     with pytest.raises(ConfigError) as error:
         run_rules(db, {"roaming_started": {"nope": 1}})
-    assert str(error.value) == "rule roaming_started has no parameter 'nope' (it has: min_events)"
+    assert (
+        str(error.value)
+        == "rule roaming_started has no parameter 'nope' (it has: min_events, blip_hours)"
+    )
 
 
 def test_unknown_rule_is_an_error(db) -> None:
@@ -818,7 +821,8 @@ def test_rules_command_lists_title_severity_params_and_description() -> None:
         "rule": "night_burn",
         "severity": "warning",
         "title": "Data used at night",
-        "params": "start_hour=0, end_hour=6, min_mb=100",
+        "params": "start_hour=0, end_hour=6, min_mb=100, factor=3, mad_factor=5, "
+        "min_baseline_nights=7",
         "description": "Data sessions starting between `start_hour` and `end_hour` (local time) "
         "add up to at least `min_mb` MB in one night: often background apps, backups or updates.",
     }
