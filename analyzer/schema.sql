@@ -355,3 +355,88 @@ WHERE NOT EXISTS (
     WHERE c.source_id = o.other_source_id AND c.line = k.line AND c.kind = k.kind
       AND c.keyed_at = k.keyed_at AND c.quantity IS NOT DISTINCT FROM k.quantity
       AND c.party IS NOT DISTINCT FROM k.party);
+
+-- One row per trip abroad: a run of records outside the line's home country (or marked roaming
+-- when no home country is set), however many countries it crosses, ended by records back home;
+-- a moment on the home network (under 6 hours between records abroad on either side) does not
+-- end it. Data, calls, texts, what was charged on the trip (usage abroad and travel passes) and
+-- the passes bought; cost is NULL when the trip was charged in several currencies.
+CREATE OR REPLACE VIEW trips AS
+WITH located AS (
+    SELECT u.event_id, u.line, u.started_at, u.kind, u.direction, u.quantity, u.amount,
+           u.currency, u.description, u.country,
+           CASE WHEN l.home_country IS NOT NULL THEN u.country <> l.home_country
+                ELSE coalesce(u.roaming, false) END AS abroad
+    FROM usage u
+    LEFT JOIN lines l USING (line)
+    WHERE u.started_at IS NOT NULL AND u.line IS NOT NULL AND u.country IS NOT NULL
+),
+runs AS (
+    SELECT *, sum(CASE WHEN abroad IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY line ORDER BY started_at, event_id) AS run
+    FROM (SELECT *, lag(abroad) OVER (PARTITION BY line ORDER BY started_at, event_id) AS previous
+          FROM located)
+),
+spans AS (
+    SELECT line, run, bool_or(abroad) AS abroad, min(started_at) AS first_at,
+           max(started_at) AS last_at
+    FROM runs GROUP BY line, run
+),
+home_blips AS (
+    SELECT line, run FROM (
+        SELECT *, lag(last_at) OVER by_run AS before_last, lead(first_at) OVER by_run AS after_first,
+               lag(abroad) OVER by_run AS before, lead(abroad) OVER by_run AS after
+        FROM spans WINDOW by_run AS (PARTITION BY line ORDER BY run))
+    WHERE NOT abroad AND before AND after AND after_first - before_last <= INTERVAL 6 HOUR
+),
+numbered AS (
+    SELECT *, sum(CASE WHEN abroad IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY line ORDER BY started_at, event_id) AS trip_run
+    FROM (SELECT r.* EXCLUDE (previous),
+                 lag(r.abroad) OVER (PARTITION BY r.line ORDER BY r.started_at, r.event_id)
+                     AS previous
+          FROM runs r
+          WHERE NOT EXISTS (SELECT 1 FROM home_blips b WHERE b.line = r.line AND b.run = r.run))
+),
+trip_events AS (
+    SELECT * FROM numbered WHERE abroad
+),
+passes AS (
+    -- travel passes bought on the line during the trip (they may be dated without a country)
+    SELECT t.line, t.trip_run, count(*) AS passes, list(u.event_id) AS pass_events,
+           sum(u.amount) AS pass_cost, max(u.currency) AS pass_currency,
+           count(DISTINCT u.currency) AS pass_currencies
+    FROM (SELECT line, trip_run, min(started_at) AS first_at, max(started_at) AS last_at
+          FROM trip_events GROUP BY ALL) t
+    JOIN usage u ON u.line = t.line AND u.kind = 'fee'
+                AND CAST(u.started_at AS DATE) BETWEEN CAST(t.first_at AS DATE)
+                                                   AND CAST(t.last_at AS DATE)
+                AND regexp_matches(coalesce(u.description, ''),
+                    '(?i)day ?pass|daily pass|travel ?pass|pase diario|pass jour')
+    GROUP BY ALL
+)
+SELECT e.line,
+       row_number() OVER (PARTITION BY e.line ORDER BY min(e.started_at)) AS trip,
+       min(e.started_at) AS first_at,
+       max(e.started_at) AS last_at,
+       CAST(max(e.started_at) AS DATE) - CAST(min(e.started_at) AS DATE) + 1 AS days,
+       list(DISTINCT e.country ORDER BY e.country) AS countries,
+       coalesce(sum(e.quantity) FILTER (WHERE e.kind = 'data'), 0) AS data_bytes,
+       count(*) FILTER (WHERE e.kind = 'voice') AS calls,
+       count(*) FILTER (WHERE e.kind IN ('sms', 'mms')) AS texts,
+       coalesce(any_value(p.passes), 0) AS passes,
+       CASE WHEN count(DISTINCT e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee') <= 1
+                 AND coalesce(any_value(p.pass_currencies), 0) <= 1
+                 AND coalesce(max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'),
+                              any_value(p.pass_currency))
+                     IS NOT DISTINCT FROM coalesce(any_value(p.pass_currency),
+                         max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'))
+            THEN coalesce(sum(e.amount) FILTER (WHERE e.kind <> 'fee'), 0)
+                 + coalesce(any_value(p.pass_cost), 0) END AS cost,
+       coalesce(max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'),
+                any_value(p.pass_currency)) AS currency,
+       list(e.event_id ORDER BY e.started_at, e.event_id) AS event_ids,
+       any_value(p.pass_events) AS pass_events
+FROM trip_events e
+LEFT JOIN passes p ON p.line = e.line AND p.trip_run = e.trip_run
+GROUP BY e.line, e.trip_run;

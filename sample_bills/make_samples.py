@@ -87,6 +87,7 @@ SEVERITY = {
     "duplicate_charge": "error", "rate_mismatch": "error", "premium_or_international": "warning",
     "record_gap": "info", "zero_usage_line": "warning", "charge_increase": "warning",
     "topup_reversed": "warning", "billed_longer_than_call": "error", "unmatched_overlap": "info",
+    "trip_summary": "info",
 }  # fmt: skip
 
 
@@ -779,6 +780,7 @@ def make_lagon(rng: random.Random) -> Made:
     check_daily(e1 + e2)
     assert visits(e1 + e2, "NC") == list(NC_TRIP)
     planted = [Planted("roaming_started", NC_LINE, d0, d1, (s1.name,)) for _, d0, d1 in NC_TRIP]
+    planted.append(Planted("trip_summary", NC_LINE, NC_TRIP[0][1], NC_TRIP[-1][2], (s1.name,)))
     day, whole = (oct_.wrong_rate_day,) * 2, (oct_.start, oct_.end)
     planted += [
         Planted("rate_mismatch", NC_LINE, *day, (s2.name,), Decimal(100), "XPF"),
@@ -1104,6 +1106,7 @@ def make_meridian(rng: random.Random) -> Made:
             "USD",
         ),
         Planted("roaming_started", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
+        Planted("trip_summary", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
     ]
     return samples, planted
 
@@ -1345,6 +1348,7 @@ def make_yunyou(rng: random.Random) -> Made:
     rows = {"preamble_rows": 1, "header_rows": 1}
     planted = [Planted("night_burn", CN_LINE, CN_NIGHT, CN_NIGHT, (name,))]
     planted += [Planted("roaming_started", CN_LINE, d0, d1, (name,)) for _, d0, d1 in trip]
+    planted.append(Planted("trip_summary", CN_LINE, trip[0][1], trip[-1][2], (name,)))
     return [Sample(name, data, truth(name, statement, events, rows, conv))], planted
 
 
@@ -1470,6 +1474,7 @@ def make_night_owl(rng: random.Random) -> Made:
     planted = [
         Planted("night_burn", NO_ICCID, NO_ODD_NIGHT, NO_ODD_NIGHT, (NO_FILE,)),
         Planted("roaming_started", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
+        Planted("trip_summary", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
     ]
     return [sample], planted
 
@@ -1546,6 +1551,7 @@ def make_wayfarer(rng: random.Random) -> Made:
             if any(d0 <= s.start.date() <= d1 for s in rows)
         )
         planted.append(Planted("roaming_started", WF_ICCID, d0, d1, files))
+    planted.append(Planted("trip_summary", WF_ICCID, trip[0][1], trip[-1][2], names))
     return samples, planted
 
 

@@ -189,6 +189,7 @@ def test_rule_ids_and_severities_are_the_specified_ones() -> None:
         "roaming_charges": "error",
         "roaming_started": "info",
         "topup_reversed": "warning",
+        "trip_summary": "info",
         "unmatched_overlap": "info",
         "zero_usage_line": "warning",
     }

@@ -135,3 +135,35 @@ def test_quiet_days_in_a_call_log_are_not_missing_records(db) -> None:
     add_events(db, calls)
     run_rules(db)
     assert findings(db, "record_gap") == []
+
+
+def test_a_trip_across_borders_is_summarised_once_with_its_passes_and_cost(db) -> None:
+    trip(
+        db,
+        [("2026-06-01 12:00", "US"), ("2026-06-02 12:00", "MX"), ("2026-06-03 12:00", "GT"),
+         ("2026-06-03 14:00", "US"), ("2026-06-03 15:00", "GT"), ("2026-06-04 12:00", "US")],
+    )  # fmt: skip
+    add_events(
+        db,
+        [
+            {"kind": "voice", "quantity": 120, "direction": "out", "country": "MX",
+             "amount": Decimal("1.50"), "currency": "USD", "started_at": datetime(2026, 6, 2, 13)},
+            {"kind": "fee", "amount": Decimal("10.00"), "currency": "USD",
+             "description": "International Day Pass", "started_at": datetime(2026, 6, 2, 12)},
+        ],
+    )  # fmt: skip
+    run_rules(db)
+    assert db.sql(
+        "SELECT period_start::VARCHAR, period_end::VARCHAR, detail FROM findings "
+        "WHERE rule = 'trip_summary'"
+    ).fetchall() == [
+        (
+            "2026-06-02",
+            "2026-06-03",
+            "Line +12015550123 was abroad from 2026-06-02 to 2026-06-03 (2 days, GT, MX): "
+            "30.0 MiB of data, 1 calls, 0 texts, 1 travel pass, 11.50 USD charged.",
+        )
+    ]
+    assert db.sql("SELECT trip, days, passes, cost, currency FROM trips").fetchall() == [
+        (1, 2, 1, Decimal("11.5000"), "USD")
+    ]
