@@ -385,3 +385,170 @@ SELECT *,
                                          AS BIGINT))
        END AS latest
 FROM forecast;
+
+-- The last analysis, one row per rule (and one for the folding of related findings into
+-- incidents, rule '(incidents)'): whether it ran, how long it took, what it found. A rule that
+-- failed has status 'failed', its error, and no findings: the others ran all the same.
+CREATE TABLE IF NOT EXISTS rule_runs (
+    rule     VARCHAR PRIMARY KEY,
+    status   VARCHAR NOT NULL,             -- ok | failed
+    error    VARCHAR,                      -- one line, when failed
+    seconds  DOUBLE NOT NULL,
+    findings BIGINT NOT NULL DEFAULT 0,    -- as the rule found them, before folding
+    ran_at   TIMESTAMP NOT NULL
+);
+
+-- Findings folded into another one (an incident): a night burn explains that day's data burn,
+-- a duplicate charge that month's charge increase. The folded finding is kept here, not in
+-- findings, so a person reads one incident and money at stake is counted once.
+CREATE TABLE IF NOT EXISTS folded_findings (
+    finding_id      BIGINT PRIMARY KEY,
+    into_finding_id BIGINT NOT NULL,       -- the incident's finding in findings
+    rule            VARCHAR NOT NULL,
+    severity        VARCHAR NOT NULL,
+    title           VARCHAR NOT NULL,
+    line            VARCHAR,
+    period_start    DATE,
+    period_end      DATE,
+    observed        VARCHAR,
+    expected        VARCHAR,
+    amount_at_stake DECIMAL(18,4),
+    currency        VARCHAR,
+    detail          VARCHAR NOT NULL,
+    event_ids       BIGINT[]
+);
+
+-- The key that makes two events copies of one another (analyzer/copies.py), and what ranks the
+-- copies. Usage: line, kind, time, quantity, counterparty. Charges: line, kind, time (or the
+-- statement period when the bill prints no time), amount, currency, description.
+CREATE OR REPLACE VIEW copy_keys AS
+SELECT e.event_id, e.source_id, e.line, e.kind,
+       coalesce(e.started_at, CAST(s.period_start AS TIMESTAMP)) AS keyed_at,
+       CASE WHEN e.started_at IS NULL THEN s.period_end END AS until,
+       e.quantity,
+       coalesce(e.counterparty_e164, e.counterparty) AS party,
+       CASE WHEN e.kind NOT IN ('data', 'voice', 'sms', 'mms')
+            THEN CAST(e.amount AS VARCHAR) || ' ' || coalesce(e.currency, '') END AS charged,
+       CASE WHEN e.kind NOT IN ('data', 'voice', 'sms', 'mms')
+            THEN lower(trim(coalesce(e.description, ''))) END AS what,
+       greatest(s.issued_on, CAST(s.as_of AS DATE), CAST(src.as_of AS DATE)) AS document_date,
+       s.total_due IS NOT NULL AS billed
+FROM events e
+LEFT JOIN sources src USING (source_id)  -- a file being saved may not have its row yet
+LEFT JOIN statements s ON s.statement_id = e.statement_id
+WHERE coalesce(e.started_at, CAST(s.period_start AS TIMESTAMP)) IS NOT NULL;
+
+-- Events inside a stretch of time that two files of one line both cover, with no copy in the
+-- other file: one export has a record the other lacks (a session still growing when one was
+-- exported, a call printed differently, a row missing). Usage only; one row per event and file
+-- it is missing from.
+CREATE OR REPLACE VIEW unmatched_overlap AS
+WITH spans AS (
+    SELECT source_id, line, min(keyed_at) AS first_at, max(keyed_at) AS last_at
+    FROM copy_keys
+    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND line IS NOT NULL
+    GROUP BY source_id, line
+),
+shared_spans AS (
+    SELECT a.source_id, b.source_id AS other_source_id, a.line,
+           greatest(a.first_at, b.first_at) AS starts_at, least(a.last_at, b.last_at) AS ends_at
+    FROM spans a
+    JOIN spans b ON a.line = b.line AND a.source_id <> b.source_id
+    WHERE greatest(a.first_at, b.first_at) < least(a.last_at, b.last_at)
+)
+SELECT k.event_id, k.source_id, o.other_source_id, k.line, k.kind, k.keyed_at AS started_at,
+       k.quantity, o.starts_at AS overlap_starts_at, o.ends_at AS overlap_ends_at
+FROM shared_spans o
+JOIN copy_keys k
+  ON k.source_id = o.source_id AND k.line = o.line
+ AND k.kind IN ('data', 'voice', 'sms', 'mms') AND k.keyed_at BETWEEN o.starts_at AND o.ends_at
+WHERE NOT EXISTS (
+    SELECT 1 FROM copy_keys c
+    WHERE c.source_id = o.other_source_id AND c.line = k.line AND c.kind = k.kind
+      AND c.keyed_at = k.keyed_at AND c.quantity IS NOT DISTINCT FROM k.quantity
+      AND c.party IS NOT DISTINCT FROM k.party);
+
+-- One row per trip abroad: a run of records outside the line's home country (or marked roaming
+-- when no home country is set), however many countries it crosses, ended by records back home;
+-- a moment on the home network (under 6 hours between records abroad on either side) does not
+-- end it. Data, calls, texts, what was charged on the trip (usage abroad and travel passes) and
+-- the passes bought; cost is NULL when the trip was charged in several currencies.
+CREATE OR REPLACE VIEW trips AS
+WITH located AS (
+    SELECT u.event_id, u.line, u.started_at, u.kind, u.direction, u.quantity, u.amount,
+           u.currency, u.description, u.country,
+           CASE WHEN l.home_country IS NOT NULL THEN u.country <> l.home_country
+                ELSE coalesce(u.roaming, false) END AS abroad
+    FROM usage u
+    LEFT JOIN lines l USING (line)
+    WHERE u.started_at IS NOT NULL AND u.line IS NOT NULL AND u.country IS NOT NULL
+),
+runs AS (
+    SELECT *, sum(CASE WHEN abroad IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY line ORDER BY started_at, event_id) AS run
+    FROM (SELECT *, lag(abroad) OVER (PARTITION BY line ORDER BY started_at, event_id) AS previous
+          FROM located)
+),
+spans AS (
+    SELECT line, run, bool_or(abroad) AS abroad, min(started_at) AS first_at,
+           max(started_at) AS last_at
+    FROM runs GROUP BY line, run
+),
+home_blips AS (
+    SELECT line, run FROM (
+        SELECT *, lag(last_at) OVER by_run AS before_last, lead(first_at) OVER by_run AS after_first,
+               lag(abroad) OVER by_run AS before, lead(abroad) OVER by_run AS after
+        FROM spans WINDOW by_run AS (PARTITION BY line ORDER BY run))
+    WHERE NOT abroad AND before AND after AND after_first - before_last <= INTERVAL 6 HOUR
+),
+numbered AS (
+    SELECT *, sum(CASE WHEN abroad IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+                  OVER (PARTITION BY line ORDER BY started_at, event_id) AS trip_run
+    FROM (SELECT r.* EXCLUDE (previous),
+                 lag(r.abroad) OVER (PARTITION BY r.line ORDER BY r.started_at, r.event_id)
+                     AS previous
+          FROM runs r
+          WHERE NOT EXISTS (SELECT 1 FROM home_blips b WHERE b.line = r.line AND b.run = r.run))
+),
+trip_events AS (
+    SELECT * FROM numbered WHERE abroad
+),
+passes AS (
+    -- travel passes bought on the line during the trip (they may be dated without a country)
+    SELECT t.line, t.trip_run, count(*) AS passes, list(u.event_id) AS pass_events,
+           sum(u.amount) AS pass_cost, max(u.currency) AS pass_currency,
+           count(DISTINCT u.currency) AS pass_currencies
+    FROM (SELECT line, trip_run, min(started_at) AS first_at, max(started_at) AS last_at
+          FROM trip_events GROUP BY ALL) t
+    JOIN usage u ON u.line = t.line AND u.kind = 'fee'
+                AND CAST(u.started_at AS DATE) BETWEEN CAST(t.first_at AS DATE)
+                                                   AND CAST(t.last_at AS DATE)
+                AND regexp_matches(coalesce(u.description, ''),
+                    '(?i)day ?pass|daily pass|travel ?pass|pase diario|pass jour')
+    GROUP BY ALL
+)
+SELECT e.line,
+       row_number() OVER (PARTITION BY e.line ORDER BY min(e.started_at)) AS trip,
+       min(e.started_at) AS first_at,
+       max(e.started_at) AS last_at,
+       CAST(max(e.started_at) AS DATE) - CAST(min(e.started_at) AS DATE) + 1 AS days,
+       list(DISTINCT e.country ORDER BY e.country) AS countries,
+       coalesce(sum(e.quantity) FILTER (WHERE e.kind = 'data'), 0) AS data_bytes,
+       count(*) FILTER (WHERE e.kind = 'voice') AS calls,
+       count(*) FILTER (WHERE e.kind IN ('sms', 'mms')) AS texts,
+       coalesce(any_value(p.passes), 0) AS passes,
+       CASE WHEN count(DISTINCT e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee') <= 1
+                 AND coalesce(any_value(p.pass_currencies), 0) <= 1
+                 AND coalesce(max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'),
+                              any_value(p.pass_currency))
+                     IS NOT DISTINCT FROM coalesce(any_value(p.pass_currency),
+                         max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'))
+            THEN coalesce(sum(e.amount) FILTER (WHERE e.kind <> 'fee'), 0)
+                 + coalesce(any_value(p.pass_cost), 0) END AS cost,
+       coalesce(max(e.currency) FILTER (WHERE e.amount <> 0 AND e.kind <> 'fee'),
+                any_value(p.pass_currency)) AS currency,
+       list(e.event_id ORDER BY e.started_at, e.event_id) AS event_ids,
+       any_value(p.pass_events) AS pass_events
+FROM trip_events e
+LEFT JOIN passes p ON p.line = e.line AND p.trip_run = e.trip_run
+GROUP BY e.line, e.trip_run;

@@ -112,7 +112,7 @@ def main() -> None:
     for rule_id, seconds, found in time_each_rule(con):
         print(f"{rule_id:<26} {seconds:6.2f} s  {found:>7} findings")
     started = perf_counter()
-    found = run_rules(con)
+    found = run_rules(con).findings
     print(f"{'run_rules (everything)':<26} {perf_counter() - started:6.2f} s  {found:>7} findings")
     con.close()
 

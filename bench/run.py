@@ -323,7 +323,7 @@ con.sql('''
     ours = measure(
         """
 from analyzer.rules import run_rules
-result = {"findings": run_rules(con)}
+result = {"findings": run_rules(con).findings}
 con.close()
 """,
         runs,

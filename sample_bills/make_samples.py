@@ -21,6 +21,9 @@ no accidental burn day, busy night, gap, duplicate row or roaming visit beyond t
   number, export time) then the header.
 - `travel_wayfarer_esim_export1.csv`, `travel_wayfarer_esim_export2.csv`: travel eSIM sessions;
   export 2 overlaps export 1 on 05-16..05-25 and adds late-arriving rows.
+- `travel_wayfarer_esim_2026-07.csv`: a second Wayfarer eSIM at home in France: a backup runs
+  every night (150-250 MB), one night takes 2.5 GB; a stay in Switzerland with four minutes on
+  a French network near the border in the middle of it (one visit, not two).
 
 `expected_findings.csv` lists every planted finding, written from what this script planted,
 never from running the analyzer. `truth/<file>.json` gives the statement fields and per-line
@@ -83,7 +86,8 @@ SEVERITY = {
     "roaming_started": "info", "roaming_charges": "error", "bill_total_mismatch": "error",
     "duplicate_charge": "error", "rate_mismatch": "error", "premium_or_international": "warning",
     "record_gap": "info", "zero_usage_line": "warning", "charge_increase": "warning",
-    "topup_reversed": "warning", "billed_longer_than_call": "error",
+    "topup_reversed": "warning", "billed_longer_than_call": "error", "unmatched_overlap": "info",
+    "trip_summary": "info",
 }  # fmt: skip
 
 
@@ -567,6 +571,7 @@ NC_PASS = {
     "VU": ("Pass Roaming Vanuatu 4 Go - 5 jours", 3500),
 }
 NC_PLAN, NC_PRICE = "Forfait Lagon 50 Go", 5900
+NC_RENAMED = ("Forfait Lagon 80 Go", 6900)  # October: the plan renamed at a higher price
 NC_TRIP = (
     ("AU", date(2026, 9, 5), date(2026, 9, 11)),
     ("VU", date(2026, 9, 12), date(2026, 9, 16)),
@@ -613,6 +618,7 @@ class LagonMonth:
     trip: tuple[tuple[str, date, date], ...] = ()
     wrong_rate_day: date | None = None  # one national call billed at 60 XPF/min instead of 40
     total_offset: int = 0  # added to the printed total
+    plan: tuple[str, int] = (NC_PLAN, NC_PRICE)  # name and XPF price of the month's plan
 
 
 def lagon_usage(rng: random.Random, pool: list[str], m: LagonMonth) -> tuple[list[Event], Fraction]:
@@ -667,7 +673,14 @@ def lagon_bill(rng: random.Random, pool: list[str], m: LagonMonth) -> tuple[Samp
     midnight = datetime.combine(m.start, time())
     options = [
         Event(
-            NC_LINE, midnight, "plan", 0, Decimal(NC_PRICE), "XPF", "NC", desc=f"{NC_PLAN} {span}"
+            NC_LINE,
+            midnight,
+            "plan",
+            0,
+            Decimal(m.plan[1]),
+            "XPF",
+            "NC",
+            desc=f"{m.plan[0]} {span}",
         )
     ]
     for c, d0, _ in m.trip:
@@ -727,7 +740,7 @@ def lagon_bill(rng: random.Random, pool: list[str], m: LagonMonth) -> tuple[Samp
     statement = stmt(
         "Lagon Mobile", [NC_LINE], m.start, m.end, account="C-0048213", invoice=m.invoice,
         line_as_printed="+687 75 12 34", bill_date=str(m.issued), currency="XPF",
-        plan_name=NC_PLAN, subtotal=str(ht), taxes=str(tgc), total_due=str(printed_total),
+        plan_name=m.plan[0], subtotal=str(ht), taxes=str(tgc), total_due=str(printed_total),
         sum_of_items=str(items), printed_total_minus_items=str(printed_total - items),
     )  # fmt: skip
     inclus = sum(e.kind == "data" for e in usage)
@@ -761,17 +774,22 @@ def make_lagon(rng: random.Random) -> Made:
     )
     oct_ = LagonMonth(
         date(2026, 10, 1), date(2026, 10, 31), "FA-2026-10-121377", date(2026, 11, 4),
-        wrong_rate_day=date(2026, 10, 14), total_offset=1500,
+        wrong_rate_day=date(2026, 10, 14), total_offset=1500, plan=NC_RENAMED,
     )  # fmt: skip
     (s1, e1), (s2, e2) = lagon_bill(rng, pool, sep), lagon_bill(rng, pool, oct_)
     check_daily(e1 + e2)
     assert visits(e1 + e2, "NC") == list(NC_TRIP)
     planted = [Planted("roaming_started", NC_LINE, d0, d1, (s1.name,)) for _, d0, d1 in NC_TRIP]
+    planted.append(Planted("trip_summary", NC_LINE, NC_TRIP[0][1], NC_TRIP[-1][2], (s1.name,)))
     day, whole = (oct_.wrong_rate_day,) * 2, (oct_.start, oct_.end)
     planted += [
         Planted("rate_mismatch", NC_LINE, *day, (s2.name,), Decimal(100), "XPF"),
         Planted("bill_total_mismatch", NC_LINE, *whole, (s2.name,), Decimal(1500), "XPF"),
-    ]
+        Planted(
+            "charge_increase", NC_LINE, *whole, (s1.name, s2.name),
+            Decimal(NC_RENAMED[1] - NC_PRICE), "XPF",
+        ),
+    ]  # fmt: skip
     return [s1, s2], planted
 
 
@@ -1069,6 +1087,7 @@ def make_meridian(rng: random.Random) -> Made:
         "shared_events": shared,
         "new_events": len(exported) - shared,
         "key": "line, minute, kind, quantity, counterparty E.164 (the printed formats differ)",
+        "union_lines": tally(events + [e for e in exported if e.at.date() > MW_END]),
     }
     conv = "Units: KB base 1024, MIN whole minutes, MSG; Time 24 h local; Charge unbilled 0.00"
     body = csv_bytes([MW_CSV_HEADER, *map(meridian_csv_row, exported)])
@@ -1087,6 +1106,7 @@ def make_meridian(rng: random.Random) -> Made:
             "USD",
         ),
         Planted("roaming_started", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
+        Planted("trip_summary", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
     ]
     return samples, planted
 
@@ -1328,6 +1348,7 @@ def make_yunyou(rng: random.Random) -> Made:
     rows = {"preamble_rows": 1, "header_rows": 1}
     planted = [Planted("night_burn", CN_LINE, CN_NIGHT, CN_NIGHT, (name,))]
     planted += [Planted("roaming_started", CN_LINE, d0, d1, (name,)) for _, d0, d1 in trip]
+    planted.append(Planted("trip_summary", CN_LINE, trip[0][1], trip[-1][2], (name,)))
     return [Sample(name, data, truth(name, statement, events, rows, conv))], planted
 
 
@@ -1338,8 +1359,10 @@ WF_NETWORKS = {
     "AU": ["Southern Cross Mobile 505-01"],
     "NZ": ["Aotea Mobile 530-05", "Tasman Net 530-24"],
     "FJ": ["Bula Mobile 542-01"],
+    "FR": ["Hexagone Mobile 208-15"],
+    "CH": ["Alpes Mobile 228-03"],
 }
-WF_OFFSET = {"AU": 10, "NZ": 12, "FJ": 12}  # hours east of UTC in May-June
+WF_OFFSET = {"AU": 10, "NZ": 12, "FJ": 12, "FR": 2, "CH": 2}  # hours east of UTC in summer
 WF_LEGS = (
     ("AU", date(2026, 5, 1), date(2026, 5, 1)),  # departure morning at home
     ("NZ", date(2026, 5, 1), date(2026, 5, 13)),
@@ -1411,6 +1434,51 @@ def wayfarer_sessions(rng: random.Random) -> list[Session]:
     return out
 
 
+NO_ICCID = luhn("8933150000098765432")  # a second Wayfarer eSIM, at home in France
+NO_FILE = "travel_wayfarer_esim_2026-07.csv"
+NO_DAYS = (date(2026, 7, 1), date(2026, 8, 11))
+NO_ODD_NIGHT = date(2026, 7, 20)  # the one night far above its usual nightly backup
+NO_TRIP = ("CH", date(2026, 7, 25), date(2026, 8, 2))
+NO_BLIP = (datetime(2026, 7, 28, 14, 5), datetime(2026, 7, 28, 14, 9))  # a French mast, briefly
+
+
+def make_night_owl(rng: random.Random) -> Made:
+    """A line busy every night (a nightly backup), one unusual night, a trip with a border blip."""
+    sessions = []
+    for d in days(*NO_DAYS):
+        c = NO_TRIP[0] if NO_TRIP[1] <= d <= NO_TRIP[2] else "FR"
+        net = WF_NETWORKS[c][0]
+        night = (2500 if d == NO_ODD_NIGHT else rng.randint(150, 250)) * MB
+        for start, end, b in day_sessions(rng, d, 300 * MB, (2, 3), night, 9 * 60, 12 * 60):
+            sessions.append(Session(start, end, b + rng.randint(0, 999), c, net, end))
+        if d == NO_BLIP[0].date():
+            tail = [(datetime.combine(d, time(16, m)), 5 * MB + m) for m in (10, 40)]
+            sessions.append(Session(*NO_BLIP, 3 * MB, "FR", WF_NETWORKS["FR"][0], NO_BLIP[1]))
+            sessions += [Session(t, t + timedelta(minutes=5), b, c, net, t) for t, b in tail]
+    sessions.sort(key=lambda x: x.start)
+    events = [
+        Event(NO_ICCID, x.start, "data", x.bytes, country=x.country, end=x.end, place=x.network)
+        for x in sessions
+    ]
+    assert visits(events, "FR") == [
+        ("CH", NO_TRIP[1], NO_BLIP[0].date()),
+        ("CH", NO_BLIP[0].date(), NO_TRIP[2]),
+    ]  # split in two by the blip, which the analyzer must not do
+    statement = stmt("Wayfarer eSIM", [NO_ICCID], *NO_DAYS, exported_at_not_in_file=None)
+    conv = (
+        "as the other Wayfarer exports; a nightly backup of 150-250 MB at night every night, "
+        "2.5 GB on the odd night; one 4-minute session on a French network inside the Swiss stay"
+    )
+    body = csv_bytes([WF_HEADER, *(wayfarer_row(x, NO_ICCID) for x in sessions)])
+    sample = Sample(NO_FILE, body, truth(NO_FILE, statement, events, {"header_rows": 1}, conv))
+    planted = [
+        Planted("night_burn", NO_ICCID, NO_ODD_NIGHT, NO_ODD_NIGHT, (NO_FILE,)),
+        Planted("roaming_started", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
+        Planted("trip_summary", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
+    ]
+    return [sample], planted
+
+
 def make_wayfarer(rng: random.Random) -> Made:
     """Two overlapping exports of one travel eSIM: a gap, a burn day, three visits abroad."""
     names = ("travel_wayfarer_esim_export1.csv", "travel_wayfarer_esim_export2.csv")
@@ -1458,6 +1526,7 @@ def make_wayfarer(rng: random.Random) -> Made:
                 "new_rows": len(rows) - len(shared) - len(late),
                 "union_events": len(sessions),
                 "union_data_bytes": sum(s.bytes for s in sessions),
+                "union_lines": tally(union),
             }
         body = csv_bytes([WF_HEADER, *map(wayfarer_row, rows)])
         samples.append(
@@ -1466,6 +1535,14 @@ def make_wayfarer(rng: random.Random) -> Made:
     planted = [
         Planted("data_burn", WF_ICCID, WF_BURN, WF_BURN, (names[1],)),
         Planted("record_gap", WF_ICCID, WF_GAP[0], WF_GAP[-1], (names[0],)),
+        # rows that arrived after export 1 was taken: inside the overlap, only in export 2
+        Planted(
+            "unmatched_overlap",
+            WF_ICCID,
+            min(s.start.date() for s in late),
+            max(s.start.date() for s in late),
+            (names[1],),
+        ),
     ]
     for _, d0, d1 in trip:
         files = tuple(
@@ -1474,6 +1551,7 @@ def make_wayfarer(rng: random.Random) -> Made:
             if any(d0 <= s.start.date() <= d1 for s in rows)
         )
         planted.append(Planted("roaming_started", WF_ICCID, d0, d1, files))
+    planted.append(Planted("trip_summary", WF_ICCID, trip[0][1], trip[-1][2], names))
     return samples, planted
 
 
@@ -1531,6 +1609,7 @@ def toml_text() -> str:
         data_allowance="50 GB", **validity, validity_days=60, purchase_date="2026-04-28",
         price="69.00 USD",
     )  # fmt: skip
+    out += line(NO_ICCID, "FR", "Wayfarer eSIM (night backups)")
     out += '\n[rate_cards."Lagon Mobile"]\nvoice_per_minute = "40 XPF"\nincrement = "60/60"\n'
     out += 'sms = "20 XPF"\n'
     for c in ("AU", "VU"):
@@ -1568,7 +1647,15 @@ def readme(planted: list[Planted]) -> str:
     )
 
 
-MAKERS = (make_conecta, make_lagon, make_meridian, make_keystone, make_yunyou, make_wayfarer)
+MAKERS = (
+    make_conecta,
+    make_lagon,
+    make_meridian,
+    make_keystone,
+    make_yunyou,
+    make_wayfarer,
+    make_night_owl,
+)
 
 
 def build() -> dict[str, bytes]:

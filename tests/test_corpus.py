@@ -7,6 +7,7 @@ a rule or importer that drifts fails here.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -90,3 +91,39 @@ def test_every_finding_points_at_its_evidence(corpus_db: Path) -> None:
             "(SELECT 1 FROM finding_evidence e WHERE e.finding_id = f.finding_id)"
         ).fetchall()
     assert orphans == []
+
+
+def _truth_usage() -> dict[str, tuple[int, int]]:
+    """Per line: events and data bytes the generator made, overlapping exports counted once."""
+    truths = [json.loads(p.read_text("utf-8")) for p in sorted((SAMPLES / "truth").glob("*.json"))]
+    overlapped = {t["file"] for t in truths if "overlap" in t}
+    overlapped |= {t["overlap"]["with"] for t in truths if "overlap" in t}
+    tallies = [t["overlap"]["union_lines"] for t in truths if "overlap" in t]
+    tallies += [t["lines"] for t in truths if t["file"] not in overlapped]
+    expected: dict[str, tuple[int, int]] = {}
+    for tally in tallies:
+        for line, counts in tally.items():
+            events, data = expected.get(line, (0, 0))
+            expected[line] = (events + counts["events"], data + counts["data_bytes"])
+    return expected
+
+
+def _usage_per_line(db: Path) -> dict[str, tuple[int, int]]:
+    with connection(db, read_only=True) as con:
+        rows = con.sql(
+            "SELECT line, count(*), coalesce(sum(quantity) FILTER (WHERE kind = 'data'), 0) "
+            "FROM usage WHERE line IS NOT NULL GROUP BY line"
+        ).fetchall()
+    return {line: (events, int(data)) for line, events, data in rows}
+
+
+def test_usage_per_line_is_the_union_of_overlapping_exports(corpus_db: Path) -> None:
+    assert _usage_per_line(corpus_db) == _truth_usage()
+
+
+def test_the_union_check_fails_when_overlap_removal_is_off(corpus_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "no_overlap_removal.duckdb"
+    shutil.copy(corpus_db, copy)
+    with connection(copy) as con:
+        assert con.execute("UPDATE events SET superseded = false").fetchall()[0][0] > 0
+    assert _usage_per_line(copy) != _truth_usage()

@@ -24,6 +24,7 @@ LAYOUT_OF = {
     "us_keystone_fleet_2026-08_2026-10.csv": "keystone_csv",
     "travel_wayfarer_esim_export1.csv": "wayfarer_csv",
     "travel_wayfarer_esim_export2.csv": "wayfarer_csv",
+    "travel_wayfarer_esim_2026-07.csv": "wayfarer_csv",
 }
 
 

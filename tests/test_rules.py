@@ -18,9 +18,9 @@ from conftest import ICCID, REALBILLS, session, wayfarer_csv
 from analyzer.cli import cli
 from analyzer.config import Config, apply_config, load_config
 from analyzer.copies import resolve_copies
-from analyzer.errors import AnalyzerError, ConfigError
+from analyzer.errors import ConfigError
 from analyzer.importing import import_paths
-from analyzer.rules import load_rules, parse_param_overrides, run_rules
+from analyzer.rules import RulesRun, load_rules, parse_param_overrides, run_rules
 from analyzer.store import open_db
 
 MB = 1024**2
@@ -189,12 +189,14 @@ def test_rule_ids_and_severities_are_the_specified_ones() -> None:
         "roaming_charges": "error",
         "roaming_started": "info",
         "topup_reversed": "warning",
+        "trip_summary": "info",
+        "unmatched_overlap": "info",
         "zero_usage_line": "warning",
     }
 
 
 def test_rules_run_on_an_empty_database(db) -> None:
-    assert run_rules(db) == 0
+    assert run_rules(db) == RulesRun(findings=0, failures=())
 
 
 # ---------------------------------------------------------------------------- data_burn
@@ -781,7 +783,10 @@ def test_param_overrides_are_checked() -> None:
 def test_unknown_rule_parameter_is_an_error(db) -> None:
     with pytest.raises(ConfigError) as error:
         run_rules(db, {"roaming_started": {"nope": 1}})
-    assert str(error.value) == "rule roaming_started has no parameter 'nope' (it has: min_events)"
+    assert (
+        str(error.value)
+        == "rule roaming_started has no parameter 'nope' (it has: min_events, blip_hours)"
+    )
 
 
 def test_unknown_rule_is_an_error(db) -> None:
@@ -796,12 +801,15 @@ def test_a_parameter_changes_what_a_rule_finds(db) -> None:
     assert findings(db, "night_burn") == [(LINE, "2026-03-31", "2026-03-31", "40.0 MiB")]
 
 
-def test_a_parameter_of_the_wrong_type_is_a_one_line_error(db) -> None:
+def test_a_parameter_of_the_wrong_type_fails_that_rule_alone_in_one_line(db) -> None:
     add_events(db, data_days("2026-03-31", [40], hour=2))
-    with pytest.raises(AnalyzerError) as error:
-        run_rules(db, {"night_burn": {"min_mb": "lots"}})
-    assert str(error.value).startswith("rule night_burn failed: ")
-    assert "\n" not in str(error.value)
+    outcome = run_rules(db, {"night_burn": {"min_mb": "lots"}})
+    assert [f.rule for f in outcome.failures] == ["night_burn"]
+    assert outcome.failures[0].message.startswith("rule night_burn failed: ")
+    assert "\n" not in outcome.failures[0].message
+    assert db.sql("SELECT count(*) FROM rule_runs WHERE status = 'ok'").fetchall() == [
+        (len(load_rules()),)  # every other rule, and the folding of incidents
+    ]
 
 
 # ---------------------------------------------------------------------------- command line
@@ -814,7 +822,8 @@ def test_rules_command_lists_title_severity_params_and_description() -> None:
         "rule": "night_burn",
         "severity": "warning",
         "title": "Data used at night",
-        "params": "start_hour=0, end_hour=6, min_mb=100",
+        "params": "start_hour=0, end_hour=6, min_mb=100, factor=3, mad_factor=5, "
+        "min_baseline_nights=7",
         "description": "Data sessions starting between `start_hour` and `end_hour` (local time) "
         "add up to at least `min_mb` MB in one night: often background apps, backups or updates.",
     }

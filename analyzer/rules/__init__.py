@@ -20,6 +20,7 @@ stays within seconds.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -27,8 +28,9 @@ from typing import Any
 
 import duckdb
 
-from analyzer.errors import AnalyzerError, ConfigError
+from analyzer.errors import ConfigError
 from analyzer.model import SEVERITIES
+from analyzer.rules.incidents import Fold, fold_incidents, parse_explains
 
 OUTPUT_COLUMNS = (
     "line",
@@ -41,6 +43,7 @@ OUTPUT_COLUMNS = (
     "detail",
     "event_ids",
 )
+INCIDENTS = "(incidents)"  # the rule_runs row of the folding pass
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
 
 
@@ -54,6 +57,7 @@ class Rule:
     params: dict[str, Any]
     sql: str
     description: str = ""
+    explains: tuple[Fold, ...] = ()
 
 
 def _value(text: str) -> Any:
@@ -70,12 +74,15 @@ def parse_rule(rule_id: str, text: str) -> Rule:
     """Read a rule's header comments; a malformed header is a bug in the rule file."""
     fields: dict[str, str] = {}
     description = []
+    explains = []
     for line in text.splitlines():
         if not line.startswith("--"):
             break
         match = _HEADER.match(line)
         if match and match.group(1) in ("title", "severity", "params"):
             fields[match.group(1)] = match.group(2).strip()
+        elif match and match.group(1) == "explains":
+            explains.append(parse_explains(rule_id, match.group(2)))
         else:
             description.append(line.removeprefix("--").strip())
     if "title" not in fields or fields.get("severity") not in SEVERITIES:
@@ -84,7 +91,15 @@ def parse_rule(rule_id: str, text: str) -> Rule:
     for item in filter(None, (p.strip() for p in fields.get("params", "").split(","))):
         key, _, value = item.partition("=")
         params[key.strip()] = _value(value)
-    return Rule(rule_id, fields["title"], fields["severity"], params, text, " ".join(description))
+    return Rule(
+        rule_id,
+        fields["title"],
+        fields["severity"],
+        params,
+        text,
+        " ".join(description),
+        tuple(explains),
+    )
 
 
 def load_rules() -> list[Rule]:
@@ -125,48 +140,152 @@ def resolve_params(rule: Rule, overrides: Mapping[str, Mapping[str, Any]]) -> di
     return params
 
 
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that could not run: the analysis went on without it."""
+
+    rule: str
+    error: str
+
+    @property
+    def message(self) -> str:
+        return f"rule {self.rule} failed: {self.error}"
+
+
+@dataclass(frozen=True)
+class RulesRun:
+    """What a run of the rules left in ``findings``, and the rules that failed."""
+
+    findings: int
+    failures: tuple[RuleFailure, ...] = ()
+
+
 def run_rules(
     con: duckdb.DuckDBPyConnection,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     only: set[str] | None = None,
-) -> int:
-    """Replace the findings table with what every rule finds now; return the count."""
+    rules: list[Rule] | None = None,
+) -> RulesRun:
+    """Replace the findings with what every rule finds now, then fold related ones.
+
+    Each rule runs in its own transaction: a rule that fails (a bad parameter, a file whose
+    data the rule did not foresee) loses its findings, is recorded in ``rule_runs`` and
+    returned in ``failures``, and the other rules still run.
+    """
     overrides = overrides or {}
-    rules = load_rules()
+    rules = load_rules() if rules is None else rules
     unknown = set(overrides) - {rule.id for rule in rules}
     if unknown:
         raise ConfigError(
             f"no rule named {', '.join(sorted(unknown))}; 'analyzer rules' lists them"
         )
+    selected = [rule for rule in rules if not only or rule.id in only]
+    params = {rule.id: resolve_params(rule, overrides) for rule in selected}
+    kept = [rule.id for rule in selected]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM findings")
-        for rule in rules:
-            if only and rule.id not in only:
-                continue
-            params = resolve_params(rule, overrides)
-            used = {k: v for k, v in params.items() if f"${k}" in rule.sql}
-            body = rule.sql.strip().rstrip(";")
-            try:
-                con.execute(
-                    f"""
-                    INSERT INTO findings
-                    SELECT nextval('finding_ids'), {_sql_text(rule.id)}, {_sql_text(rule.severity)},
-                           {_sql_text(rule.title)}, line, period_start, period_end,
-                           CAST(observed AS VARCHAR), CAST(expected AS VARCHAR),
-                           amount_at_stake, currency, detail, event_ids
-                    FROM ({body}) AS found
-                    """,
-                    used or None,
-                )
-            except duckdb.Error as exc:
-                raise AnalyzerError(f"rule {rule.id} failed: {str(exc).splitlines()[0]}") from exc
-        count = con.sql("SELECT count(*) FROM findings").fetchall()[0][0]
+        con.execute("DELETE FROM findings WHERE NOT list_contains(?, rule)", [kept])
+        con.execute("DELETE FROM folded_findings")
+        con.execute("DELETE FROM rule_runs")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    return int(count)
+    failures = [
+        failure
+        for rule in selected
+        if (failure := _run_one(con, rule, params[rule.id])) is not None
+    ]
+    failure = _fold(con, [fold for rule in selected for fold in rule.explains])
+    if failure is not None:
+        failures.append(failure)
+    count = con.sql("SELECT count(*) FROM findings").fetchall()[0][0]
+    return RulesRun(int(count), tuple(failures))
+
+
+def _run_one(
+    con: duckdb.DuckDBPyConnection, rule: Rule, params: dict[str, Any]
+) -> RuleFailure | None:
+    """Run one rule in its own transaction; on failure drop its (now stale) findings."""
+    used = {k: v for k, v in params.items() if f"${k}" in rule.sql}
+    body = rule.sql.strip().rstrip(";")
+    started = time.perf_counter()
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
+        con.execute(
+            f"""
+            INSERT INTO findings
+            SELECT nextval('finding_ids'), {_sql_text(rule.id)}, {_sql_text(rule.severity)},
+                   {_sql_text(rule.title)}, line, period_start, period_end,
+                   CAST(observed AS VARCHAR), CAST(expected AS VARCHAR),
+                   amount_at_stake, currency, detail, event_ids
+            FROM ({body}) AS found
+            """,
+            used or None,
+        )
+        found = con.execute("SELECT count(*) FROM findings WHERE rule = ?", [rule.id]).fetchall()
+        record_run(con, rule.id, "ok", None, time.perf_counter() - started, found[0][0])
+        con.execute("COMMIT")
+        return None
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        error = _one_line(exc)
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
+        record_run(con, rule.id, "failed", error, time.perf_counter() - started, 0)
+        con.execute("COMMIT")
+        return RuleFailure(rule.id, error)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _fold(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> RuleFailure | None:
+    """Fold related findings into incidents in one transaction; a failure keeps them unfolded."""
+    started = time.perf_counter()
+    try:
+        con.execute("BEGIN TRANSACTION")
+        folded = fold_incidents(con, folds)
+        record_run(con, INCIDENTS, "ok", None, time.perf_counter() - started, folded)
+        con.execute("COMMIT")
+        return None
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        error = _one_line(exc)
+        record_run(con, INCIDENTS, "failed", error, time.perf_counter() - started, 0)
+        return RuleFailure(INCIDENTS, error)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    rule: str,
+    status: str,
+    error: str | None,
+    seconds: float,
+    findings: int,
+) -> None:
+    """One row of ``rule_runs``: the run summary and the report read it."""
+    con.execute(
+        "INSERT OR REPLACE INTO rule_runs VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [rule, status, error, round(seconds, 3), findings],
+    )
+
+
+def rule_failures(con: duckdb.DuckDBPyConnection) -> list[RuleFailure]:
+    """The rules that failed in the last analysis, as ``rule_runs`` recorded them."""
+    rows = con.sql(
+        "SELECT rule, error FROM rule_runs WHERE status = 'failed' ORDER BY rule"
+    ).fetchall()
+    return [RuleFailure(rule, error or "") for rule, error in rows]
 
 
 def _sql_text(value: str) -> str:

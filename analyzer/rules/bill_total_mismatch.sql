@@ -4,15 +4,27 @@
 -- The items of a statement in its currency (charges, taxes, credits) against the total it
 -- prints. Each printed item may be off by half a minor unit of the currency through rounding,
 -- so the tolerance is the minor unit (1 XPF, 0.01 USD) times `per_item` per non-zero item,
--- and at least one minor unit.
-WITH items AS (
+-- and at least one minor unit. One bill held in several files (a PDF and a billed CSV of it,
+-- the same bill downloaded twice) is audited once: the copy issued or imported last.
+WITH bills AS (
+    SELECT s.*,
+           row_number() OVER (
+               PARTITION BY lower(s.carrier), s.invoice_number, s.lines, s.period_start,
+                            s.period_end, s.currency, s.total_due
+               ORDER BY coalesce(s.issued_on, CAST(s.as_of AS DATE)) DESC NULLS LAST,
+                        s.statement_id DESC
+           ) AS copy
+    FROM statements s
+    WHERE s.total_due IS NOT NULL
+),
+items AS (
     SELECT e.statement_id,
            sum(e.amount) AS items_total,
            count(*) FILTER (WHERE e.amount <> 0) AS rounded_items,
            list(e.event_id ORDER BY abs(e.amount) DESC, e.event_id)[1:5] AS biggest
     FROM events e
-    JOIN statements s ON s.statement_id = e.statement_id AND e.currency = s.currency
-    WHERE s.total_due IS NOT NULL AND e.amount IS NOT NULL
+    JOIN bills s ON s.statement_id = e.statement_id AND e.currency = s.currency
+    WHERE s.copy = 1 AND e.amount IS NOT NULL
     GROUP BY e.statement_id
 )
 SELECT CASE WHEN len(s.lines) = 1 THEN s.lines[1] END AS line,
@@ -22,13 +34,17 @@ SELECT CASE WHEN len(s.lines) = 1 THEN s.lines[1] END AS line,
        'printed total ' || money_text(s.total_due, s.currency) AS expected,
        s.total_due - i.items_total AS amount_at_stake,
        s.currency,
-       format('The {} bill{} for {} to {} prints a total of {} but its {} items add up to {}: {} unexplained.',
-              s.carrier, coalesce(' ' || s.invoice_number, ''), strftime(s.period_start, '%Y-%m-%d'),
-              strftime(s.period_end, '%Y-%m-%d'), money_text(s.total_due, s.currency), i.rounded_items,
+       format('The {} bill{} for {} prints a total of {} but its {} items add up to {}: {} unexplained.',
+              s.carrier, coalesce(' ' || s.invoice_number, ''),
+              CASE WHEN s.period_start IS NOT NULL AND s.period_end IS NOT NULL
+                   THEN strftime(s.period_start, '%Y-%m-%d') || ' to '
+                        || strftime(s.period_end, '%Y-%m-%d')
+                   ELSE 'an unstated period' END,
+              money_text(s.total_due, s.currency), i.rounded_items,
               money_text(i.items_total, s.currency),
               money_text(s.total_due - i.items_total, s.currency)) AS detail,
        i.biggest AS event_ids
-FROM statements s
+FROM bills s
 JOIN items i USING (statement_id)
 WHERE abs(s.total_due - i.items_total)
       > minor_unit(s.currency) * greatest(1, i.rounded_items * $per_item)

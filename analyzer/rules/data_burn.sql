@@ -1,9 +1,12 @@
 -- title: Data burned much faster than usual
 -- severity: warning
--- params: factor = 3, mad_factor = 5, min_mb = 200, min_baseline_days = 7
+-- params: factor = 3, mad_factor = 5, min_mb = 200, min_baseline_days = 7, min_weekdays = 3
 -- A day whose data use is far above the line's own baseline: more than `factor` times the
 -- median of the previous 28 days (days without records count as zero) and more than
--- `mad_factor` robust deviations (MAD) above it, and at least `min_mb` MB.
+-- `mad_factor` robust deviations (MAD) above it, and at least `min_mb` MB. A line's weekly
+-- habits count too: when it has at least `min_weekdays` other same weekdays on record (the four
+-- before and the four after), the day must also be more than `factor` times their median, so a
+-- line that always streams on Saturdays is not flagged every Saturday.
 WITH sessions AS (
     SELECT line, CAST(started_at AS DATE) AS day, event_id, quantity
     FROM usage
@@ -25,11 +28,17 @@ baseline AS (
     SELECT c.line, c.day, coalesce(d.bytes, 0) AS bytes, d.biggest,
            median(coalesce(d.bytes, 0)) OVER previous_weeks AS median_bytes,
            mad(coalesce(d.bytes, 0)) OVER previous_weeks AS mad_bytes,
-           count(*) OVER previous_weeks AS baseline_days
+           count(*) OVER previous_weeks AS baseline_days,
+           median(coalesce(d.bytes, 0)) OVER same_weekdays AS weekday_median,
+           count(*) OVER same_weekdays AS weekdays
     FROM calendar c
     LEFT JOIN daily d USING (line, day)
     WINDOW previous_weeks AS (
         PARTITION BY c.line ORDER BY c.day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING
+    ),
+    same_weekdays AS (
+        PARTITION BY c.line, dayofweek(c.day) ORDER BY c.day
+        ROWS BETWEEN 4 PRECEDING AND 4 FOLLOWING EXCLUDE CURRENT ROW
     )
 )
 SELECT line,
@@ -53,3 +62,4 @@ WHERE baseline_days >= $min_baseline_days
   AND bytes >= $min_mb * 1048576
   AND bytes > $factor * median_bytes
   AND bytes > median_bytes + $mad_factor * 1.4826 * mad_bytes
+  AND (weekdays < $min_weekdays OR bytes > $factor * weekday_median)

@@ -1,34 +1,79 @@
 -- title: Data used at night
 -- severity: warning
--- params: start_hour = 0, end_hour = 6, min_mb = 100
+-- params: start_hour = 0, end_hour = 6, min_mb = 100, factor = 3, mad_factor = 5, min_baseline_nights = 7
+-- explains: data_burn when line, period
 -- Data sessions starting between `start_hour` and `end_hour` (local time) add up to at least
--- `min_mb` MB in one night: often background apps, backups or updates. A night that spans
--- midnight (e.g. 22 to 6) belongs to the date it starts.
-WITH night_sessions AS (
+-- `min_mb` MB in one night: often background apps, backups or updates. A line's own nights are
+-- its baseline: when it has at least `min_baseline_nights` other nights on record (the 14 before
+-- and the 14 after; nights without data count as zero), a night is flagged only when it is
+-- also more than `factor` times their median and more than `mad_factor` robust deviations (MAD)
+-- above it, so a line busy every night is not flagged every night, only on its unusual ones. A night that spans midnight (e.g. 22 to 6) belongs to
+-- the date it starts.
+WITH sessions AS (
     SELECT line, event_id, quantity, started_at,
            CASE WHEN $start_hour < $end_hour OR hour(started_at) >= $start_hour
                 THEN CAST(started_at AS DATE)
-                ELSE CAST(started_at AS DATE) - 1 END AS night
+                ELSE CAST(started_at AS DATE) - 1 END AS night,
+           CASE WHEN $start_hour < $end_hour
+                THEN hour(started_at) >= $start_hour AND hour(started_at) < $end_hour
+                ELSE hour(started_at) >= $start_hour OR hour(started_at) < $end_hour END AS at_night
     FROM usage
     WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
       AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
-      AND CASE WHEN $start_hour < $end_hour
-               THEN hour(started_at) >= $start_hour AND hour(started_at) < $end_hour
-               ELSE hour(started_at) >= $start_hour OR hour(started_at) < $end_hour END
+),
+nights AS (
+    SELECT line, night,
+           coalesce(sum(quantity) FILTER (WHERE at_night), 0) AS bytes,
+           count(*) FILTER (WHERE at_night) AS sessions,
+           min(started_at) FILTER (WHERE at_night) AS first_at,
+           max(started_at) FILTER (WHERE at_night) AS last_at,
+           list(event_id ORDER BY quantity DESC, event_id) FILTER (WHERE at_night) AS biggest
+    FROM sessions
+    GROUP BY line, night
+),
+calendar AS (
+    SELECT line, CAST(unnest(generate_series(first_night, last_night, INTERVAL 1 DAY)) AS DATE)
+               AS night
+    FROM (SELECT line, min(night)::TIMESTAMP AS first_night, max(night)::TIMESTAMP AS last_night
+          FROM nights GROUP BY line)
+),
+baseline AS (
+    SELECT c.line, c.night, coalesce(n.bytes, 0) AS bytes, n.sessions, n.first_at, n.last_at,
+           n.biggest,
+           median(coalesce(n.bytes, 0)) OVER other_nights AS median_bytes,
+           mad(coalesce(n.bytes, 0)) OVER other_nights AS mad_bytes,
+           count(*) OVER other_nights AS baseline_nights
+    FROM calendar c
+    LEFT JOIN nights n USING (line, night)
+    WINDOW other_nights AS (
+        PARTITION BY c.line ORDER BY c.night
+        ROWS BETWEEN 14 PRECEDING AND 14 FOLLOWING EXCLUDE CURRENT ROW
+    )
 )
 SELECT line,
        night AS period_start,
        night AS period_end,
-       format_bytes(CAST(sum(quantity) AS BIGINT)) AS observed,
-       'under ' || format_bytes(CAST($min_mb * 1048576 AS BIGINT)) AS expected,
+       format_bytes(CAST(bytes AS BIGINT)) AS observed,
+       'under ' || format_bytes(CAST(CASE WHEN baseline_nights >= $min_baseline_nights
+                                          THEN greatest($min_mb * 1048576, $factor * median_bytes,
+                                                        median_bytes + $mad_factor * 1.4826 * mad_bytes)
+                                          ELSE $min_mb * 1048576 END AS BIGINT))
+           || CASE WHEN baseline_nights >= $min_baseline_nights AND median_bytes > 0
+                   THEN ' (its usual night: ' || format_bytes(CAST(median_bytes AS BIGINT)) || ')'
+                   ELSE '' END AS expected,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
-       format('Line {} used {} of data in the night of {} between {}:00 and {}:00 ({} sessions, from {} to {}).',
-              line, format_bytes(CAST(sum(quantity) AS BIGINT)), strftime(night, '%Y-%m-%d'),
+       format('Line {} used {} of data in the night of {} between {}:00 and {}:00 ({} sessions, from {} to {}){}.',
+              line, format_bytes(CAST(bytes AS BIGINT)), strftime(night, '%Y-%m-%d'),
               lpad(CAST($start_hour AS VARCHAR), 2, '0'), lpad(CAST($end_hour AS VARCHAR), 2, '0'),
-              count(*), strftime(min(started_at), '%H:%M'), strftime(max(started_at), '%H:%M'))
-           AS detail,
-       list(event_id ORDER BY quantity DESC, event_id)[1:5] AS event_ids
-FROM night_sessions
-GROUP BY line, night
-HAVING sum(quantity) >= $min_mb * 1048576
+              sessions, strftime(first_at, '%H:%M'), strftime(last_at, '%H:%M'),
+              CASE WHEN baseline_nights >= $min_baseline_nights AND median_bytes > 0
+                   THEN ', against its usual ' || format_bytes(CAST(median_bytes AS BIGINT))
+                        || ' a night'
+                   ELSE '' END) AS detail,
+       biggest[1:5] AS event_ids
+FROM baseline
+WHERE bytes >= $min_mb * 1048576
+  AND (baseline_nights < $min_baseline_nights
+       OR (bytes > $factor * median_bytes
+           AND bytes > median_bytes + $mad_factor * 1.4826 * mad_bytes))

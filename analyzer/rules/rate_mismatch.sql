@@ -13,7 +13,7 @@ WITH charged AS (
            CASE WHEN e.country IS NOT NULL AND l.home_country IS NOT NULL
                 THEN e.country <> l.home_country
                 ELSE coalesce(e.roaming, false) END AS abroad
-    FROM events e
+    FROM usage e  -- the winning copy: a bill held in two files is audited once
     JOIN statements s USING (statement_id)
     LEFT JOIN lines l USING (line)
     WHERE e.kind IN ('voice', 'sms', 'mms', 'data') AND e.amount > 0 AND e.quantity IS NOT NULL

@@ -1,15 +1,17 @@
 -- title: Days with no records amid daily use
 -- severity: info
 -- params: min_days = 2, min_active_share = 0.8
--- A run of at least `min_days` days without any usage record on a line that otherwise has
--- records on at least `min_active_share` of its days: the export may be missing rows. (Periods
--- after an export's as-of time are shown by the view incomplete_periods, not here.)
+-- A run of at least `min_days` days without any data session on a line that otherwise has
+-- sessions on at least `min_active_share` of its days: the export may be missing rows. A gap is
+-- judged by what the file records: a phone with mobile data on opens sessions every day, so a
+-- data-session log can show missing rows; quiet days in a call or text log are just quiet days.
+-- (Periods after an export's as-of time are shown by the view incomplete_periods, not here.)
 WITH active AS (
     SELECT line, CAST(started_at AS DATE) AS day,
            arg_min(event_id, started_at) AS first_event,
            arg_max(event_id, started_at) AS last_event
     FROM usage
-    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND line IS NOT NULL AND started_at IS NOT NULL
+    WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL
       AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
     GROUP BY line, CAST(started_at AS DATE)
 ),

@@ -1,22 +1,54 @@
 -- title: Roaming started in another country
 -- severity: info
--- params: min_events = 1
+-- params: min_events = 1, blip_hours = 6
 -- One finding per visit: consecutive usage in a country other than the line's home country
 -- (or usage the carrier marks as roaming when no home country is configured). The trip
--- timeline: first and last use, and the networks used.
+-- timeline: first and last use, and the networks used. A moment on a home network near the
+-- border does not split a visit: home-country records between two stretches in the same
+-- country, with at most `blip_hours` hours between those stretches, belong to the visit.
 WITH located AS (
     SELECT u.event_id, u.line, u.started_at, u.country, u.network, u.roaming, l.home_country
     FROM usage u
     LEFT JOIN lines l USING (line)
     WHERE u.country IS NOT NULL AND u.started_at IS NOT NULL AND u.line IS NOT NULL
 ),
+runs AS (
+    SELECT *,
+           sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
+               OVER (PARTITION BY line ORDER BY started_at, event_id) AS run
+    FROM (
+        SELECT *, lag(country) OVER (PARTITION BY line ORDER BY started_at, event_id) AS previous
+        FROM located
+    )
+),
+spans AS (
+    SELECT line, run, country, any_value(home_country) AS home_country,
+           min(started_at) AS first_at, max(started_at) AS last_at
+    FROM runs
+    GROUP BY line, run, country
+),
+blips AS (
+    SELECT line, run
+    FROM (
+        SELECT *, lag(country) OVER by_run AS before, lead(country) OVER by_run AS after,
+               lag(last_at) OVER by_run AS before_last, lead(first_at) OVER by_run AS after_first
+        FROM spans
+        WINDOW by_run AS (PARTITION BY line ORDER BY run)
+    )
+    WHERE home_country IS NOT NULL AND country = home_country
+      AND before = after AND before <> home_country
+      AND after_first - before_last <= to_hours($blip_hours)
+),
 numbered AS (
     SELECT *,
            sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
                OVER (PARTITION BY line ORDER BY started_at, event_id) AS visit
     FROM (
-        SELECT *, lag(country) OVER (PARTITION BY line ORDER BY started_at, event_id) AS previous
-        FROM located
+        SELECT r.* EXCLUDE (previous, run),
+               lag(r.country) OVER (PARTITION BY r.line ORDER BY r.started_at, r.event_id)
+                   AS previous
+        FROM runs r
+        WHERE NOT EXISTS (SELECT 1 FROM blips b WHERE b.line = r.line AND b.run = r.run)
     )
 )
 SELECT line,

@@ -1,0 +1,120 @@
+"""Incidents: related findings folded into one, so a person reads one finding per problem.
+
+A rule declares in its header which other rules' findings it explains, and when::
+
+    -- explains: data_burn when line, period
+
+A night burn explains that day's data burn; a duplicate charge explains the charge increase it
+causes. The explained finding leaves ``findings`` for ``folded_findings`` (with the finding it
+was folded into); the incident's finding says so in its detail, takes the other's events as
+evidence, and keeps one amount at stake: money is counted once, not once per rule.
+
+Conditions (all must hold): ``line`` the same line; ``period`` the periods overlap;
+``events`` they share an event; ``currency`` the same currency (or one has none).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+CONDITIONS = {
+    "line": "x.line IS NOT DISTINCT FROM m.line",
+    "period": "m.period_start <= x.period_end AND x.period_start <= m.period_end",
+    "events": "len(list_intersect(m.event_ids, x.event_ids)) > 0",
+    "currency": "(m.currency IS NULL OR x.currency IS NULL OR m.currency = x.currency)",
+}
+_DECLARATION = re.compile(r"^\s*(\w+)\s+when\s+(\w+(?:\s*,\s*\w+)*)\s*$")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Findings of ``explained`` that a finding of ``rule`` explains, when ``conditions`` hold."""
+
+    rule: str
+    explained: str
+    conditions: tuple[str, ...]
+
+
+def parse_explains(rule_id: str, text: str) -> Fold:
+    """``data_burn when line, period`` -> a Fold; a malformed one is a bug in the rule file."""
+    match = _DECLARATION.match(text)
+    if not match:
+        raise ValueError(f"rule {rule_id}: write '-- explains: RULE when line, period'")
+    conditions = tuple(c.strip() for c in match.group(2).split(","))
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        raise ValueError(
+            f"rule {rule_id}: unknown condition {', '.join(unknown)} in '-- explains:' "
+            f"(known: {', '.join(CONDITIONS)})"
+        )
+    return Fold(rule_id, match.group(1), conditions)
+
+
+def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
+    """Fold explained findings into the findings that explain them; return how many folded.
+
+    Folds apply in the order given; a finding already folded neither explains nor is explained
+    again. Each explained finding goes into the first (lowest id) finding that explains it.
+    """
+    folded = 0
+    for fold in folds:
+        where = " AND ".join(CONDITIONS[c] for c in fold.conditions)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE fold_pairs AS
+            SELECT x.finding_id AS x_id, min(m.finding_id) AS m_id
+            FROM findings m
+            JOIN findings x ON m.rule = ? AND x.rule = ? AND m.finding_id <> x.finding_id
+            WHERE {where}
+            GROUP BY x.finding_id
+            """,
+            [fold.rule, fold.explained],
+        )
+        count = con.sql("SELECT count(*) FROM fold_pairs").fetchall()[0][0]
+        if not count:
+            continue
+        con.execute(
+            """
+            INSERT INTO folded_findings
+            SELECT x.finding_id, p.m_id, x.rule, x.severity, x.title, x.line, x.period_start,
+                   x.period_end, x.observed, x.expected, x.amount_at_stake, x.currency, x.detail,
+                   x.event_ids
+            FROM findings x JOIN fold_pairs p ON p.x_id = x.finding_id
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE fold_updates AS
+            SELECT m.finding_id,
+                   m.detail || ' ' || string_agg(
+                       'It explains "' || x.title || '": ' || x.detail, ' '
+                       ORDER BY x.finding_id) AS detail,
+                   list_concat(coalesce(m.event_ids, []),
+                               list_filter(list_distinct(flatten(list(coalesce(x.event_ids, [])
+                                                                      ORDER BY x.finding_id))),
+                                           lambda e: NOT list_contains(coalesce(m.event_ids, []), e)))
+                       AS event_ids,
+                   -- the incident keeps its own money; it takes the other's only when it has none
+                   coalesce(m.amount_at_stake, max(x.amount_at_stake)) AS amount_at_stake,
+                   coalesce(m.currency, max(x.currency)) AS currency
+            FROM findings m
+            JOIN fold_pairs p ON p.m_id = m.finding_id
+            JOIN findings x ON x.finding_id = p.x_id
+            GROUP BY m.finding_id, m.detail, m.event_ids, m.amount_at_stake, m.currency
+            """
+        )
+        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT x_id FROM fold_pairs)")
+        con.execute(
+            """
+            UPDATE findings SET detail = u.detail, event_ids = u.event_ids,
+                   amount_at_stake = u.amount_at_stake, currency = u.currency
+            FROM fold_updates u WHERE findings.finding_id = u.finding_id
+            """
+        )
+        folded += count
+    con.execute("DROP TABLE IF EXISTS fold_pairs")
+    con.execute("DROP TABLE IF EXISTS fold_updates")
+    return folded
