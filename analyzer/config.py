@@ -10,19 +10,19 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from analyzer import values
 from analyzer.errors import ConfigError
 
 CONFIG_NAME = "analyzer.toml"
-_VOLUME = re.compile(r"^\s*([\d.]+)\s*([KMGT]?B)\s*$", re.IGNORECASE)
-_MONEY = re.compile(r"^\s*(-?[\d.]+)\s*([A-Z]{3})\s*$")
+_VOLUME_UNIT = re.compile(r"[0-9.]\s*[KMGT]?B\s*$", re.IGNORECASE)
+_MONEY = re.compile(r"^\s*(\S+)\s*([A-Z]{3})\s*$")
 _INCREMENT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-_POWERS = {"B": 0, "KB": 1, "MB": 2, "GB": 3, "TB": 4}
 _CYCLES = ("monthly", "days", "validity")
 _VALIDITY_STARTS = ("first_use", "purchase")
 _TOP_KEYS = ("home_country", "lines", "rate_cards", "rules")
@@ -125,21 +125,24 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
 
 
 def parse_volume(text: str, where: str) -> Decimal:
-    """'10 GB' -> bytes (base 1024, as carriers count allowances)."""
-    match = _VOLUME.match(str(text))
-    if not match:
-        raise ConfigError(f'{where}: {text!r} is not a data volume; write it like "10 GB"')
-    return Decimal(match.group(1)) * 1024 ** _POWERS[match.group(2).upper()]
+    """'10 GB' -> bytes (base 1024, as carriers count allowances); the unit must be written."""
+    value = str(text)
+    try:
+        if not _VOLUME_UNIT.search(value):
+            raise ValueError("no unit")
+        return Decimal(values.parse_volume(value, "B", 1024))
+    except ValueError as exc:
+        raise ConfigError(f'{where}: {text!r} is not a data volume; write it like "10 GB"') from exc
 
 
-def parse_money(text: str, where: str) -> tuple[Decimal, str]:
+def parse_money(text: str, where: str, scale: int = 4) -> tuple[Decimal, str]:
     """'3500 XPF' -> (Decimal('3500'), 'XPF'): an amount never travels without its currency."""
     match = _MONEY.match(str(text))
     if not match:
         raise ConfigError(f'{where}: {text!r} is not an amount; write it like "25.00 USD"')
     try:
-        return Decimal(match.group(1)), match.group(2)
-    except InvalidOperation as exc:
+        return values.parse_amount(match.group(1), scale=scale), match.group(2)
+    except ValueError as exc:
         raise ConfigError(f"{where}: {text!r} is not an amount") from exc
 
 
@@ -233,7 +236,7 @@ def _rate_card(
     cards = []
     for key, kind, direction, per in _PRICES:
         if key in settings:
-            price, currency = parse_money(settings[key], f"{where}.{key}")
+            price, currency = parse_money(settings[key], f"{where}.{key}", scale=6)
             first, step = increment if kind == "voice" and increment else (None, None)
             cards.append(
                 {

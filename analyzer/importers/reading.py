@@ -1,4 +1,5 @@
-"""Turn CSV and XLSX files into staged text tables (see base.Staged) without losing a row.
+"""Turn CSV files (and, through ``workbooks``, spreadsheets) into staged text tables (see
+base.Staged) without losing a row.
 
 CSV is decoded in Python first (BOM, declared encoding, then detection), because DuckDB reads
 only UTF-8; DuckDB then splits the rows, and the rows it cannot split come back as rejects with
@@ -17,7 +18,6 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,8 +27,12 @@ import pyarrow.compute as pc
 
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
+from analyzer.importers.sheet_reader import cell_text as cell_text
 
 HEAD_BYTES = 256 * 1024
+# A cell may be far longer than Python's default csv field limit (128 KB): a note pasted into
+# a spreadsheet, an export's free-text column. The head is split with this limit instead.
+csv.field_size_limit(max(csv.field_size_limit(), 64 << 20))
 HEADER_SEARCH_ROWS = 60
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -230,7 +234,34 @@ def stage_csv(
         if found not in ("utf-8", "utf-8-sig", "ascii"):
             source = Path(workdir) / "decoded.csv"
             _transcode(path, found, source)
-        return _read_csv(con, path, source, names, delim, start, preamble)
+        try:
+            return _read_csv(con, path, source, names, delim, start, preamble)
+        except InputError:
+            # Files edited on two systems mix CRLF and LF line ends, which the splitter
+            # refuses; the same rows with one kind of line end split cleanly.
+            if not _has_carriage_return(source):
+                raise
+            unified = Path(workdir) / "unified.csv"
+            _unify_line_ends(source, unified)
+            return _read_csv(con, path, unified, names, delim, start, preamble)
+
+
+def _has_carriage_return(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return any(b"\r" in block for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _unify_line_ends(source: Path, target: Path) -> None:
+    """Copy with every CRLF (and lone CR) as LF: line numbers stay those a person sees."""
+    with source.open("rb") as src, target.open("wb") as dst:
+        carry = b""
+        for block in iter(lambda: src.read(1 << 20), b""):
+            block = carry + block
+            carry = b"\r" if block.endswith(b"\r") else b""
+            if carry:
+                block = block[:-1]
+            dst.write(block.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        dst.write(carry.replace(b"\r", b"\n"))
 
 
 def _transcode(path: Path, encoding: str, target: Path) -> None:
@@ -367,23 +398,6 @@ def _blank_lines(source: Path, skip: int) -> list[int]:
     return blanks
 
 
-def cell_text(value: object) -> str | None:
-    """A spreadsheet cell as the text a person sees (dates in ISO form, no float noise)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(int(value.total_seconds()))
-    return str(value)
-
-
 # Limits on what a workbook may expand to before anything parses it (zip bombs).
 MAX_WORKBOOK_BYTES = 1 << 30
 MAX_PART_BYTES = 512 << 20
@@ -397,13 +411,33 @@ _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _RESAVE = "open it in a spreadsheet program and save it again as .xlsx"
 
 
+# What a sheet may declare before it is read, and the signature of a legacy .xls file.
+MAX_SHEET_CELLS = 50_000_000
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_STRING_COUNT = re.compile(rb'<sst[^>]*?\buniqueCount="([0-9]+)"')
+
+
 def check_workbook(path: Path, sheet: str | None = None) -> None:
-    """Refuse a workbook before parsing it: not a zip, a zip bomb, an XML entity bomb, or
-    formulas whose results were never saved (they would read as blanks, not as numbers).
+    """Refuse a workbook before parsing it: not a workbook, a zip bomb, an XML entity bomb, a
+    sheet or string table declaring an absurd size, or formulas whose results were never saved
+    (they would read as blanks, not as numbers).
 
     Every XML part is streamed once with its expanded size counted, so nothing larger than the
-    limits ever reaches the reader.
+    limits ever reaches the reader. A legacy .xls is only checked to be one: its reader runs
+    under the same memory and time limits as the others.
     """
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        with path.open("rb") as handle:
+            if handle.read(8) != _OLE_MAGIC:
+                raise InputError(
+                    path,
+                    "this is not an XLS workbook (it lacks the signature of one)",
+                    hint="export it again as .xls or .xlsx, or check it is the file you meant",
+                )
+        return
     if not zipfile.is_zipfile(path):
         raise InputError(
             path,
@@ -414,7 +448,7 @@ def check_workbook(path: Path, sheet: str | None = None) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
             names = {info.filename for info in parts}
-            if "xl/workbook.xml" not in names:
+            if suffix != ".ods" and "xl/workbook.xml" not in names:
                 raise InputError(
                     path,
                     "this is not an XLSX workbook (it has no xl/workbook.xml)",
@@ -424,8 +458,12 @@ def check_workbook(path: Path, sheet: str | None = None) -> None:
             for info in parts:
                 if info.filename.endswith((".xml", ".rels")):
                     _scan_part(path, archive, info)
+            if suffix == ".ods":
+                return
+            _check_declared_sizes(path, archive)
             target = _sheet_part(archive, sheet)
             if target in names:
+                _check_dimension(path, archive, target)
                 _check_formulas(path, archive, target)
     except (
         zipfile.BadZipFile,
@@ -455,6 +493,52 @@ def _check_sizes(path: Path, parts: list[zipfile.ZipInfo]) -> None:
                 f"{MAX_WORKBOOK_BYTES >> 20} MB and {MAX_COMPRESSION_RATIO} to 1",
                 hint="this looks like a zip bomb; do not open it",
             )
+
+
+def _check_declared_sizes(path: Path, archive: zipfile.ZipFile) -> None:
+    """A shared-string table cannot hold more strings than it has bytes for (each takes at
+    least '<si/>'): a larger count is a trap for readers that reserve room for it."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith("sharedstrings.xml"):
+            continue
+        with archive.open(info) as stream:
+            head = stream.read(4096)
+        found = _STRING_COUNT.search(head)
+        if found and int(found.group(1)) > info.file_size // 5 + 1:
+            raise InputError(
+                path,
+                f"{info.filename} declares {int(found.group(1)):,} strings but holds "
+                f"{info.file_size:,} bytes (a workbook crafted to exhaust memory)",
+                hint=_RESAVE,
+            )
+
+
+def _check_dimension(path: Path, archive: zipfile.ZipFile, part: str) -> None:
+    """Refuse a sheet whose declared range is beyond any bill (readers allocate all of it)."""
+    with archive.open(part) as stream:
+        head = stream.read(8192)
+    found = _DIMENSION.search(head)
+    if not found:
+        return
+    first_col, first_row, last_col, last_row = found.groups()
+    if last_col is None:
+        return
+    rows = int(last_row) - int(first_row) + 1
+    columns = _column_number(last_col.decode()) - _column_number(first_col.decode()) + 1
+    if rows * columns > MAX_SHEET_CELLS:
+        raise InputError(
+            path,
+            f"the sheet declares {rows:,} rows by {columns:,} columns, more than the limit of "
+            f"{MAX_SHEET_CELLS:,} cells",
+            hint="delete the empty rows and columns past the data and save it again",
+        )
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -532,95 +616,17 @@ def _overlapping_blocks(stream: io.BufferedIOBase) -> Iterator[bytes]:
         tail = block[-8:]
 
 
-@lru_cache(maxsize=16)
-def _xlsx_rows(
-    path: Path, mtime: float, sheet: str | None, limit: int | None
-) -> list[list[object]]:
-    del mtime
-    from python_calamine import CalamineWorkbook
-
-    check_workbook(path, sheet)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        name = sheet if sheet in workbook.sheet_names else workbook.sheet_names[0]
-        data = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limit)
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise InputError(
-            path,
-            f"the spreadsheet cannot be read ({exc})",
-            hint="open it in a spreadsheet program and save it again as .xlsx",
-        ) from exc
-    return data
+# Limits on one workbook's reader process, and on what a sheet may declare before it is read.
 
 
-def xlsx_head_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
-    """The first rows of a workbook's sheet, for identify and header search."""
-    return _xlsx_rows(path, path.stat().st_mtime, sheet, HEADER_SEARCH_ROWS)
+_WORKBOOK_NAMES = ("SheetData", "read_sheet", "stage_xlsx", "xlsx_head_rows", "xlsx_rows")
 
 
-def xlsx_rows(path: Path, sheet: str | None = None) -> list[list[object]]:
-    """Every row of a workbook's sheet (the facts sheet beside the usage table)."""
-    return _xlsx_rows(path, path.stat().st_mtime, sheet, None)
+def __getattr__(name: str) -> object:
+    """Sheet reading lives in ``workbooks`` (which needs this module); its names stay
+    importable from here, loaded on first use."""
+    if name in _WORKBOOK_NAMES:
+        from analyzer.importers import workbooks
 
-
-def stage_xlsx(path: Path, *, header: tuple[str, ...], sheet: str | None = None) -> Staged:
-    """Read one sheet below its header row; every cell becomes text."""
-    rows = _xlsx_rows(path, path.stat().st_mtime, sheet, None)
-    start = find_header(rows, header)
-    if start is None:
-        raise InputError(path, f"no header row with the columns {', '.join(header)}")
-    merged = _merged_ranges(path, sheet)
-    if merged:
-        rows = [list(row) for row in rows]  # the cached rows stay as read
-        _fill_merged_cells(rows, merged)
-    names = tuple(cell_text(c) or "" for c in rows[start])
-    width = len(names)
-    body = rows[start + 1 :]
-    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
-    for row in body:
-        cells = (list(row) + [None] * width)[:width]
-        for i, value in enumerate(cells):
-            columns[f"c{i}"].append(cell_text(value))
-    table = pa.table(
-        {
-            "_page": pa.array([None] * len(body), pa.int32()),
-            "_row": pa.array(range(start + 2, start + 2 + len(body)), pa.int64()),
-            **{name: pa.array(values, pa.string()) for name, values in columns.items()},
-        }
-    )
-    table, repeated = drop_repeated_headers(table, names)
-    preamble = "\n".join(" ".join(cell_text(c) or "" for c in row).strip() for row in rows[:start])
-    return Staged(
-        table=table, names=names, preamble=preamble, rows_read=len(body), blank_rows=repeated
-    )
-
-
-@lru_cache(maxsize=16)
-def _merged_ranges_cached(
-    path: Path, mtime: float, sheet: str | None
-) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
-    del mtime
-    from python_calamine import CalamineWorkbook
-
-    workbook = CalamineWorkbook.from_path(str(path))
-    name = sheet if sheet in workbook.sheet_names else workbook.sheet_names[0]
-    found = workbook.get_sheet_by_name(name)
-    # Absolute positions, as the rows read with skip_empty_area=False.
-    return tuple(tuple(map(tuple, span)) for span in found.merged_cell_ranges or [])
-
-
-def _merged_ranges(path: Path, sheet: str | None) -> tuple:
-    return _merged_ranges_cached(path, path.stat().st_mtime, sheet)
-
-
-def _fill_merged_cells(rows: list[list[object]], ranges: tuple) -> None:
-    """A merged cell's value belongs to every cell it covers (a date spanning several calls)."""
-    for (top, left), (bottom, right) in ranges:
-        if top < 0 or top >= len(rows) or left < 0 or left >= len(rows[top]):
-            continue
-        value = rows[top][left]
-        for r in range(top, min(bottom, len(rows) - 1) + 1):
-            row = rows[r]
-            for c in range(left, min(right, len(row) - 1) + 1):
-                if row[c] in (None, ""):
-                    row[c] = value
+        return getattr(workbooks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,55 +10,32 @@ parse; the engine turns "not blank but NULL" into a reject that quotes the colum
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-Ref = Callable[[str], str]
+from analyzer.importers.dates import Timestamp
+from analyzer.importers.sql_text import SPACES, Ref, blank, sql_str, strip_fold, within
+from analyzer.values import (
+    DURATION_CLOCK,
+    DURATION_UNITS,
+    DURATION_WORDS,
+    NEXT_SMALLER_UNIT,
+    OTHER_DIGIT_VALUES,
+    OTHER_DIGITS,
+    SPACE_CLASS,
+    VOLUME_UNITS,
+    Notation,
+    duration_bare_pattern,
+    volume_pattern,
+)
 
-# Characters that are never part of a number: currency symbols and codes, spaces of all kinds.
-_NOT_NUMERIC = r"[^0-9,.'+\-()]"
-# White space as bills print it: ordinary, no-break (U+00A0) and narrow no-break (U+202F).
-_SPACES = "[\\s\u00a0\u202f]"
-_VOLUME_UNITS = {
-    "": 0,
-    "b": 0,
-    "o": 0,
-    "byte": 0,
-    "bytes": 0,
-    "octet": 0,
-    "octets": 0,
-    "k": 1,
-    "kb": 1,
-    "ko": 1,
-    "kib": 1,
-    "m": 2,
-    "mb": 2,
-    "mo": 2,
-    "mib": 2,
-    "g": 3,
-    "gb": 3,
-    "go": 3,
-    "gib": 3,
-    "t": 4,
-    "tb": 4,
-    "to": 4,
-    "tib": 4,
-}
-
-
-def sql_str(value: str) -> str:
-    """A SQL string literal (single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def blank(expr: str) -> str:
-    """SQL: the text is missing or only white space (including no-break spaces)."""
-    return f"(regexp_replace(coalesce({expr}, ''), '{_SPACES}+', '', 'g') = '')"
+_VOLUME_UNITS = {"": 0, **VOLUME_UNITS}
+# What spreadsheet programs store in a cell whose formula failed.
+SPREADSHEET_ERROR = r"^#(?:DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)$"
 
 
 def _clean(expr: str) -> str:
-    return f"nullif(trim(regexp_replace({expr}, '{_SPACES}+', ' ', 'g')), '')"
+    return f"nullif(trim(regexp_replace({expr}, '{SPACES}+', ' ', 'g')), '')"
 
 
 @dataclass(frozen=True)
@@ -95,54 +72,86 @@ class Const:
         return sql_str(self.value)
 
 
-def _number_sql(expr: str, decimal: str, thousands: str | None) -> str:
+def _digits_sql(expr: str, notation: Notation) -> str:
+    """SQL: the text with digits of other scripts made ASCII, when the notation allows them."""
+    if notation.digits != "any":
+        return expr
+    return f"translate({expr}, {sql_str(OTHER_DIGITS)}, {sql_str(OTHER_DIGIT_VALUES)})"
+
+
+def _decimal_text_sql(integer: str, fraction: str, exponent: str | None) -> str:
+    """SQL mirror of values.decimal_text: integer.fraction x 10^exponent as plain digits."""
+    if exponent is None:
+        return f"({integer} || CASE WHEN {fraction} = '' THEN '' ELSE '.' || {fraction} END)"
+    digits = f"({integer} || {fraction})"
+    point = f"(length({integer}) + coalesce(TRY_CAST(nullif({exponent}, '') AS INTEGER), 0))"
+    return (
+        f"(CASE WHEN {point} <= 0 THEN '0.' || repeat('0', -{point}) || {digits} "
+        f"WHEN {point} >= length({digits}) THEN {digits} || repeat('0', {point} - length({digits})) "
+        f"ELSE left({digits}, {point}) || '.' || substr({digits}, {point} + 1) END)"
+    )
+
+
+def _number_sql(expr: str, notation: Notation, currency: bool = True) -> str:
     """SQL text of a plain decimal number ('-1234.5'), or NULL when the text is not one.
 
-    The grouping is validated (digits in threes between thousands marks) so that a decimal
-    comma read with the wrong layout fails loudly instead of becoming a number 1000x too big.
-    Spaces of every kind are ignored, so '1 250' and '1\u202f250' read as 1250.
+    The same pattern as values.parse_amount: the grouping is validated (digits in threes between
+    thousands marks) so that a decimal comma read with the wrong layout fails loudly instead of
+    becoming a number 1000x too big; any character that is not part of the notation refuses
+    the text. Spaces of every kind are ignored, so '1 250' and '1\u202f250' read as 1250.
     """
-    dec = re.escape(decimal)
-    if thousands in (None, "", " "):
-        group = r"\d+"
-        integer = "p['int']"
-    else:
-        group = r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+|\d+"
-        integer = f"replace(p['int'], {sql_str(thousands)}, '')"
-    pattern = rf"^([+-]?)(\(?)([+-]?)({group})(?:{dec}(\d+))?(\)?)(-?)$"
-    stripped = f"regexp_replace({expr}, {sql_str(_NOT_NUMERIC)}, '', 'g')"
-    parts = (
-        f"regexp_extract({stripped}, {sql_str(pattern)}, "
-        "['sign', 'open', 'sign2', 'int', 'frac', 'close', 'trail'])"
-    )
+    text = f"regexp_replace({_digits_sql(expr, notation)}, {sql_str(SPACE_CLASS + '+')}, '', 'g')"
+    names = "['s1', 'open', 's2', 's3', 'int', 'frac', 'exp', 'close', 'trail']"
+    parts = f"regexp_extract({text}, {sql_str(notation.signed(currency))}, {names})"
+    integer = "p['int']"
+    if notation.grouped:
+        integer = f"replace(p['int'], {sql_str(str(notation.thousands))}, '')"
+    markers = " + ".join(f"(p['{g}'] <> '')::INTEGER" for g in ("s1", "s2", "s3", "trail", "open"))
     negative = (
-        "(p['sign'] = '-' OR p['sign2'] = '-' OR p['trail'] = '-' "
-        "OR (p['open'] = '(' AND p['close'] = ')'))"
+        "(p['s1'] = '-' OR p['s2'] = '-' OR p['s3'] = '-' OR p['trail'] = '-' OR p['open'] = '(')"
     )
+    number = _decimal_text_sql(integer, "p['frac']", "p['exp']" if notation.exponent else None)
     body = (
-        f"CASE WHEN p['int'] = '' OR p['open'] <> '' AND p['close'] = '' THEN NULL ELSE "
-        f"(CASE WHEN {negative} THEN '-' ELSE '' END) || {integer} || "
-        "CASE WHEN p['frac'] = '' THEN '' ELSE '.' || p['frac'] END END"
+        f"CASE WHEN p['int'] = '' OR (p['open'] = '(') <> (p['close'] = ')') "
+        f"OR {markers} > 1 THEN NULL "
+        f"ELSE (CASE WHEN {negative} THEN '-' ELSE '' END) || {number} END"
     )
     return f"(SELECT {body} FROM (SELECT {parts} AS p) AS _(p))"
 
 
+def _not_negative(value: str, allowed: bool) -> str:
+    return value if allowed else within(value, "_v >= 0")
+
+
 @dataclass(frozen=True)
 class Money:
-    """An amount as printed: currency signs and spaces ignored, '(1.00)' and '1.00-' negative."""
+    """An amount as printed: currency signs and spaces ignored, '(1.00)' and '1.00-' negative.
+
+    Scientific notation (``exponent``) and digits of other scripts (``digits="any"``) are read
+    only when the profile says the bill prints them; otherwise they are rejects.
+    """
 
     column: str
     decimal: str = "."
     thousands: str | None = ","
     negate: bool = False
     zero: tuple[str, ...] = ()  # words printed for a zero amount ('Inclus', 'Included')
+    exponent: bool = False
+    digits: str = "ascii"
     what = "an amount"
+
+    def __post_init__(self) -> None:
+        self.notation  # noqa: B018 - refuse ambiguous marks when the spec is made
+
+    @property
+    def notation(self) -> Notation:
+        return Notation(self.decimal, self.thousands, self.exponent, self.digits)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
     def sql(self, ref: Ref) -> str:
-        number = f"TRY_CAST({_number_sql(ref(self.column), self.decimal, self.thousands)} AS DECIMAL(18,4))"
+        number = f"TRY_CAST({_number_sql(ref(self.column), self.notation)} AS DECIMAL(18,4))"
         if self.zero:
             words = ", ".join(sql_str(w.strip().lower()) for w in self.zero)
             number = (
@@ -153,18 +162,29 @@ class Money:
 
 @dataclass(frozen=True)
 class Number:
-    """A plain quantity (messages, items, a count of MB handled by DataVolume)."""
+    """A plain quantity (messages, items); negative only when ``negative`` (credits)."""
 
     column: str
     decimal: str = "."
     thousands: str | None = ","
+    exponent: bool = False
+    digits: str = "ascii"
+    negative: bool = False
     what = "a number"
+
+    def __post_init__(self) -> None:
+        self.notation  # noqa: B018
+
+    @property
+    def notation(self) -> Notation:
+        return Notation(self.decimal, self.thousands, self.exponent, self.digits)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
     def sql(self, ref: Ref) -> str:
-        return f"TRY_CAST({_number_sql(ref(self.column), self.decimal, self.thousands)} AS DECIMAL(18,3))"
+        value = f"TRY_CAST({_number_sql(ref(self.column), self.notation)} AS DECIMAL(18,3))"
+        return _not_negative(value, self.negative)
 
 
 @dataclass(frozen=True)
@@ -172,6 +192,7 @@ class DataVolume:
     """A data volume to bytes: '1,25 Go', '350 MB', '1 Go 339 Mo', or a bare number in ``unit``.
 
     ``base`` is 1024 or 1000, as the carrier counts; a unit printed in the cell wins over ``unit``.
+    The same rules as values.parse_volume.
     """
 
     column: str
@@ -179,7 +200,19 @@ class DataVolume:
     base: int = 1024
     decimal: str = "."
     thousands: str | None = ","
+    exponent: bool = False
+    digits: str = "ascii"
+    negative: bool = False
     what = "a data volume"
+
+    def __post_init__(self) -> None:
+        self.notation  # noqa: B018
+        if self.unit.lower() not in _VOLUME_UNITS:
+            raise ValueError(f"unknown data unit {self.unit!r}")
+
+    @property
+    def notation(self) -> Notation:
+        return Notation(self.decimal, self.thousands, self.exponent, self.digits)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
@@ -194,104 +227,98 @@ class DataVolume:
         return f"(CASE lower({unit_expr}) WHEN '' THEN {default} {cases} ELSE NULL END)"
 
     def sql(self, ref: Ref) -> str:
-        if self.unit.lower() not in _VOLUME_UNITS:
-            raise ValueError(f"unknown data unit {self.unit!r}")
-        text = f"lower(regexp_replace({ref(self.column)}, '{_SPACES}+', ' ', 'g'))"
-        num = r"([0-9]+(?:[.,' ][0-9]+)*)"
-        unit = r"([a-z]*)"
-        pattern = rf"^\s*{num}\s*{unit}\s*(?:{num}\s*{unit})?\s*$"
-        parts = f"regexp_extract({text}, {sql_str(pattern)}, ['n1', 'u1', 'n2', 'u2'])"
+        notation = self.notation
+        source = _digits_sql(ref(self.column), notation)
+        text = f"regexp_replace(lower({source}), {sql_str(SPACE_CLASS + '+')}, ' ', 'g')"
+        pattern = volume_pattern(notation)
+        parts = f"regexp_extract({text}, {sql_str(pattern)}, ['sign', 'n1', 'u1', 'n2', 'u2'])"
 
-        def amount(n: str, u: str) -> str:
-            number = _number_sql(f"v['{n}']", self.decimal, self.thousands)
-            return f"TRY_CAST({number} AS DECIMAL(24,6)) * {self._factor(f'v[{sql_str(u)}]')}"
+        def amount(n: str, unit: str) -> str:
+            number = _number_sql(f"v['{n}']", notation, currency=False)
+            return f"TRY_CAST({number} AS DECIMAL(24,6)) * {self._factor(unit)}"
 
-        # '1 Go 339' (a second number with no unit) means the next smaller unit.
+        smaller = " ".join(
+            f"WHEN {sql_str(a)} THEN {sql_str(b)}" for a, b in NEXT_SMALLER_UNIT.items()
+        )
         second_unit = (
-            "CASE WHEN v['u2'] = '' AND v['n2'] <> '' THEN "
-            "CASE lower(v['u1']) WHEN 'go' THEN 'mo' WHEN 'gb' THEN 'mb' WHEN 'mo' THEN 'ko' "
-            "WHEN 'mb' THEN 'kb' ELSE '' END ELSE v['u2'] END"
+            f"CASE WHEN v['u2'] = '' AND v['n2'] <> '' THEN "
+            f"CASE v['u1'] {smaller} ELSE '' END ELSE v['u2'] END"
         )
-        second = (
-            f"CASE WHEN v['n2'] = '' THEN 0 ELSE "
-            f"TRY_CAST({_number_sql(chr(118) + '[' + sql_str('n2') + ']', self.decimal, self.thousands)}"
-            f" AS DECIMAL(24,6)) * {self._factor(second_unit)} END"
+        second = f"CASE WHEN v['n2'] = '' THEN 0 ELSE {amount('n2', second_unit)} END"
+        value = (
+            f"CASE WHEN v['n1'] = '' THEN NULL ELSE (CASE WHEN v['sign'] = '-' THEN -1 ELSE 1 END)"
+            f" * ({amount('n1', chr(118) + '[' + sql_str('u1') + ']')} + {second}) END"
         )
-        value = f"CASE WHEN v['n1'] = '' THEN NULL ELSE {amount('n1', 'u1')} + {second} END"
-        return (
+        result = (
             f"(SELECT TRY_CAST(round({value}) AS DECIMAL(18,3)) FROM (SELECT {parts} AS v) AS _(v))"
         )
+        return _not_negative(result, self.negative)
 
 
 @dataclass(frozen=True)
 class Duration:
-    """A duration to seconds: '02min15s', '1h02m', '3:25', '1:02:03', or a bare number in ``unit``."""
+    """A duration to seconds: '02min15s', '1h02m', '2分32秒', '1小时2分', '3:25', '00:27:00',
+    '12 mins', '1.5 min', or a bare number in ``unit`` (seconds, minutes or hours).
+
+    The same rules as values.parse_duration; negative durations only when ``negative``.
+    """
 
     column: str
-    unit: str = "seconds"  # seconds | minutes, for bare numbers
+    unit: str = "seconds"
+    exponent: bool = False
+    digits: str = "ascii"
+    negative: bool = False
     what = "a duration"
+
+    def __post_init__(self) -> None:
+        self.notation  # noqa: B018
+        if self.unit not in DURATION_UNITS:
+            raise ValueError(f"unit must be one of {', '.join(DURATION_UNITS)}, not {self.unit!r}")
+
+    @property
+    def notation(self) -> Notation:
+        return Notation(".", None, self.exponent, self.digits)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
     def sql(self, ref: Ref) -> str:
-        text = f"lower(regexp_replace(trim({ref(self.column)}), '\\s+', '', 'g'))"
-        clock = r"^(?:(\d+):)?(\d+):(\d{1,2})$"
-        words = r"^(?:(\d+)h)?(?:(\d+)(?:min|mn|m))?(?:(\d+)(?:sec|s))?$"
-        bare = r"^\d+(?:[.,]\d+)?$"
-        scale = 60 if self.unit == "minutes" else 1
-        c = f"regexp_extract(t, '{clock}', ['h', 'm', 's'])"
-        w = f"regexp_extract(t, '{words}', ['h', 'm', 's'])"
+        notation = self.notation
+        source = _digits_sql(ref(self.column), notation)
+        text = f"lower(regexp_replace({source}, {sql_str(SPACE_CLASS + '+')}, '', 'g'))"
+        clock = f"regexp_extract(t, {sql_str(DURATION_CLOCK)}, ['sign', 'h', 'm', 's'])"
+        words = f"regexp_extract(t, {sql_str(DURATION_WORDS)}, ['sign', 'h', 'm', 's'])"
+        bare_pattern = duration_bare_pattern(notation)
+        bare = f"regexp_extract(t, {sql_str(bare_pattern)}, ['sign', 'int', 'frac', 'exp'])"
+        scale = DURATION_UNITS[self.unit]
 
-        def hms(parts: str) -> str:
-            return (
-                f"coalesce(TRY_CAST(nullif({parts}['h'], '') AS INTEGER), 0) * 3600 + "
-                f"coalesce(TRY_CAST(nullif({parts}['m'], '') AS INTEGER), 0) * 60 + "
-                f"coalesce(TRY_CAST(nullif({parts}['s'], '') AS INTEGER), 0)"
-            )
+        def part(p: str, name: str) -> str:
+            return f"coalesce(TRY_CAST(replace(nullif({p}['{name}'], ''), ',', '.') AS DECIMAL(24,6)), 0)"
 
+        def hms(p: str) -> str:
+            total = f"({part(p, 'h')} * 3600 + {part(p, 'm')} * 60 + {part(p, 's')})"
+            return f"(CASE WHEN {p}['sign'] = '-' THEN -1 ELSE 1 END) * {total}"
+
+        bare_text = _decimal_text_sql(
+            "b['int']", "b['frac']", "b['exp']" if notation.exponent else None
+        )
         expr = (
             f"CASE WHEN t = '' THEN NULL "
-            f"WHEN regexp_matches(t, '{clock}') THEN {hms(c)} "
-            f"WHEN regexp_matches(t, '{bare}') THEN "
-            f"TRY_CAST(replace(t, ',', '.') AS DECIMAL(18,3)) * {scale} "
-            f"WHEN t <> '' AND regexp_matches(t, '{words}') THEN {hms(w)} END"
+            f"WHEN regexp_matches(t, {sql_str(DURATION_CLOCK)}) THEN "
+            f"CASE WHEN TRY_CAST(c['s'] AS INTEGER) >= 60 "
+            f"OR (c['h'] <> '' AND TRY_CAST(c['m'] AS INTEGER) >= 60) THEN NULL ELSE {hms('c')} END "
+            f"WHEN regexp_matches(t, {sql_str(bare_pattern)}) THEN "
+            f"(CASE WHEN b['sign'] = '-' THEN -1 ELSE 1 END) * "
+            f"TRY_CAST({bare_text} AS DECIMAL(24,6)) * {scale} "
+            f"WHEN regexp_matches(t, {sql_str(DURATION_WORDS)}) "
+            f"AND (w['h'] <> '' OR w['m'] <> '' OR w['s'] <> '') THEN {hms('w')} END"
         )
-        return f"(SELECT TRY_CAST({expr} AS DECIMAL(12,3)) FROM (SELECT {text} AS t) AS _(t))"
-
-
-@dataclass(frozen=True)
-class Timestamp:
-    """A local wall-clock time from a date column (and an optional separate time column).
-
-    ``formats`` are strptime formats tried in order for "date" or "date time"; ISO forms
-    (what spreadsheet cells hold) are always tried last.
-    """
-
-    column: str
-    time_column: str | None = None
-    formats: tuple[str, ...] = ("%Y-%m-%d %H:%M:%S",)
-    iso_fallback: bool = True
-    what = "a date/time"
-
-    def columns(self) -> tuple[str, ...]:
-        return (self.column,) if self.time_column is None else (self.column, self.time_column)
-
-    def sql(self, ref: Ref) -> str:
-        text = f"trim({ref(self.column)})"
-        if self.time_column:
-            text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
-        iso = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-        tried = (*self.formats, *iso) if self.iso_fallback else self.formats
-        formats = ", ".join(sql_str(f) for f in dict.fromkeys(tried))
-        # Spreadsheet cells may carry a midnight time after a date; strip ' 00:00:00' first.
-        text = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
-        # Times are local wall time as printed: a UTC offset after the time is dropped.
-        text = (
-            f"regexp_replace({text}, '(\\d:\\d\\d(?::\\d\\d(?:\\.\\d+)?)?)\\s*"
-            "(?:Z|UTC|GMT|[+-]\\d\\d:?\\d\\d)$', '\\1')"
+        result = (
+            f"(SELECT TRY_CAST({expr} AS DECIMAL(12,3)) "
+            f"FROM (SELECT t, {clock} AS c, {words} AS w, {bare} AS b "
+            f"FROM (SELECT {text} AS t) AS _(t)))"
         )
-        return f"try_strptime(trim({text}), [{formats}])"
+        return _not_negative(result, self.negative)
 
 
 @dataclass(frozen=True)
@@ -373,20 +400,13 @@ class Country:
         return f"coalesce({', '.join(lookups)})"
 
 
-def strip_fold(text: str) -> str:
-    """Lower case without accents, as Country compares names."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @dataclass(frozen=True)
 class Scaled:
     """A number whose unit is printed in another column: 'Units' x factor of 'Unit Type'.
 
     ``factors`` maps each unit name (case-insensitive) to what one unit is worth in the event's
-    unit (KB -> 1024 bytes, MIN -> 60 seconds, MSG -> 1 message); unknown units are a reject.
+    unit (KB -> 1024 bytes, MIN -> 60 seconds, MSG -> 1 message); unknown units are a reject,
+    and so are negative quantities unless ``negative``.
     """
 
     column: str
@@ -394,7 +414,17 @@ class Scaled:
     factors: Mapping[str, int | float | str]
     decimal: str = "."
     thousands: str | None = ","
+    exponent: bool = False
+    digits: str = "ascii"
+    negative: bool = False
     what = "a quantity in a known unit"
+
+    def __post_init__(self) -> None:
+        self.notation  # noqa: B018
+
+    @property
+    def notation(self) -> Notation:
+        return Notation(self.decimal, self.thousands, self.exponent, self.digits)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column, self.unit_column)
@@ -405,8 +435,9 @@ class Scaled:
             for k, v in self.factors.items()
         )
         factor = f"(CASE lower(trim({ref(self.unit_column)})) {cases} END)"
-        number = _number_sql(ref(self.column), self.decimal, self.thousands)
-        return f"TRY_CAST(round(TRY_CAST({number} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"
+        number = _number_sql(ref(self.column), self.notation)
+        value = f"TRY_CAST(round(TRY_CAST({number} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"
+        return _not_negative(value, self.negative)
 
 
 @dataclass(frozen=True)
@@ -441,3 +472,31 @@ Spec = (
     | Scaled
     | When
 )
+
+
+def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
+    """SQL: why the field computed as ``value`` refused its row's text, or NULL when it did not.
+
+    The first non-blank column whose field is NULL is quoted ('Amount: "12abc" is not an
+    amount'); a spreadsheet error cell says so ('Amount: "#DIV/0!" is a spreadsheet error, not
+    an amount'), and a date/time names the time column when the time is what does not read.
+    """
+    if not spec.columns():
+        return "CAST(NULL AS VARCHAR)"
+    cases = []
+    for column in spec.columns():
+        source = ref(column)
+        quoted = f"{sql_str(column + ': ' + chr(34))} || left(trim({source}), 60)"
+        cases.append(
+            f"WHEN regexp_matches(trim({source}), {sql_str(SPREADSHEET_ERROR)}) THEN "
+            f"{quoted} || {sql_str(chr(34) + ' is a spreadsheet error, not ' + spec.what)}"
+        )
+    if isinstance(spec, Timestamp):
+        cases.append(f"WHEN ({spec.reason_sql(ref)}) IS NOT NULL THEN {spec.reason_sql(ref)}")
+    for column in spec.columns():
+        source = ref(column)
+        cases.append(
+            f"WHEN NOT {blank(source)} THEN {sql_str(column + ': ' + chr(34))} || "
+            f"left(trim({source}), 60) || {sql_str(chr(34) + ' is not ' + spec.what)}"
+        )
+    return f"(CASE WHEN {value} IS NULL THEN CASE {' '.join(cases)} END END)"

@@ -3,7 +3,7 @@ read back exactly what a bill prints, in every locale, and never crash on anythi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -157,7 +157,8 @@ def test_timestamps_round_trip(moments, fmt) -> None:
         m.replace(microsecond=0, **({} if precision == "second" else {"second": 0}))
         for m in moments
     ]
-    assert parse(Timestamp("c", formats=(fmt,)), [m.strftime(fmt) for m in moments]) == expected
+    spec = Timestamp("c", formats=(fmt,), latest=date(2099, 12, 31))
+    assert parse(spec, [m.strftime(fmt) for m in moments]) == expected
 
 
 REGIONS = ["US", "FR", "NC", "CU", "CN", "GB", "AU", "MX", "VU", "NZ", "ES", "DE"]

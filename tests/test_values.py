@@ -1,0 +1,200 @@
+"""The Python value parsers and the SQL column specs are one definition: they accept the same
+texts and give the same values (a property test over random texts), and each reads what bills
+print."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.importers import specs as S
+from analyzer.values import parse_amount, parse_duration, parse_number, parse_volume
+
+CON = duckdb.connect()
+
+PIECES = st.sampled_from(
+    [
+        *"0123456789012345.,.,  -+()eE$€USDKMGBkmgbiohsn:'x",
+        *("\u00a0", "\u202f", "٢", "０", "४", "分", "秒", "小时", "min", "sec", "Go", "Mo", "e-"),
+    ]
+)
+NUMBERISH = st.lists(PIECES, max_size=12).map("".join)
+ANY_TEXT = st.text(max_size=12)
+TEXTS = st.lists(st.one_of(NUMBERISH, NUMBERISH, ANY_TEXT), min_size=1, max_size=25)
+MARKS = st.sampled_from([(".", ","), (",", "."), (",", " "), (".", None), (".", "'")])
+
+
+def sql_values(spec, texts: list[str]) -> list[object]:
+    CON.execute("CREATE OR REPLACE TEMP TABLE t (i INTEGER, x VARCHAR)")
+    CON.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
+    query = f"SELECT {spec.sql(lambda c: 'x')} FROM t ORDER BY i"
+    return [row[0] for row in CON.sql(query).fetchall()]
+
+
+def python_values(parse, texts: list[str]) -> list[object]:
+    values = []
+    for text in texts:
+        try:
+            values.append(parse(text))
+        except ValueError:
+            values.append(None)
+    return values
+
+
+def blank(text: str) -> bool:
+    return not text.strip(" \t\n\r\f\v\u00a0\u202f\u2007\u2009\u3000")
+
+
+AGREEMENT = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@AGREEMENT
+@given(texts=TEXTS, marks=MARKS, exponent=st.booleans(), digits=st.sampled_from(["ascii", "any"]))
+def test_amounts_agree(texts, marks, exponent, digits) -> None:
+    texts = [t for t in texts if not blank(t)] or ["1"]
+    decimal, thousands = marks
+    spec = S.Money("x", decimal, thousands, exponent=exponent, digits=digits)
+    expected = python_values(
+        lambda t: parse_amount(t, decimal, thousands, exponent=exponent, digits=digits), texts
+    )
+    assert sql_values(spec, texts) == expected
+
+
+@AGREEMENT
+@given(texts=TEXTS, marks=MARKS, exponent=st.booleans(), negative=st.booleans())
+def test_numbers_agree(texts, marks, exponent, negative) -> None:
+    texts = [t for t in texts if not blank(t)] or ["1"]
+    decimal, thousands = marks
+    spec = S.Number("x", decimal, thousands, exponent=exponent, negative=negative)
+    expected = python_values(
+        lambda t: parse_number(t, decimal, thousands, exponent=exponent, negative=negative),
+        texts,
+    )
+    assert sql_values(spec, texts) == expected
+
+
+@AGREEMENT
+@given(
+    texts=TEXTS,
+    marks=MARKS,
+    unit=st.sampled_from(["B", "KB", "MB", "GB", "Go"]),
+    base=st.sampled_from([1000, 1024]),
+    exponent=st.booleans(),
+    negative=st.booleans(),
+)
+def test_volumes_agree(texts, marks, unit, base, exponent, negative) -> None:
+    texts = [t for t in texts if not blank(t)] or ["1"]
+    decimal, thousands = marks
+    spec = S.DataVolume("x", unit, base, decimal, thousands, exponent=exponent, negative=negative)
+
+    def parse(text: str) -> Decimal:
+        return Decimal(
+            parse_volume(
+                text,
+                unit,
+                base,
+                decimal=decimal,
+                thousands=thousands,
+                exponent=exponent,
+                negative=negative,
+            )
+        )
+
+    assert sql_values(spec, texts) == python_values(parse, texts)
+
+
+@AGREEMENT
+@given(
+    texts=TEXTS,
+    unit=st.sampled_from(["seconds", "minutes", "hours"]),
+    exponent=st.booleans(),
+    digits=st.sampled_from(["ascii", "any"]),
+    negative=st.booleans(),
+)
+def test_durations_agree(texts, unit, exponent, digits, negative) -> None:
+    texts = [t for t in texts if not blank(t)] or ["1"]
+    spec = S.Duration("x", unit, exponent=exponent, digits=digits, negative=negative)
+    expected = python_values(
+        lambda t: parse_duration(t, unit, exponent=exponent, digits=digits, negative=negative),
+        texts,
+    )
+    assert sql_values(spec, texts) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("2分32秒", 152),
+        ("8分27秒", 507),
+        ("47秒", 47),
+        ("1小时2分", 3720),
+        ("1小时2分3秒", 3723),
+        ("00:27:00", 1620),
+        ("27:00", 1620),
+        ("1h02m", 3720),
+        ("1h 2m 3s", 3723),
+        ("12 min", 720),
+        ("12 mins", 720),
+        ("3 sec", 3),
+        ("1.5 min", 90),
+        ("02min15s", 135),
+        ("1:02:03", 3723),
+    ],
+)
+def test_durations_as_bills_print_them(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+    assert sql_values(S.Duration("x"), [text]) == [Decimal(seconds)]
+
+
+@pytest.mark.parametrize(
+    ("unit", "seconds"), [("seconds", 90), ("minutes", 5400), ("hours", 324000)]
+)
+def test_bare_durations_count_in_the_unit(unit: str, seconds: int) -> None:
+    assert parse_duration("90", unit) == seconds
+    assert sql_values(S.Duration("x", unit), ["90"]) == [Decimal(seconds)]
+
+
+def test_an_unknown_duration_unit_is_refused() -> None:
+    with pytest.raises(ValueError, match="unit must be one of seconds, minutes, hours, not 'days'"):
+        S.Duration("x", "days")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3500 XPF", Decimal("3500")),
+        ("25.00 USD", Decimal("25")),
+        ("US$ 1,234.56", Decimal("1234.56")),
+        ("(12.50)", Decimal("-12.50")),
+        ("12.50-", Decimal("-12.50")),
+        ("€\u00a012.5", Decimal("12.5")),
+    ],
+)
+def test_amounts_as_bills_print_them(text: str, expected: Decimal) -> None:
+    assert parse_amount(text) == expected
+
+
+def test_a_comma_that_is_not_a_grouping_is_refused() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_amount("1,5")
+    assert str(caught.value) == "'1,5' is not an amount (it is not a number in this notation)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10 GB", 10 * 1024**3), ("1,25 Go", None), ("350 MB", 350 * 1024**2), ("512", 512)],
+)
+def test_volumes_as_bills_print_them(text: str, expected: int | None) -> None:
+    if expected is None:
+        with pytest.raises(ValueError, match="is not a data volume"):
+            parse_volume(text)
+    else:
+        assert parse_volume(text) == expected
+
+
+def test_a_volume_with_a_decimal_comma() -> None:
+    assert parse_volume("1,25 Go", decimal=",", thousands=" ") == 1342177280
