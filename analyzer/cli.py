@@ -136,6 +136,11 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+year_option = click.option(
+    "--year",
+    type=click.IntRange(1990, 2100),
+    help="The year of bills whose dates print none ('28. Okt'), when the file does not say.",
+)
 profiles_option = click.option(
     "--profiles",
     "profile_dirs",
@@ -167,6 +172,7 @@ def _import(
     paths: Sequence[Path],
     password: str | None,
     profiles: Sequence[Path] = (),
+    year: int | None = None,
 ) -> list[Any]:
     from analyzer.importers import ImportOptions
     from analyzer.importing import import_paths
@@ -177,7 +183,7 @@ def _import(
         results = import_paths(
             con,
             list(paths),
-            options=ImportOptions(password=password),
+            options=ImportOptions(password=password, year=year),
             progress=_progress,
             profiles=list(profiles),
         )
@@ -213,15 +219,17 @@ def _import_summary(results: Sequence[Any]) -> tuple[str, int]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
 @profiles_option
+@year_option
 @click.pass_context
 def import_command(
     ctx: click.Context,
     paths: tuple[Path, ...],
     password: str | None,
     profile_dirs: tuple[Path, ...],
+    year: int | None,
 ) -> None:
     """Import bill files or folders (recursively) into the database."""
-    results = _import(ctx, paths, password, profile_dirs)
+    results = _import(ctx, paths, password, profile_dirs, year)
     summary, code = _import_summary(results)
     click.echo(summary)
     ctx.exit(code)
@@ -249,6 +257,7 @@ def import_command(
 )
 @click.option("--password", help="Password for encrypted PDF bills (never stored or logged).")
 @profiles_option
+@year_option
 @report_options
 @click.pass_context
 def run(
@@ -259,6 +268,7 @@ def run(
     params: tuple[str, ...],
     password: str | None,
     profile_dirs: tuple[Path, ...],
+    year: int | None,
     period: str | None,
     lang: str,
     mask: bool,
@@ -271,7 +281,7 @@ def run(
     parse_period(period)
     out = out or default_report(ctx.obj["db"])
     check_output(out, ctx.obj["db"], _inputs(folder, find_config(folder, config_path)))
-    results = _import(ctx, [folder], password, profile_dirs)
+    results = _import(ctx, [folder], password, profile_dirs, year)
     summary, code = _import_summary(results)
     click.echo(summary)
     outcome = analyse(
@@ -531,7 +541,10 @@ def profile_show(name: str, profile_dirs: tuple[Path, ...]) -> None:
 @profiles_option
 @click.option("--events", "first", default=10, show_default=True, help="How many events to show.")
 @click.option("--password", help="Password for an encrypted PDF (never stored or logged).")
-def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: str | None) -> None:
+@year_option
+def explain(
+    file: Path, profile_dirs: tuple[Path, ...], first: int, password: str | None, year: int | None
+) -> None:
     """Show how FILE is read: importer, column mapping, statement, first events, rejects."""
     from dataclasses import asdict
 
@@ -558,7 +571,7 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
         click.echo(f"Mapping {index + 1}:{label}")
         for field_name, spec in mapping.fields.items():
             click.echo(f"  {field_name:<20} {spec}")
-    extracted = importer.extract(file, ImportOptions(password=password, trace=True))
+    extracted = importer.extract(file, ImportOptions(password=password, trace=True, year=year))
     trace = extracted.detail.get("trace")
     if trace:
         click.echo("Text lines (page:line, what took it, context):")

@@ -77,6 +77,7 @@ class ImportOptions:
 
     password: str | None = field(default=None, repr=False)
     trace: bool = False  # keep what took each line of a PDF, for `analyzer explain`
+    year: int | None = None  # the year of dates printed without one (--year)
 
 
 @dataclass
@@ -581,8 +582,8 @@ def classify_number(text: str | None, region: str | None) -> tuple[str | None, s
     """
     if not text:
         return None, None
-    if re.fullmatch(r"\s*[*#][\d*#]*#?\s*", text):
-        return None, "ussd"
+    if re.fullmatch(r"\s*[*#][\d*#]*#?\s*", text) and re.search(r"\d", text):
+        return None, "ussd"  # '*100#'; a number masked as '***' is not one
     import phonenumbers
     from phonenumbers import shortnumberinfo
 

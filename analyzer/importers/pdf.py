@@ -20,7 +20,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -162,6 +162,7 @@ class PdfLayout:
     header: tuple[str, ...] = ()
     table_mappings: tuple[TableMapping, ...] = ()
     fill_down: tuple[str, ...] = ()  # groups that take the last row's value when empty
+    year: int | None = None  # the profile's year for dates printed without one
     unmatched: str | None = "no record type of this layout matches the row"
 
     def __post_init__(self) -> None:
@@ -238,7 +239,7 @@ class PdfLayout:
                 hint="export the bill as text or use the carrier's CSV",
             )
         if self.tables is not None:
-            return self._extract_tables(path, result)
+            return self._extract_tables(path, result, options)
         if result["rows_read"] == 0:
             raise InputError(
                 path,
@@ -249,13 +250,14 @@ class PdfLayout:
         con = new_connection()
         try:
             statement = self.statement(con, path, texts, result["fields"])
+            place = self._year_placer(path, statement, options)
             events, rejects, skipped = [], [], result["skipped"]
             for pattern in self.rows:
                 rows = result["rows"].get(pattern.name, [])
                 if not rows and events:  # map at least one pattern: it gives the empty schema
                     continue
                 staged = self._stage(pattern, rows, texts)
-                mapped = map_rows(con, staged, pattern.mapping)
+                mapped = map_rows(con, staged, place(pattern.mapping))
                 events.append(mapped.events)
                 rejects.append(mapped.rejects)
                 skipped += mapped.skipped
@@ -288,7 +290,28 @@ class PdfLayout:
             },
         )
 
-    def _extract_tables(self, path: Path, result: Mapping[str, Any]) -> Extracted:
+    def _year_placer(
+        self, path: Path, statement: Statement, options: ImportOptions
+    ) -> Callable[[TableMapping], TableMapping]:
+        """Places dates printed without a year in the bill's period (or a named year)."""
+        from analyzer.importers.years import needs_year, with_year, year_source
+
+        def place(mapping: TableMapping) -> TableMapping:
+            if not needs_year([mapping]):
+                return mapping
+            year, period = year_source(
+                path,
+                (statement.period_start, statement.period_end),
+                given=options.year,
+                profile_year=self.year,
+            )
+            return with_year(mapping, year, period)
+
+        return place
+
+    def _extract_tables(
+        self, path: Path, result: Mapping[str, Any], options: ImportOptions
+    ) -> Extracted:
         """A ruled-table bill: its rows mapped like a CSV's, its facts from the text."""
         from analyzer.importers.pdf_tables import stage_table_rows
 
@@ -304,7 +327,9 @@ class PdfLayout:
         try:
             statement = self.statement(con, path, texts, result["fields"])
             staged = stage_table_rows(path, rows, self.header)
-            mapped = map_rows(con, staged, self.table_mappings, unmatched=self.unmatched)
+            place = self._year_placer(path, statement, options)
+            mappings = [place(m) for m in self.table_mappings]
+            mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
         except KeyError as exc:
             raise InputError(
                 path,

@@ -12,6 +12,7 @@ folder named with ``--profiles``.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -43,6 +44,7 @@ from analyzer.importers.specs import (
     When,
 )
 from analyzer.importers.tabular import Fact, TabularLayout
+from analyzer.importers.years import YEAR_UNKNOWN
 from analyzer.regex import PatternError, compile_re2, translate
 
 # Tried in this order when a profile names no date format; one must read every date of a file,
@@ -239,13 +241,23 @@ class _Specs:
         self.decimal = read.decimal
         self.thousands = read.thousands_mark()
         self.formats = tuple(read.formats() or COMMON_DATE_FORMATS)
+        self.locales = tuple(read.locales)
 
     def marks(self, spec: Any) -> dict[str, Any]:
+        """How the column writes numbers: marks, notation, digits and (quantities) sign."""
         decimal = spec.decimal if spec.decimal is not None else self.decimal
         thousands = (spec.thousands or None) if spec.thousands is not None else self.thousands
         if thousands == decimal:
             raise ValueError(f"{spec.type} column {spec.column!r}: decimal equals thousands")
-        return {"decimal": decimal, "thousands": thousands}
+        options = {
+            "decimal": decimal,
+            "thousands": thousands,
+            "exponent": spec.exponent,
+            "digits": spec.digits,
+        }
+        if hasattr(spec, "negative"):
+            options["negative"] = spec.negative
+        return options
 
     def compile(self, spec: Any) -> Spec | Fact:
         """The engine's spec for one column type (options from the profile and [read])."""
@@ -272,12 +284,21 @@ class _Specs:
         return DataVolume(column, unit=spec.unit, base=spec.base, **self.marks(spec))
 
     def _duration(self, spec: Any, column: str) -> Spec:
-        return Duration(column, unit=spec.unit)
+        return Duration(column, unit=spec.unit, negative=spec.negative)
 
     def _timestamp(self, spec: Any, column: str) -> Spec:
         time_column = _column(spec.time_column) if spec.time_column is not None else None
         formats = tuple(spec.formats) if spec.formats else self.formats
-        return Timestamp(column, time_column, formats=formats)
+        locales = tuple(spec.locales) if spec.locales else self.locales
+        # A format without a year is placed in one per file (analyzer.importers.years).
+        yearless = any(not re.search("%[YyG]", f) for f in formats)
+        return Timestamp(
+            column,
+            time_column,
+            formats=formats,
+            locales=locales,
+            year=YEAR_UNKNOWN if yearless else None,
+        )
 
     def _choice(self, spec: Any, column: str) -> Spec:
         values = {k: (v or None) for k, v in spec.values.items()}
@@ -382,6 +403,7 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
         unmatched=read.unmatched or None,
         decimal=read.decimal,
         source=source,
+        year=read.year,
     )
 
 
@@ -461,4 +483,5 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
         table_mappings=tuple(table_mappings),
         unmatched=read.unmatched or None,
         fill_down=tuple(str(c) for c in read.fill_down),
+        year=read.year,
     )

@@ -337,6 +337,15 @@ class Read(Strict):
     date_formats: list[str] | None = Field(
         None, description="Candidate formats; the one that reads every date of a file is used."
     )
+    locales: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="Languages month names are printed in (CLDR codes: de, fr, zh, pt_BR).",
+    )
+    year: int | None = Field(
+        None,
+        description="The year of dates printed without one, when neither the file's statement "
+        "period, --year nor the file name says.",
+    )
     currency: str | None = Field(None, description="ISO 4217 code when rows do not say.")
     region: str | None = Field(None, description="Home country (ISO) of numbers without +CC.")
     fill_down: list[Column] = Field(

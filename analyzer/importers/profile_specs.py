@@ -63,6 +63,16 @@ class SpecBase(Strict):
 class NumberOptions(SpecBase):
     decimal: str | None = Field(None, description="Decimal mark of this column ([read] default).")
     thousands: str | None = Field(None, description="Thousands mark; '' for none.")
+    exponent: bool = Field(False, description="Accept scientific notation (1.5E3).")
+    digits: Literal["ascii", "any"] = Field(
+        "ascii", description="'any' also reads other digit systems (١٢, full-width ０)."
+    )
+
+
+class QuantityOptions(NumberOptions):
+    negative: bool = Field(
+        False, description="Accept negative quantities (credits); otherwise they are rejects."
+    )
 
 
 class TextSpec(SpecBase):
@@ -93,13 +103,13 @@ class MoneySpec(NumberOptions):
     zero: list[str] = Field(default_factory=list, description="Words printed for 0 ('Inclus').")
 
 
-class NumberSpec(NumberOptions):
+class NumberSpec(QuantityOptions):
     """A plain count or quantity in the event's unit."""
 
     type: Literal["number"] = "number"
 
 
-class DataSpec(NumberOptions):
+class DataSpec(QuantityOptions):
     """A data volume to bytes: ``1,25 Go``, ``350 MB``, or a bare number in ``unit``."""
 
     type: Literal["data"] = "data"
@@ -113,7 +123,10 @@ class DurationSpec(SpecBase):
     """A duration to seconds: ``02min15s``, ``1:02:03``, ``2分32秒``, or a bare number."""
 
     type: Literal["duration"] = "duration"
-    unit: Literal["seconds", "minutes"] = Field("seconds", description="Unit of bare numbers.")
+    unit: Literal["seconds", "minutes", "hours"] = Field(
+        "seconds", description="Unit of bare numbers."
+    )
+    negative: bool = Field(False, description="Accept negative durations (corrections).")
 
 
 class TimestampSpec(SpecBase):
@@ -123,6 +136,9 @@ class TimestampSpec(SpecBase):
     time_column: Column | None = Field(None, description="A separate time-of-day column.")
     formats: list[str] | None = Field(
         None, description="strftime formats tried in order ([read] date_formats by default)."
+    )
+    locales: list[str] | None = Field(
+        None, description="Languages of month names ([read] locales by default)."
     )
 
 
@@ -150,7 +166,7 @@ class CountrySpec(SpecBase):
     trailing: bool = Field(False, description="The country ends a place ('CANCUN MEXICO').")
 
 
-class ScaledSpec(NumberOptions):
+class ScaledSpec(QuantityOptions):
     """A number whose unit is printed in another column (``Units`` x ``Unit Type``)."""
 
     type: Literal["scaled"] = "scaled"

@@ -46,6 +46,7 @@ from analyzer.importers.records import (
     stated_totals_json,
 )
 from analyzer.importers.specs import Const, Timestamp
+from analyzer.importers.years import needs_year, with_year, year_source
 from analyzer.model import Statement
 
 
@@ -94,6 +95,7 @@ class TabularLayout:
     decimal: str = "."  # for money facts in the preamble
     source: Path | None = None  # the TOML file of a user profile
     statement_records: tuple[StatementRecord, ...] = ()  # header, trailer and summary records
+    year: int | None = None  # the profile's year for dates printed without one
 
     @property
     def mappings(self) -> tuple[TableMapping, ...]:
@@ -152,9 +154,16 @@ class TabularLayout:
             _check_row_count(path, facts, staged)
             try:
                 records = read_statement_records(con, staged, self.statement_records)
+                mappings = self._with_record_rows_skipped()
+                if needs_year(mappings):
+                    period = (records.values.get("period_start"), records.values.get("period_end"))
+                    year, within = year_source(
+                        path, _dates(period), given=options.year, profile_year=self.year
+                    )
+                    mappings = [with_year(m, year, within) for m in mappings]
                 mappings = [
                     resolve_date_formats(con, staged, self.resolve_facts(m, facts, path), path)
-                    for m in self._with_record_rows_skipped()
+                    for m in mappings
                 ]
                 mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
             except KeyError as exc:
@@ -310,6 +319,10 @@ class TabularLayout:
             extra={k: v for k, v in facts.items() if k not in known},
             **money,
         )
+
+
+def _dates(period: tuple[Any, Any]) -> tuple[date | None, date | None]:
+    return tuple(v.date() if isinstance(v, datetime) else v for v in period)  # type: ignore[return-value]
 
 
 def _closest_header(rows: list[list[object]], header: tuple[str, ...]) -> str:
