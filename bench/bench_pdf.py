@@ -3,8 +3,9 @@
     python bench/bench_pdf.py FILE.pdf [FILE.pdf ...]
 
 For each file: pypdfium2 text, pdfplumber ``extract_text`` and ``extract_words`` (pages closed
-as read), then the built-in layout's line cutting applied to both texts (same rows or not), and
-the end-to-end import through the child process.
+as read), then the layout's line cutting applied to both texts (same rows or not), and the
+end-to-end import through the child process. The layout is a built-in one or a profile in a
+``profiles/`` folder beside the file, as for an import (bench/make_corpus.py puts one there).
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import sys
 from pathlib import Path
 from time import perf_counter
 
-from analyzer.importers import BUILT_IN, identify
+from analyzer.importers import BUILT_IN, Importer, identify
 from analyzer.importers.base import ImportOptions
 from analyzer.importers.pdf_text import cut_page
+from analyzer.importing import with_profiles
+
+
+def layout_of(path: Path) -> Importer:
+    """The layout that reads ``path``: built in, or a profile beside it."""
+    return identify(path, with_profiles(BUILT_IN, [path]))
 
 
 def pdfium_pages(path: Path) -> list[str]:
@@ -59,15 +66,15 @@ def rows(layout, texts: list[str]) -> dict:
 
 
 def same_rows(path: Path) -> bool:
-    """Whether the built-in layout cuts the same rows from pypdfium2 and pdfplumber text."""
-    layout = identify(path, BUILT_IN)
+    """Whether the file's layout cuts the same rows from pypdfium2 and pdfplumber text."""
+    layout = layout_of(path)
     return rows(layout, pdfium_pages(path)) == rows(layout, plumber_pages(path))
 
 
 def main() -> None:
     for name in sys.argv[1:]:
         path = Path(name)
-        layout = identify(path, BUILT_IN)
+        layout = layout_of(path)
         timings = {}
         for label, read in (
             ("pypdfium2 text", pdfium_pages),

@@ -3,12 +3,14 @@
     python bench/hostile_memory.py --mb 200      # about 200 MB of Wayfarer sessions
     python bench/hostile_memory.py --mb 2048     # the 2 GB case of issue 9
 
-The file is generated in a temporary folder and removed afterwards; nothing is committed.
+The file is generated in a temporary folder, beside a copy of the Wayfarer profile that reads
+it, and removed afterwards; nothing is committed.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from pathlib import Path
 
 ROW = "2026-10-{d:02d} 09:00:00,2026-10-{d:02d} 09:30:00,{b},US,Net 310-260,8901260000000000001\n"
 HEADER = "Session Start,Session End,Bytes,Country,Network,ICCID\n"
+PROFILE = Path(__file__).resolve().parent.parent / "sample_bills" / "profiles" / "wayfarer_csv.toml"
 
 CHILD = textwrap.dedent(
     """
@@ -54,6 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="analyzer-bench-") as work:
         path = Path(work) / "large.csv"
+        (Path(work) / "profiles").mkdir()
+        shutil.copy(PROFILE, Path(work) / "profiles")
         rows = write_csv(path, args.mb)
         started = time.perf_counter()
         out = (

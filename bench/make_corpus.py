@@ -10,7 +10,9 @@ Each option writes one file in the layout of a sample carrier, reusing the gener
 - `--xlsx-rows N`: Conecta Caribe-style XLSX with N usage rows (openpyxl write-only mode).
 - `--lines N`: Keystone-style fleet CSV, N lines x 12 months, with its `Total` row.
 
-Output is deterministic for given options (fixed seeds, no wall-clock time).
+The sample carriers' profiles (`sample_bills/profiles/`) are copied to `OUTDIR/profiles/`, so
+the folder imports like `sample_bills/` does. Output is deterministic for given options (fixed
+seeds, no wall-clock time).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import csv
 import importlib.util
 import itertools
 import random
+import shutil
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -28,6 +31,7 @@ from time import perf_counter
 from types import ModuleType
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_bills" / "make_samples.py"
+PROFILES = SAMPLES.parent / "profiles"
 
 
 def load_samples() -> ModuleType:
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if not any(size for size, _ in jobs):
         parser.error("nothing to write: give --events, --pages, --xlsx-rows or --lines")
     args.outdir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(PROFILES, args.outdir / "profiles", dirs_exist_ok=True)
     for size, job in jobs:
         if size > 0:
             began = perf_counter()

@@ -26,6 +26,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
 RESULTS = HERE / "RESULTS.md"
+# The sample carriers' profiles, copied beside the generated files so that they import.
+SAMPLE_PROFILES = ROOT / "sample_bills" / "profiles"
+
+
+def with_sample_profiles(folder: Path) -> None:
+    shutil.copytree(SAMPLE_PROFILES, folder / "profiles", dirs_exist_ok=True)
 
 
 def measure(code: str, runs: int = 3, setup: str = "") -> dict[str, float]:
@@ -377,6 +383,7 @@ def bench_rerun(files: int, runs: int) -> list[dict]:
                 for d in range(1, 29)
             )
             (folder / f"export_{k:03d}.csv").write_text(header + rows)
+    with_sample_profiles(folder)
     db = OUT / "rerun.duckdb"
     analyzer = [str(Path(sys.executable).parent / "analyzer"), "--db", str(db)]
     subprocess.run(
@@ -507,6 +514,7 @@ def main() -> None:
     args.pages = 10 if args.quick else 50
     args.rule_events = 200_000 if args.quick else 10_000_000
     OUT.mkdir(exist_ok=True)
+    with_sample_profiles(OUT)
     figures: list[dict] = []
     for name, step in (
         ("csv 1M", lambda: bench_csv(min(args.events, 1_000_000), args.runs)),

@@ -30,6 +30,10 @@ never from running the analyzer. `truth/<file>.json` gives the statement fields 
 counts for importer tests (amounts in the analyzer's convention: positive = charged, negative =
 credited, whatever sign the file prints). `analyzer.toml` holds home countries, plans, rate cards.
 
+`profiles/` holds each carrier's layout as a TOML profile (written by hand, not by this script):
+`analyzer run sample_bills` finds them beside the bills. A sample copied elsewhere is read with
+`--profiles sample_bills/profiles`.
+
 ## Conventions importers need
 - Times are local wall time where the event happened (roaming rows: the visited country).
   Wayfarer prints ISO 8601 local time with its UTC offset; the others print no zone.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -12,11 +13,26 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.importers import BUILT_IN, Importer
+from analyzer.importers.profile import load_profile, load_profiles
 from analyzer.store import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_bills"
+# The sample corpus's fictional carriers are profiles beside the bills, not built-ins: a test
+# that reads a sample from anywhere else names this folder (or copies a profile beside it).
+SAMPLE_PROFILES = SAMPLES / "profiles"
 REALBILLS = ROOT.parent / "shared" / "realbills"
+
+
+def sample_importers() -> list[Importer]:
+    """The built-in layouts and the sample carriers' profiles."""
+    return [*BUILT_IN, *load_profiles([SAMPLE_PROFILES])]
+
+
+def sample_profile(name: str) -> Importer:
+    """One sample carrier's profile, by its name (``wayfarer_csv``)."""
+    return load_profile(SAMPLE_PROFILES / f"{name}.toml")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,10 +60,18 @@ WAYFARER_HEADER = "Session Start,Session End,Bytes,Country,Network,ICCID\n"
 ICCID = "8901260000000000001"
 
 
-def wayfarer_csv(folder: Path, rows: list[str], name: str = "wayfarer.csv") -> Path:
-    """A small Wayfarer eSIM session export."""
+def wayfarer_csv(
+    folder: Path, rows: list[str], name: str = "wayfarer.csv", *, profile: bool = True
+) -> Path:
+    """A small Wayfarer eSIM session export, with the profile that reads it in ``profiles/``.
+
+    ``profile=False`` leaves the profile out, for tests that pass the importers themselves.
+    """
     path = folder / name
     path.write_text(WAYFARER_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    if profile:
+        (folder / "profiles").mkdir(exist_ok=True)
+        shutil.copy(SAMPLE_PROFILES / "wayfarer_csv.toml", folder / "profiles")
     return path
 
 

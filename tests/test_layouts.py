@@ -1,5 +1,5 @@
-"""Built-in layouts: every sample is identified by exactly one layout, matches the generator's
-truth, and yields the same text as its golden file."""
+"""The sample carriers' profiles: every sample is identified by exactly one layout, matches the
+generator's truth, and yields the same text as its golden file."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import SAMPLES, assert_golden
+from conftest import SAMPLE_PROFILES, SAMPLES, assert_golden, sample_importers
 from golden import render, truth_summary
 
-from analyzer.importers import BUILT_IN, ImportOptions, identify
+from analyzer.importers import ImportOptions, identify
+from analyzer.importers.profile import load_profile
 
 TABULAR = sorted(
     p.name
@@ -26,11 +27,18 @@ LAYOUT_OF = {
     "travel_wayfarer_esim_export2.csv": "wayfarer_csv",
     "travel_wayfarer_esim_2026-07.csv": "wayfarer_csv",
 }
+IMPORTERS = sample_importers()
 
 
 def extract(name: str):
     path = SAMPLES / name
-    return identify(path, BUILT_IN).extract(path, ImportOptions())
+    return identify(path, IMPORTERS).extract(path, ImportOptions())
+
+
+def test_each_sample_profile_keeps_its_file_name_as_the_importer_name() -> None:
+    # Databases and golden files name the importer; a renamed profile would orphan them.
+    found = {p.stem: load_profile(p).name for p in SAMPLE_PROFILES.glob("*.toml")}
+    assert found == {name: name for name in (*set(LAYOUT_OF.values()), "lagon_pdf", "meridian_pdf")}
 
 
 def test_every_tabular_sample_has_a_layout() -> None:
@@ -39,7 +47,7 @@ def test_every_tabular_sample_has_a_layout() -> None:
 
 @pytest.mark.parametrize("name", TABULAR)
 def test_sample_is_identified_by_its_layout_only(name: str) -> None:
-    claims = [i.name for i in BUILT_IN if i.identify(SAMPLES / name)]
+    claims = [i.name for i in IMPORTERS if i.identify(SAMPLES / name)]
     assert claims == [LAYOUT_OF[name]]
 
 
@@ -49,7 +57,7 @@ def test_nothing_else_in_the_corpus_is_identified() -> None:
     ]
     assert others, "expected_findings.csv at least"
     for path in others:
-        assert not [i.name for i in BUILT_IN if i.identify(path)], path.name
+        assert not [i.name for i in IMPORTERS if i.identify(path)], path.name
 
 
 @pytest.mark.parametrize("name", TABULAR)

@@ -1,4 +1,4 @@
-"""PDF import: built-in layouts against golden files and the generator's truth, line cutting,
+"""PDF import: the sample carriers' profiles against golden files and the generator's truth, line cutting,
 hostile files (each message pinned), and PDF profiles written in TOML."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import REALBILLS, SAMPLES, assert_golden
+from conftest import REALBILLS, SAMPLE_PROFILES, SAMPLES, assert_golden, sample_profile
 from golden import render, truth_summary
 
 from analyzer.errors import InputError
-from analyzer.importers import BUILT_IN, identify, lagon_pdf, meridian_pdf
+from analyzer.importers import BUILT_IN, identify
 from analyzer.importers.base import ImportOptions, TableMapping
 from analyzer.importers.pdf import (
     Context,
@@ -30,10 +30,11 @@ from analyzer.importers.specs import Const, DataVolume, Money, Text, Timestamp
 from analyzer.importing import import_paths
 
 PROFILES = Path(__file__).parent.parent / "analyzer" / "profiles"
+LAGON, MERIDIAN = sample_profile("lagon_pdf"), sample_profile("meridian_pdf")
 SAMPLE_PDFS = {
-    "nc_lagon_mobile_2026-09.pdf": lagon_pdf.LAYOUT,
-    "nc_lagon_mobile_2026-10.pdf": lagon_pdf.LAYOUT,
-    "us_meridian_wireless_2026-10.pdf": meridian_pdf.LAYOUT,
+    "nc_lagon_mobile_2026-09.pdf": LAGON,
+    "nc_lagon_mobile_2026-10.pdf": LAGON,
+    "us_meridian_wireless_2026-10.pdf": MERIDIAN,
 }
 
 
@@ -46,7 +47,7 @@ def extracted():
     }
 
 
-# --------------------------------------------------------------------------- built-in layouts
+# --------------------------------------------------------------------------- sample layouts
 @pytest.mark.parametrize("name", sorted(SAMPLE_PDFS))
 def test_sample_pdf_matches_its_golden_file(name, extracted, update_golden):
     expected = SAMPLES / f"{name}.expected"
@@ -114,10 +115,10 @@ def test_headers_and_totals_are_the_skipped_rows(name, extracted):
 def test_every_sample_pdf_is_identified_by_its_layout_only():
     for path in sorted(SAMPLES.iterdir()):
         if path.suffix == ".pdf":
-            assert identify(path, BUILT_IN) is SAMPLE_PDFS[path.name]
+            assert identify(path, [*BUILT_IN, LAGON, MERIDIAN]) is SAMPLE_PDFS[path.name]
         else:
-            assert not lagon_pdf.LAYOUT.identify(path)
-            assert not meridian_pdf.LAYOUT.identify(path)
+            assert not LAGON.identify(path)
+            assert not MERIDIAN.identify(path)
 
 
 def test_sample_pdfs_import_into_the_database(db):
@@ -494,7 +495,8 @@ def test_cli_names_the_encrypted_bill_and_imports_the_rest(tmp_path):
 
     _text_pdf(tmp_path / "locked.pdf", TINY_PAGES, user_password="s3cret")
     shutil.copy(SAMPLES / "nc_lagon_mobile_2026-10.pdf", tmp_path / "lagon.pdf")
-    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "t.duckdb"), "import", str(tmp_path)])
+    args = ["--db", str(tmp_path / "t.duckdb"), "import", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--profiles", str(SAMPLE_PROFILES)])
     assert result.exit_code == 3
     assert (
         "could not read locked.pdf: it is encrypted; pass --password or export it again "

@@ -1,7 +1,8 @@
 """The importers: an explicit list, and ``identify`` that refuses to guess.
 
 Real carriers' layouts ship as TOML profiles in ``analyzer/profiles/`` (add a file there and it
-is built in); users add theirs beside their bills or in their config folder, no code.
+is built in); users add theirs beside their bills or in their config folder, no code. The
+fictional carriers of the sample corpus are profiles too, in ``sample_bills/profiles/``.
 """
 
 from __future__ import annotations
@@ -10,28 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer.errors import AmbiguousFormatError, UnknownFormatError
-from analyzer.importers import (
-    conecta_xlsx,
-    keystone_csv,
-    lagon_pdf,
-    meridian_csv,
-    meridian_pdf,
-    wayfarer_csv,
-    yunyou_csv,
-)
 from analyzer.importers.base import Extracted, Importer, ImportOptions
 from analyzer.importers.profile import shipped_profiles
 
-BUILT_IN: tuple[Importer, ...] = (
-    *shipped_profiles(),
-    conecta_xlsx.LAYOUT,
-    keystone_csv.LAYOUT,
-    lagon_pdf.LAYOUT,
-    meridian_csv.LAYOUT,
-    meridian_pdf.LAYOUT,
-    wayfarer_csv.LAYOUT,
-    yunyou_csv.LAYOUT,
-)
+BUILT_IN: tuple[Importer, ...] = shipped_profiles()
 
 # The file types a folder import looks at; anything else in the folder is not a bill.
 BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")

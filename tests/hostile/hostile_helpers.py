@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import session, wayfarer_csv
+from conftest import sample_profile, session, wayfarer_csv
 
-from analyzer.importers import wayfarer_csv as wayfarer
 from analyzer.importers.base import RowMatch, TableMapping
 from analyzer.importers.specs import Const, Money, Text, Timestamp
 from analyzer.importers.tabular import TabularLayout
@@ -36,12 +35,12 @@ CHARGES_XLSX = TabularLayout(
     mapping=CHARGES_MAPPING,
     suffixes=(".xlsx",),
 )
-IMPORTERS = (wayfarer.LAYOUT, CHARGES_CSV, CHARGES_XLSX)
+IMPORTERS = (sample_profile("wayfarer_csv"), CHARGES_CSV, CHARGES_XLSX)
 
 
 def with_good_neighbour(folder: Path) -> Path:
     """A valid export beside the hostile file: it must still be imported."""
-    return wayfarer_csv(folder, [session("2026-10-01", 5)], name="zz_good.csv")
+    return wayfarer_csv(folder, [session("2026-10-01", 5)], name="zz_good.csv", profile=False)
 
 
 def run(db, folder: Path) -> dict[str, FileResult]:
