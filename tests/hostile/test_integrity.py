@@ -10,13 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import session, wayfarer_csv
+from conftest import sample_profile, session, wayfarer_csv
 
 import analyzer
 from analyzer.cli import cli
 from analyzer.errors import AnalyzerError, DatabaseError, ForeignDatabaseError
 from analyzer.importers import BUILT_IN
-from analyzer.importers import wayfarer_csv as wayfarer
 from analyzer.importing import import_paths
 from analyzer.store import SCHEMA_VERSION, open_db, orphan_counts
 
@@ -444,7 +443,7 @@ def test_input_faults_are_never_called_bugs(
         (folder / name).write_text(text, encoding="latin-1")
     con = open_db(":memory:")
     try:
-        results = import_paths(con, [folder], importers=(wayfarer.LAYOUT,))
+        results = import_paths(con, [folder], importers=(sample_profile("wayfarer_csv"),))
     finally:
         con.close()
     assert len(results) == len(cases)
