@@ -471,3 +471,57 @@ def test_explain_says_which_condition_each_candidate_failed(tmp_path: Path) -> N
     assert "No importer or profile recognises minutes.csv:" in result.output
     assert "  ting_minutes: no row holds the columns 'Duration (min)'" in result.output
     assert "  asterisk_cdr: no row at the start matches the signature" in result.output
+
+
+YEARLESS_PROFILE = textwrap.dedent(
+    """\
+    name = "yearless"
+    format = "csv"
+    [identify]
+    header = ["Date", "Minutes"]
+    [read]
+    date_format = "%d/%m %H:%M"
+    [fields]
+    started_at = "Date"
+    kind = { value = "voice" }
+    quantity = { column = "Minutes", type = "duration", unit = "minutes" }
+    """
+)
+
+
+def _yearless(tmp_path: Path, name: str, rows: str, profile: str = YEARLESS_PROFILE) -> list:
+    (tmp_path / "p.toml").write_text(profile, encoding="utf-8")
+    (tmp_path / name).write_text("Date,Minutes\n" + rows, encoding="utf-8")
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / name, ImportOptions())
+    return [e["started_at"].date().isoformat() for e in extracted.events.to_pylist()]
+
+
+def test_a_year_in_the_file_name_places_dates_printed_without_one(tmp_path: Path) -> None:
+    assert _yearless(tmp_path, "calls_2025-03.csv", "28/03 10:00,2\n") == ["2025-03-28"]
+
+
+def test_the_profile_can_name_the_year(tmp_path: Path) -> None:
+    profile = YEARLESS_PROFILE.replace(
+        'date_format = "%d/%m %H:%M"', 'date_format = "%d/%m %H:%M"\nyear = 2024'
+    )
+    assert _yearless(tmp_path, "calls.csv", "29/02 10:00,2\n", profile) == ["2024-02-29"]
+
+
+def test_a_statement_period_across_new_year_places_each_date(tmp_path: Path) -> None:
+    profile = YEARLESS_PROFILE.replace(
+        "[fields]",
+        "[[records]]\nwhere = { column = 'Date', pattern = '^Period' }\n"
+        "statement = { period_start = { column = 'Minutes', formats = ['%Y-%m-%d'] }, "
+        "period_end = { column = 'Minutes', formats = ['%Y-%m-%d'] } }\n[fields]",
+    )
+    rows = "Period,2025-12-15\nPeriod,2026-01-14\n20/12 10:00,2\n05/01 09:00,1\n"
+    assert _yearless(tmp_path, "calls.csv", rows, profile) == ["2025-12-20", "2026-01-05"]
+
+
+def test_without_any_year_the_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        _yearless(tmp_path, "calls.csv", "28/03 10:00,2\n")
+    assert str(error.value) == (
+        "could not read calls.csv: its dates print no year, and neither the file nor its name "
+        "says which; pass --year YYYY (the year of the bill)"
+    )

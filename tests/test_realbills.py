@@ -102,3 +102,59 @@ def test_free_fiber_pdf(tmp_path: Path) -> None:
         1,
         Decimal("29.99"),
     )
+
+
+def test_telstra_dates_without_a_year_need_the_year(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "import", str(REALBILLS / "telstra_calls.csv")]
+    )
+    assert result.exit_code == 3
+    assert (
+        "could not read telstra_calls.csv: its dates print no year, and neither the file nor its "
+        "name says which; pass --year YYYY (the year of the bill)"
+    ) in result.output
+
+
+def test_telstra_calls_with_the_year_named(tmp_path: Path) -> None:
+    found = imported(tmp_path, "telstra_calls.csv", "--year", "2012")
+    assert (found["importer"], found["events"], found["quantity"]) == ("telstra_calls", 4, 1830)
+    assert found["amount"] == Decimal("5.72")  # excluding GST, as the rated charges print
+    con = open_db(tmp_path / "real.duckdb", read_only=True)
+    try:
+        [(first,)] = con.sql("SELECT min(started_at) FROM events").fetchall()
+    finally:
+        con.close()
+    assert first.isoformat() == "2012-10-28T18:44:00"  # '28. Okt', '6:44 PM'
+
+
+def test_chinese_voice_detail_xls(tmp_path: Path) -> None:
+    found = imported(tmp_path, "cn_voice_detail_2015_01.xls")
+    assert (found["importer"], found["events"], found["quantity"]) == (
+        "cn_voice_detail",
+        106,
+        12_861,
+    )
+    assert (found["outgoing"], found["incoming"], found["amount"]) == (40, 66, Decimal("6.60"))
+    assert found["roaming"] == 10
+    con = open_db(tmp_path / "real.duckdb", read_only=True)
+    try:
+        [(roaming_cost, parties)] = con.sql(
+            "SELECT sum(amount) FILTER (WHERE roaming), count(counterparty_e164) FROM events"
+        ).fetchall()
+    finally:
+        con.close()
+    assert roaming_cost == Decimal("6.60")
+    assert parties == 0  # the de-identified placeholder is not a phone number
+
+
+def test_china_unicom_voice_xls_durations_in_minutes_and_seconds(tmp_path: Path) -> None:
+    found = imported(tmp_path, "cn_unicom_voice_2017_03.xls")
+    assert (found["importer"], found["events"], found["quantity"]) == ("cn_unicom_voice", 5, 686)
+    assert (found["outgoing"], found["incoming"], found["amount"]) == (3, 2, Decimal(0))
+
+
+def test_every_real_file_has_a_test_here() -> None:
+    names = {p.name for p in REALBILLS.iterdir() if p.suffix in (".csv", ".xls", ".pdf")}
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert [name for name in sorted(names) if f'"{name}"' not in source] == []
