@@ -491,22 +491,19 @@ def _carry_down(
 
 def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     """One CASE that names the first column whose text did not parse, quoting the text."""
-    cases = []
-    for name, spec in mapping.fields.items():
-        for column in spec.columns():
-            source = ref(column)
-            label = f"column {column[1:]}" if column.startswith("#") else column
-            cases.append(
-                f"WHEN NOT {blank(source)} AND {_quote_ident(name)} IS NULL "
-                f"THEN {sql_str(label + ': ' + chr(34))} || left(trim({source}), 60) || "
-                f"{sql_str(chr(34) + ' is not ' + spec.what)}"
-            )
+    from analyzer.importers.specs import reject_reason
+
+    reasons = [
+        reject_reason(spec, _quote_ident(name), ref) for name, spec in mapping.fields.items()
+    ]
     kinds = ", ".join(sql_str(k) for k in KINDS)
-    cases.append("WHEN kind IS NULL THEN 'no kind: the row does not say what it is'")
-    cases.append(f"WHEN kind NOT IN ({kinds}) THEN 'unknown kind ' || kind")
+    checks = [
+        "WHEN kind IS NULL THEN 'no kind: the row does not say what it is'",
+        f"WHEN kind NOT IN ({kinds}) THEN 'unknown kind ' || kind",
+    ]
     if "started_at" in mapping.fields and not isinstance(mapping.fields["started_at"], Const):
-        cases.append("WHEN started_at IS NULL THEN 'no date'")
-    return "CASE " + " ".join(cases) + " END"
+        checks.append("WHEN started_at IS NULL THEN 'no date'")
+    return f"coalesce({', '.join(reasons)}, CASE {' '.join(checks)} END)"
 
 
 def _column_lookup(names: tuple[str, ...]) -> dict[str, str]:

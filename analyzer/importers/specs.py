@@ -339,11 +339,16 @@ class Choice:
     def sql(self, ref: Ref) -> str:
         cases = " ".join(
             f"WHEN {sql_str(key.strip().lower())} THEN "
-            + ("'__none__'" if value is None else sql_str(value))
+            + ("CAST(NULL AS VARCHAR)" if value is None else sql_str(value))
             for key, value in self.mapping.items()
         )
         fallback = "NULL" if self.default is None else sql_str(self.default)
         return f"(CASE lower(trim({ref(self.column)})) {cases} ELSE {fallback} END)"
+
+    def known_sql(self, ref: Ref) -> str:
+        """SQL: the text is one of the printed values (some may mean nothing: a blank direction)."""
+        keys = ", ".join(sql_str(key.strip().lower()) for key in self.mapping)
+        return f"coalesce(lower(trim({ref(self.column)})) IN ({keys}), FALSE)"
 
 
 @dataclass(frozen=True)
@@ -486,7 +491,7 @@ def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
     cases = []
     for column in spec.columns():
         source = ref(column)
-        quoted = f"{sql_str(column + ': ' + chr(34))} || left(trim({source}), 60)"
+        quoted = f"{sql_str(_label(column) + ': ' + chr(34))} || left(trim({source}), 60)"
         cases.append(
             f"WHEN regexp_matches(trim({source}), {sql_str(SPREADSHEET_ERROR)}) THEN "
             f"{quoted} || {sql_str(chr(34) + ' is a spreadsheet error, not ' + spec.what)}"
@@ -496,7 +501,15 @@ def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
     for column in spec.columns():
         source = ref(column)
         cases.append(
-            f"WHEN NOT {blank(source)} THEN {sql_str(column + ': ' + chr(34))} || "
+            f"WHEN NOT {blank(source)} THEN {sql_str(_label(column) + ': ' + chr(34))} || "
             f"left(trim({source}), 60) || {sql_str(chr(34) + ' is not ' + spec.what)}"
         )
-    return f"(CASE WHEN {value} IS NULL THEN CASE {' '.join(cases)} END END)"
+    refused = f"{value} IS NULL"
+    if isinstance(spec, Choice):  # a printed value that means nothing is not a refusal
+        refused += f" AND NOT {spec.known_sql(ref)}"
+    return f"(CASE WHEN {refused} THEN CASE {' '.join(cases)} END END)"
+
+
+def _label(column: str) -> str:
+    """A column as a person names it: its header, or 'column 3' for a position."""
+    return f"column {column[1:]}" if column.startswith("#") else column
