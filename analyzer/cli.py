@@ -166,6 +166,8 @@ def _import(
         elif result.reason:
             detail = result.reason
         click.echo(f"{result.status:<12} {result.path}  {detail}")
+        if result.warnings:
+            click.echo(f"{'warning':<12} {result.path}  " + "; ".join(result.warnings))
     return results
 
 
@@ -445,17 +447,20 @@ def profile() -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the draft here."
 )
 def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
-    """Draft a TOML profile for FILE by matching its header names (EN, ZH, ES, FR)."""
+    """Draft a TOML profile for FILE (CSV, XLSX, XLS or PDF); it lists what it is unsure of."""
     from analyzer.importers.draft import draft_profile
 
-    text, unmapped = draft_profile(file, date_format)
+    draft = draft_profile(file, date_format)
+    text = draft.text()
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Draft profile: {out}", err=True)
     else:
         click.echo(text, nl=False)
-    if unmapped:
-        click.echo("Could not map: " + ", ".join(unmapped), err=True)
+    if draft.unmapped:
+        click.echo("Could not map: " + ", ".join(draft.unmapped), err=True)
+    for key, why in draft.unsure:
+        click.echo(f"Unsure: {key}: {why}", err=True)
 
 
 def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> list[Any]:
@@ -525,6 +530,10 @@ def explain(file: Path, profile_dirs: tuple[Path, ...], first: int, password: st
                 click.echo(f"  {key:<20} {_jsonable(value)}")
     counts = extracted.counts()
     click.echo("Counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from analyzer.importers.profile_warnings import profile_warnings
+
+    for warning in profile_warnings(importer, extracted):
+        click.echo(f"Warning: {warning}")
     if "unmatched_lines" in extracted.detail:
         click.echo(
             f"Text lines no pattern took: {extracted.detail['unmatched_lines']} "
