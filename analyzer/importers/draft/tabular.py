@@ -257,6 +257,9 @@ def _read(
             draft.note("read.region", f"{region} (home of numbers without +) follows the currency")
     elif "amount" in fields:
         draft.note("read.currency", "no header names the currency; set [read] currency")
+    phones = [fields[n] for n in ("line", "counterparty") if n in fields]
+    if "region" not in read and any(c.phones for c in phones):
+        draft.note("read.region", "set [read] region: the country of numbers printed without +")
 
 
 def _date_format(path: Path, start: Column | None, clock: Column | None) -> str | None:
@@ -317,17 +320,8 @@ def _fields(columns: list[Column], fields: dict[str, Column], draft: Draft) -> N
         out["quantity"] = volume
     elif kinds <= {"sms", "mms"}:
         out["quantity"] = {"value": 1}
-    elif volume and kind_column is not None:
-        data_values = [k for k, meaning in kind_column.kinds.items() if meaning == "data"]
-        if data_values:
-            pattern = "^(?:" + "|".join(v.escape(x) for x in data_values) + ")$"
-            out["quantity"] = {
-                "type": "when",
-                "column": kind_column.key,
-                "pattern": pattern,
-                "then": volume,
-                "else": duration or {"value": 1},
-            }
+    elif kind_column is not None and (volume or duration):
+        out["quantity"] = _quantity_by_kind(kind_column, volume, duration)
         if duration:
             out["duration_s"] = duration
     elif volume or duration:
@@ -365,6 +359,34 @@ def _fields(columns: list[Column], fields: dict[str, Column], draft: Draft) -> N
                 "reason": "not billed usage (the call was not answered)",
             }
         )
+
+
+def _quantity_by_kind(
+    kind_column: Column, volume: dict[str, Any] | None, duration: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Each kind's quantity from its own column: calls' durations, data volumes, one message."""
+    by_kind = {
+        "voice": duration,
+        "data": volume,
+        "sms": {"value": 1},
+        "mms": {"value": 1},
+    }
+    branches = []
+    for kind, spec in by_kind.items():
+        printed = [k for k, meaning in kind_column.kinds.items() if meaning == kind]
+        if printed and spec is not None:
+            pattern = "^(?:" + "|".join(v.escape(x) for x in printed) + ")$"
+            branches.append((pattern, spec))
+    result: dict[str, Any] = duration or volume or {"value": 1}
+    for pattern, spec in reversed(branches):
+        result = {
+            "type": "when",
+            "column": kind_column.key,
+            "pattern": pattern,
+            "then": spec,
+            "else": result,
+        }
+    return result
 
 
 def _constant_kind(fields: dict[str, Column]) -> tuple[str, str]:

@@ -28,8 +28,8 @@ HEADER_UNITS: tuple[tuple[str, str, str], ...] = (
     (r"\bmegabytes?\b|\bmb\b|\bmo\b|兆", "data", "MB"),
     (r"\bgigabytes?\b|\bgb\b|\bgo\b", "data", "GB"),
     (r"\bbytes?\b|\boctets?\b|字节", "data", "B"),
-    (r"\bmin\b|\bmins\b|\bminutes?\b|\bminutos?\b|\bminuten\b|分钟", "duration", "minutes"),
-    (r"\bsec\b|\bsecs\b|\bseconds?\b|\bsegundos?\b|\bsecondes?\b|\bsekunden\b|秒|\(s\)",
+    (r"\bmin\b|\bmins\b|\bmn\b|\bminutes?\b|\bminutos?\b|\bminuten\b|分钟", "duration", "minutes"),
+    (r"\bsecs?\b|\bsegs?\b|\bsek\b|\bseconds?\b|\bsegundos?\b|\bsecondes?\b|\bsekunden\b|秒|\(s\)",
      "duration", "seconds"),
 )  # fmt: skip
 CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "元": "CNY", "¥": "CNY", "rmb": "CNY", "r$": "BRL"}
