@@ -461,6 +461,12 @@ def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
         click.echo("Could not map: " + ", ".join(draft.unmapped), err=True)
     for key, why in draft.unsure:
         click.echo(f"Unsure: {key}: {why}", err=True)
+    for name in draft.claimed_by:
+        click.echo(
+            f"Note: the built-in layout {name} already reads this file; a profile that also "
+            "claims it makes the file ambiguous",
+            err=True,
+        )
 
 
 def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> list[Any]:

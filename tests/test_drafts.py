@@ -544,3 +544,56 @@ def test_a_pdf_without_text_is_refused(tmp_path: Path) -> None:
         "Error: could not read scan.pdf: it has no text layer (a scan?); export the bill as "
         "text or use the carrier's CSV\n"
     )
+
+
+@needs_realbills
+def test_a_file_a_built_in_layout_reads_is_said_and_the_name_kept_apart(tmp_path: Path) -> None:
+    result = init(REALBILLS / "ting_minutes.csv", "--out", str(tmp_path / "t.toml"))
+    assert result.stderr.endswith(
+        "Note: the built-in layout ting_minutes already reads this file; a profile that also "
+        "claims it makes the file ambiguous\n"
+    )
+    profile = tomllib.loads((tmp_path / "t.toml").read_text(encoding="utf-8"))
+    assert profile["name"] == "ting_minutes_draft"
+
+
+def test_a_number_that_reads_either_way_is_unsure(tmp_path: Path) -> None:
+    bill = tmp_path / "charges.csv"
+    bill.write_text('Date,Amount (EUR)\n2026-03-01,"1,500"\n2026-03-02,"2,250"\n')
+    result = init(bill)
+    assert (
+        "Unsure: read.decimal: '1,500' reads as a decimal or a thousands mark; it is read as "
+        "thousands\n"
+    ) in result.stderr
+
+
+def test_kind_values_the_draft_does_not_know_are_named(tmp_path: Path) -> None:
+    bill = tmp_path / "usage.csv"
+    bill.write_text(
+        "Date,Type,Duration,Amount (EUR)\n"
+        "2026-03-01 10:00,Call,00:01:00,0.10\n"
+        "2026-03-02 11:00,Roaming pass,,5.00\n",
+        encoding="utf-8",
+    )
+    result = init(bill)
+    assert 'kind = { column = "Type", values = { Call = "voice" } }' in result.stdout
+    assert (
+        "Unsure: fields.kind: no kind is known for 'Roaming pass': add them to the values "
+        "(their rows are rejected until then)\n"
+    ) in result.stderr
+
+
+def test_a_pdf_with_text_but_no_dated_amounts_is_refused(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Minutes of the meeting held on Tuesday")
+    pdf.output(str(tmp_path / "minutes.pdf"))
+    result = init(tmp_path / "minutes.pdf", exit_code=2)
+    assert result.stderr == (
+        "Error: could not read minutes.pdf: no line of its text carries both a date and an "
+        "amount, so it does not look like a bill; write its [[records]] by hand (see "
+        "docs/profiles.md)\n"
+    )

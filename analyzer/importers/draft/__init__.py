@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.errors import InputError
+from analyzer.errors import AnalyzerError, InputError
 from analyzer.importers.draft.table import NotUsageError
 from analyzer.importers.draft.toml import Draft
 
@@ -39,7 +39,23 @@ def draft_profile(path: Path, date_format: str | None = None) -> Draft:
     if file_format == "pdf":
         from analyzer.importers.draft.pdf import draft_pdf
 
-        return draft_pdf(path)
-    from analyzer.importers.draft.tabular import draft_tabular
+        draft = draft_pdf(path)
+    else:
+        from analyzer.importers.draft.tabular import draft_tabular
 
-    return draft_tabular(path, file_format, date_format)
+        draft = draft_tabular(path, file_format, date_format)
+    _built_in(path, draft)
+    return draft
+
+
+def _built_in(path: Path, draft: Draft) -> None:
+    """Keep the draft's name clear of the built-in layouts', and say which already read it."""
+    from analyzer.importers import BUILT_IN
+
+    draft.taken = tuple(importer.name for importer in BUILT_IN)
+    for importer in BUILT_IN:
+        try:
+            if importer.identify(path):
+                draft.claimed_by.append(importer.name)
+        except AnalyzerError:
+            continue

@@ -35,6 +35,7 @@ class Column:
     stamps: list[str] = field(default_factory=list)  # date(-time) formats reading every value
     clock: list[str] = field(default_factory=list)  # time-of-day formats reading every value
     kinds: dict[str, str] = field(default_factory=dict)  # value -> kind, when all values tell
+    partial_kinds: dict[str, str] = field(default_factory=dict)  # the values that tell
     directions: dict[str, str] = field(default_factory=dict)  # value -> in/out, likewise
     quoted: bool = False  # headerless CSV: the field is quoted (text, not a measure)
 
@@ -148,17 +149,22 @@ def classify(key: str | int, values: list[str]) -> Column:
     distinct = column.distinct
     if len(distinct) <= 40:
         column.kinds = _vocabulary(distinct, KIND_WORDS)
+        column.partial_kinds = _vocabulary(distinct, KIND_WORDS, partial=True)
         column.directions = _vocabulary(distinct, DIRECTION_WORDS)
     return column
 
 
-def _vocabulary(distinct: list[str], table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _vocabulary(
+    distinct: list[str], table: dict[str, tuple[str, ...]], *, partial: bool = False
+) -> dict[str, str]:
+    """Value -> meaning when each value names one meaning (``partial``: those that do)."""
     found: dict[str, str] = {}
     for value in distinct:
         meanings = [meaning for meaning, words in table.items() if words_in(value, words)]
-        if len(meanings) != 1:
+        if len(meanings) == 1:
+            found[value] = meanings[0]
+        elif not partial:
             return {}
-        found[value] = meanings[0]
     return found
 
 

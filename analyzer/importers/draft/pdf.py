@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from analyzer.errors import InputError
 from analyzer.importers.draft.table import NotUsageError
 from analyzer.importers.draft.toml import Draft
 from analyzer.importers.draft.values import escape
@@ -64,12 +63,13 @@ def draft_pdf(path: Path) -> Draft:
     _statement(lines, draft, decimal)
     _records(lines, draft, decimal)
     if not draft.records:
-        raise InputError(
+        raise NotUsageError(
             path,
-            "no line of its text carries both a date and an amount",
+            "no line of its text carries both a date and an amount, so it does not look like "
+            "a bill",
             hint="write its [[records]] by hand (see docs/profiles.md)",
         )
-    draft.identify["keywords"] = _keywords(first, draft)
+    draft.identify["keywords"] = _keywords(first or "\n".join(lines), draft)
     draft.note("identify.keywords", "chosen from the first page; keep words every bill prints")
     return draft
 
@@ -84,7 +84,6 @@ def _statement(lines: list[str], draft: Draft, decimal: str) -> None:
         for name, labels in _LABELS.items():
             if name in draft.statement or not words_in(line, labels):
                 continue
-            label = next(w for w in re.split(r"\s+", line) if w)
             head = re.match(r"^(\D*?)\s*(?:n°|no\.?|nº|#|:)?\s*(\d[\w-]{3,})", line, re.I)
             if name == "total_due":
                 found = re.match(rf"^(.*?)\s*{AMOUNT}", line)
@@ -94,7 +93,6 @@ def _statement(lines: list[str], draft: Draft, decimal: str) -> None:
                 prefix = re.match(r"^(.*?\D)\s*(\d[\w-]{3,})", line)
                 if prefix:
                     draft.statement[name] = f"{escape(prefix.group(1).rstrip())}\\s*(\\w[\\w-]+)"
-            del label
         period = re.search(rf"({DATE})\s*(?:au|to|al|bis|a|-|–)\s*({DATE})", line)
         short = re.search(rf"du (\d+)(?:er)? au (\d+ {_MONTH} \d{{4}})", line)
         if short and "period_end" not in draft.statement:
@@ -153,4 +151,4 @@ def _keywords(first_page: str, draft: Draft) -> list[str]:
             text = literal.group(1).replace("\\ ", " ").strip()
             if text.lower() in first_page.lower() and text not in keywords:
                 keywords.append(text)
-    return keywords[:4] or [first_page.split()[0]]
+    return keywords[:4] or first_page.split()[:1]

@@ -114,6 +114,8 @@ def _assign(columns: list[Column], draft: Draft) -> dict[str, Column]:
                 name = "quantity"
             if name == "amount" and not column.numeric:
                 continue
+            if name == "kind" and not column.kinds and column.partial_kinds:
+                column.kinds = column.partial_kinds
             if name in ("kind", "direction") and not (column.kinds or column.directions):
                 continue
             replaces = name == "amount" and "amount" in fields and _is_total(column.key)
@@ -225,7 +227,12 @@ def _read(
     if table.sheet:
         read["sheet"] = table.sheet
     numbers = [fields[n].filled for n in ("amount", "quantity") if n in fields]
-    decimal, thousands = v.number_marks([x for values in numbers for x in values])
+    decimal, thousands, undecided = v.number_marks([x for values in numbers for x in values])
+    if undecided:
+        draft.note(
+            "read.decimal",
+            f"{undecided!r} reads as a decimal or a thousands mark; it is read as thousands",
+        )
     if decimal == ",":
         read["decimal"] = ","
     if thousands and thousands != read.get("decimal", "."):
@@ -258,7 +265,8 @@ def _read(
     elif "amount" in fields:
         draft.note("read.currency", "no header names the currency; set [read] currency")
     phones = [fields[n] for n in ("line", "counterparty") if n in fields]
-    if "region" not in read and any(c.phones for c in phones):
+    national = [x for c in phones if c.phones for x in c.filled if not x.startswith(("+", "00"))]
+    if "region" not in read and national:
         draft.note("read.region", "set [read] region: the country of numbers printed without +")
 
 
@@ -295,6 +303,13 @@ def _fields(columns: list[Column], fields: dict[str, Column], draft: Draft) -> N
         out["started_at"] = {"column": fields["started_at"].key, "time_column": fields["time"].key}
     if kind_column is not None:
         out["kind"] = {"column": kind_column.key, "values": dict(kind_column.kinds)}
+        unknown = [x for x in kind_column.distinct if x not in kind_column.kinds]
+        if unknown:
+            draft.note(
+                "fields.kind",
+                f"no kind is known for {', '.join(map(repr, unknown[:3]))}: "
+                "add them to the values (their rows are rejected until then)",
+            )
     else:
         kind, why = _constant_kind(fields)
         out["kind"] = {"value": kind}
@@ -309,7 +324,23 @@ def _fields(columns: list[Column], fields: dict[str, Column], draft: Draft) -> N
                 if other:
                     values[other] = "in" if meaning == "out" else "out"
         out["direction"] = {"column": column.key, "values": values}
-    volume = _volume_spec(fields.get("quantity"), draft)
+    counted = fields.get("quantity")
+    plain = (
+        counted is not None
+        and "data" not in kinds
+        and not counted.unit
+        and not counted.volumes
+        and counted.numeric
+    )
+    if plain:
+        assert counted is not None
+        out["quantity"] = {"column": counted.key, "type": "number"}
+        draft.note(
+            "fields.quantity.unit",
+            f"{counted.label} names no unit; read as a number in each kind's unit "
+            "(seconds for calls, messages for texts)",
+        )
+    volume = None if plain else _volume_spec(counted, draft)
     duration = _duration_spec(fields.get("duration_s"), draft, "duration_s")
     billed = _duration_spec(fields.get("billed"), draft, "quantity")
     if kinds <= {"voice"} and (billed or duration):

@@ -23,6 +23,13 @@ class Draft:
     top: dict[str, Any] = field(default_factory=dict)  # PDF: item
     unsure: list[tuple[str, str]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    claimed_by: list[str] = field(default_factory=list)  # built-in layouts that read the file
+    taken: tuple[str, ...] = ()  # names the profile must not use (the built-in layouts')
+
+    @property
+    def name(self) -> str:
+        slug = re.sub(r"[^\w.-]+", "_", self.path.stem).strip("_") or "my_carrier"
+        return f"{slug}_draft" if slug in self.taken else slug
 
     def note(self, key: str, why: str) -> None:
         """Something the draft guessed: a comment, a line on stderr, an `unsure` entry."""
@@ -31,11 +38,10 @@ class Draft:
 
     def text(self) -> str:
         """The profile as TOML, with the unsure entries as comments above it."""
-        slug = re.sub(r"[^\w.-]+", "_", self.path.stem).strip("_") or "my_carrier"
         lines = [f"# Drafted from {self.path.name}: check every mapping before importing."]
         lines += [f"# unsure: {key}: {why}" for key, why in self.unsure]
         lines += [
-            f"name = {value(slug)}",
+            f"name = {value(self.name)}",
             f"carrier = {value(self.path.stem)}",
             f"format = {value(self.format)}",
         ]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-_DAYS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_DAYS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 _DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 _NAMED = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%b %d %Y")
@@ -117,10 +117,12 @@ def header_currency(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def number_marks(values: Sequence[str]) -> tuple[str | None, str | None]:
-    """(decimal, thousands) the values show, each None when they do not tell."""
+def number_marks(values: Sequence[str]) -> tuple[str | None, str | None, str | None]:
+    """(decimal, thousands) the values show, each None when they do not tell, and a value
+    that reads either way ('1,500': 1.5 or 1500) when nothing else tells."""
     decimal: str | None = None
     thousands: str | None = None
+    undecided: str | None = None
     for raw in values:
         text = re.sub(r"[^\d.,]", "", raw)
         dots, commas = text.count("."), text.count(",")
@@ -136,9 +138,11 @@ def number_marks(values: Sequence[str]) -> tuple[str | None, str | None]:
                 thousands = mark
             elif len(groups[-1]) != 3 or groups[0] in ("", "0"):
                 decimal = mark
+            else:
+                undecided = undecided or raw
     if decimal and thousands == decimal:
         thousands = None
-    return decimal, thousands
+    return decimal, thousands, (undecided if decimal is None and thousands is None else None)
 
 
 def escape(word: str) -> str:

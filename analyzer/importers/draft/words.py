@@ -23,7 +23,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "time": ("time", "hour", "时间", "hora", "heure", "uhrzeit", "zeit", "horario"),
     "ended_at": ("end", "end time", "session end", "结束时间", "fin", "hora fin", "ende", "termino"),
     "line": (
-        "line", "phone", "phone number", "my number", "service number", "service", "device",
+        "line", "phone", "phone number", "number", "mobile", "my number", "service number", "service", "device",
         "msisdn", "subscriber", "mobile number", "本机号码", "号码", "手机号码", "用户号码",
         "linea", "numero de linea", "mi numero", "ligne", "numero de ligne", "mon numero",
         "rufnummer", "anschluss", "eigene nummer", "linha", "numero da linha", "meu numero",
