@@ -136,8 +136,9 @@ _STAMPS = timestamp_formats()
 def _split(path: Path, rows: list[list[str]], file_format: str) -> Table:
     """Find the header row: the first row of names that the rows below match in width."""
     widths = [sum(1 for c in r if c) for r in rows[:HEADER_SEARCH_ROWS]]
+    modal = max(set(widths), key=widths.count)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if not _is_header(row):
+        if not _is_header(row) or (widths[index] < 0.8 * modal and _known_names(row) < 2):
             continue
         below = widths[index + 1 : index + 6]
         filled = sum(1 for c in row if c)
