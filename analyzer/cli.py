@@ -198,6 +198,10 @@ def _import(
         elif result.reason:
             detail = result.reason
         click.echo(f"{result.status:<12} {shown(result.path)}  {shown(detail)}")
+        if result.warnings:
+            click.echo(
+                f"{'warning':<12} {shown(result.path)}  " + shown("; ".join(result.warnings))
+            )
     return results
 
 
@@ -489,10 +493,11 @@ def profile() -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the draft here."
 )
 def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
-    """Draft a TOML profile for FILE by matching its header names (EN, ZH, ES, FR)."""
+    """Draft a TOML profile for FILE (CSV, XLSX, XLS or PDF); it lists what it is unsure of."""
     from analyzer.importers.draft import draft_profile
 
-    text, unmapped = draft_profile(file, date_format)
+    draft = draft_profile(file, date_format)
+    text = draft.text()
     if out:
         from analyzer.api import check_output
 
@@ -501,8 +506,16 @@ def profile_init(file: Path, date_format: str | None, out: Path | None) -> None:
         click.echo(f"Draft profile: {shown(out)}", err=True)
     else:
         click.echo(text, nl=False)
-    if unmapped:
-        click.echo("Could not map: " + ", ".join(shown(u) for u in unmapped), err=True)
+    if draft.unmapped:
+        click.echo("Could not map: " + ", ".join(shown(u) for u in draft.unmapped), err=True)
+    for key, why in draft.unsure:
+        click.echo(f"Unsure: {key}: {shown(why)}", err=True)
+    for name in draft.claimed_by:
+        click.echo(
+            f"Note: the built-in layout {name} already reads this file; a profile that also "
+            "claims it makes the file ambiguous",
+            err=True,
+        )
 
 
 def _all_importers(profile_dirs: Sequence[Path], near: Sequence[Path] = ()) -> list[Any]:
@@ -588,6 +601,10 @@ def explain(
                 click.echo(f"  {key:<20} {shown(_jsonable(value))}")
     counts = extracted.counts()
     click.echo("Counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from analyzer.importers.profile_warnings import profile_warnings
+
+    for warning in profile_warnings(importer, extracted):
+        click.echo(f"Warning: {warning}")
     if "unmatched_lines" in extracted.detail:
         click.echo(
             f"Text lines no pattern took: {extracted.detail['unmatched_lines']} "

@@ -26,6 +26,7 @@ from analyzer.errors import (
 )
 from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
 from analyzer.importers.pdf import pdf_password
+from analyzer.importers.profile_warnings import profile_warnings
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
 
 NOT_A_FILE = "it is not a regular file (a folder, pipe or device)"
@@ -44,6 +45,7 @@ class FileResult:
     events: int = 0
     rejects: int = 0
     reason: str | None = None
+    warnings: tuple[str, ...] = ()  # a draft profile's guesses, fields empty in every row
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -160,6 +162,7 @@ def import_file(
         with pdf_password(options.password):
             importer = identify(path, importers)
         extracted = importer.extract(path, options)
+        extracted.detail["warnings"] = profile_warnings(importer, extracted)
         counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
     except UnknownFormatError as exc:
         if is_interrupt(exc):
@@ -201,7 +204,10 @@ def import_file(
         record_failure(con, path, sha256, file_format, importer and importer.name, message)
         return FileResult(path, "failed", importer and importer.name, reason=message)
     status = "partial" if counts["rejects"] else "imported"
-    return FileResult(path, status, importer.name, counts["events"], counts["rejects"])
+    warnings = tuple(extracted.detail["warnings"])  # type: ignore[arg-type]
+    return FileResult(
+        path, status, importer.name, counts["events"], counts["rejects"], None, warnings
+    )
 
 
 def bug_log_dir() -> Path:

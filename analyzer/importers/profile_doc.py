@@ -33,7 +33,10 @@ A profile has top-level keys, the tables below, and `fields` (one record type fo
 
 # One example per table: each is a TOML fragment that a test loads inside a valid profile.
 EXAMPLES: dict[str, str] = {
-    "Profile": 'name = "my_carrier"\ncarrier = "My Carrier"\nformat = "csv"',
+    "Profile": (
+        'name = "my_carrier"\ncarrier = "My Carrier"\nformat = "csv"\n'
+        'unsure = ["fields.quantity.unit"]'
+    ),
     "Identify": '[identify]\nheader = ["Date", "Type", "Amount"]\nfilename = "^usage_"',
     "Read": (
         '[read]\ndelimiter = ";"\ndecimal = ","\nthousands = "."\n'

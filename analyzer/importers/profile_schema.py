@@ -501,6 +501,11 @@ class Profile(Strict):
         None, description="PDF: a line that looks like an item; a reject when no record takes it."
     )
     limits: Limits = Field(default_factory=Limits, description="PDF: what reading may cost.")
+    unsure: list[str] = Field(
+        default_factory=list,
+        description="Keys a draft guessed (`fields.quantity.unit`): `explain` and `import` warn "
+        "until a person has checked them and removed the entries.",
+    )
 
     _check = field_validator("item")(_regex)
 
