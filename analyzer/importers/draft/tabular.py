@@ -112,7 +112,8 @@ def _assign(columns: list[Column], draft: Draft) -> dict[str, Column]:
                 name = "quantity"
             if name == "amount" and not column.numeric:
                 continue
-            if name == "kind" and not column.kinds and column.partial_kinds:
+            # Values that only partly tell a kind are trusted under a header that says so exactly.
+            if name == "kind" and not column.kinds and column.partial_kinds and column.exact:
                 column.kinds = column.partial_kinds
             if name in ("kind", "direction") and not (column.kinds or column.directions):
                 continue
