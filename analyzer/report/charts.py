@@ -60,8 +60,15 @@ def _day(t: dict[str, str]) -> alt.X:
     return alt.X("day:T", title=None, axis=alt.Axis(format=t["day_format"], labelAngle=0))
 
 
-def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> alt.LayerChart:
-    """MB per day and line, with the line's usual band, flagged days, gaps and as-of shading."""
+def daily_data(
+    frame: pd.DataFrame,
+    bands: pd.DataFrame,
+    flags: pd.DataFrame,
+    shades: pd.DataFrame,
+    t: dict[str, str],
+) -> alt.LayerChart:
+    """MiB per day and line, with the line's usual band, flagged days, gaps and as-of shading.
+    The band and the flags are datasets of their own, so each day's row stays three fields."""
     base = alt.Chart(frame).transform_filter(LINE_FILTER)
     layers = []
     if len(shades):
@@ -85,8 +92,10 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
             )
         )
     layers += [
-        base.mark_area(opacity=0.12).encode(
-            x=_day(t),
+        alt.Chart(bands)
+        .transform_filter(LINE_FILTER)
+        .mark_rect(opacity=0.12)
+        .encode(
             y=alt.Y("low:Q", title=t["mb_per_day"]),
             y2="high:Q",
             color=alt.Color("line:N", title=t["line"], legend=None),
@@ -102,7 +111,8 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
                 alt.Tooltip("mb:Q", title=t["mb"], format=",.1f"),
             ],
         ),
-        base.transform_filter("datum.flag_label != null")
+        alt.Chart(flags)
+        .transform_filter(LINE_FILTER)
         .mark_point(size=140, filled=True, yOffset=-10)
         .encode(
             x=_day(t),
