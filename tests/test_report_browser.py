@@ -28,13 +28,13 @@ window.addEventListener("error", function (e) {
     var out = {};
     var first = document.querySelector('[data-severity="error"]');
     out.firstError = first ? first.getBoundingClientRect().top + window.scrollY : null;
-    out.viewport = window.innerWidth;
+    out.viewport = document.documentElement.clientWidth;
     out.pageWidth = document.documentElement.scrollWidth;
     out.wide = [];
     document.querySelectorAll("body *").forEach(function (el) {
       if (!visible(el) || el.closest(".scroll") || el.closest("details:not([open])")) { return; }
       var r = el.getBoundingClientRect();
-      if (r.right > window.innerWidth + 1 || r.left < -1) {
+      if (r.right > out.viewport + 1 || r.left < -1) {
         var chart = el.closest("[data-chart]");
         out.wide.push(el.tagName + (chart ? " in " + chart.dataset.chart : "#" + el.id) + " " + Math.round(r.right));
       }

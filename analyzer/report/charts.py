@@ -15,7 +15,8 @@ ALL = "__all__"
 LINE_FILTER = f"line_filter == '{ALL}' || datum.line == line_filter"
 # Okabe–Ito: told apart by readers with any common colour-vision deficiency. Series also differ
 # by dash, and a rule's flag is a shape, so colour is never the only cue.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Yellow comes last: it is the palette's faintest on white.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4], [3, 6]]
 FLAG = "#000000"
 LIMIT = "#D55E00"
