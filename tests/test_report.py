@@ -22,7 +22,7 @@ from report_db import (
 from analyzer.api import analyse, import_paths
 from analyzer.cli import cli
 from analyzer.errors import AnalyzerError
-from analyzer.report import CHARTS, build, format_money, parse_period
+from analyzer.report import CHARTS, MAX_CHART_LINES, build, format_money, parse_period
 from analyzer.report.masking import mask_number, mask_text
 from analyzer.store import open_db
 
@@ -314,7 +314,7 @@ def test_allowance_chart_draws_only_the_busiest_lines_of_a_big_fleet(tmp_path: P
     report = build(con)  # one cumulative series per line would pass Altair's 5,000-row limit
     con.close()
     drawn = {row["line"] for d in report.charts["allowance"]["datasets"].values() for row in d}
-    assert len(drawn) == 20
+    assert len(drawn) == MAX_CHART_LINES
 
 
 @pytest.mark.browser

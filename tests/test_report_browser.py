@@ -28,13 +28,13 @@ window.addEventListener("error", function (e) {
     var out = {};
     var first = document.querySelector('[data-severity="error"]');
     out.firstError = first ? first.getBoundingClientRect().top + window.scrollY : null;
-    out.viewport = window.innerWidth;
+    out.viewport = document.documentElement.clientWidth;
     out.pageWidth = document.documentElement.scrollWidth;
     out.wide = [];
     document.querySelectorAll("body *").forEach(function (el) {
       if (!visible(el) || el.closest(".scroll") || el.closest("details:not([open])")) { return; }
       var r = el.getBoundingClientRect();
-      if (r.right > window.innerWidth + 1 || r.left < -1) {
+      if (r.right > out.viewport + 1 || r.left < -1) {
         var chart = el.closest("[data-chart]");
         out.wide.push(el.tagName + (chart ? " in " + chart.dataset.chart : "#" + el.id) + " " + Math.round(r.right));
       }
@@ -65,6 +65,14 @@ window.addEventListener("error", function (e) {
     window.reportChooseLine(%(line)s);
     result.after = sections();
     window.reportChooseLine("__all__");
+    var search = document.getElementById("line-search");
+    search.value = %(query)s;
+    search.dispatchEvent(new Event("input"));
+    var found = document.querySelector("#line-results button");
+    result.found = found ? found.textContent : null;
+    if (found) { found.click(); }
+    result.searched = document.body.dataset.line;
+    window.reportChooseLine("__all__");
     axe.run(document, { resultTypes: ["violations"] }).then(function (r) {
       result.axe = r.violations.filter(function (v) { return v.impact === "serious" || v.impact === "critical"; })
         .map(function (v) { return v.id + ": " + v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); }).join(", "); });
@@ -84,7 +92,7 @@ def probe(html: str, tmp_path: Path, width: int, line: str) -> dict:
     axe = (VENDOR / "axe.min.js").read_text("utf-8").replace("</script", "<\\/script")
     page = tmp_path / f"probe-{width}.html"
     head, tail = html.rsplit("</body>", 1)
-    extra = PROBE % {"axe": axe, "line": json.dumps(line)}
+    extra = PROBE % {"axe": axe, "line": json.dumps(line), "query": json.dumps(line[-4:])}
     page.write_text(head + extra + "</body>" + tail, encoding="utf-8")
     dom = render(page, budget_ms=60000, size=(width, 1000))
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
@@ -117,3 +125,5 @@ def test_choosing_a_line_filters_every_section(sample_report, tmp_path: Path) ->
     assert after["rows"] < before["rows"]
     assert after["summary"] != before["summary"]
     assert after["notCharted"] >= 1
+    # The same line found by typing the end of its number in the line search.
+    assert result["found"] == "+12675550117" and result["searched"] == "+12675550117"

@@ -266,7 +266,12 @@ def render_html(data: ReportData) -> str:
                 "all": "__all__",
                 "timeLocale": TIME_LOCALES.get(data.lang),
                 "chartError": data.text["chart_error"],
-                "lines": [[o["key"], o["number"], o["label"]] for o in data.lines],
+                # [number, label] and the key only where it is not the label or the number.
+                "lines": [
+                    [o["number"], o["label"]]
+                    + ([o["key"]] if o["key"] != (o["label"] or o["number"]) else [])
+                    for o in data.lines
+                ],
                 "figures": {
                     key: [f["data"], f["stated"], f["voice"], f["messages"], f["spend"]]
                     + f["findings"]

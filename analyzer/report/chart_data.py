@@ -38,9 +38,14 @@ def finish_spec(chart: Any, name: str, t: dict[str, str]) -> dict[str, Any]:
     spec["config"] = STYLE
     spec.pop("$schema", None)
     spec.setdefault("params", []).append({"name": "line_filter", "value": ALL})
-    rows = next(iter(spec.get("datasets", {}).values()), [])
+    rows = main_rows(spec)
     spec["usermeta"] = {"summary": _summary_sentence(name, rows, t)}
     return spec
+
+
+def main_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's main dataset: its largest."""
+    return max(spec.get("datasets", {}).values(), key=len, default=[])
 
 
 def _summary_sentence(name: str, rows: list[dict[str, Any]], t: dict[str, str]) -> str:
@@ -82,7 +87,7 @@ def _floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def chart_daily_data(con, scope, names, t):
     from analyzer.report import charts
 
-    frame = queries.daily_data(con, scope)
+    frame = queries.daily_data(con, scope, sorted(names.charted))
     if not len(frame):
         return None
     flags = {
@@ -93,21 +98,18 @@ def chart_daily_data(con, scope, names, t):
     frame = frame.drop(columns=["flag"])
     frame = _floats(frame, ["mb", "low", "high"])
     frame["line"] = [names.chart_key(v) for v in frame["line"]]
-    if names.other in set(frame["line"]):
-        frame = frame.groupby(["line", "day"], as_index=False).agg(
-            mb=("mb", "sum"),
-            low=("low", "min"),
-            high=("high", "max"),
-            flag_label=("flag_label", "first"),
-        )
     frame["day"] = [_day_text(v) for v in frame["day"]]
+    bands = frame.groupby("line", as_index=False).agg(low=("low", "first"), high=("high", "first"))
+    flags = frame.loc[frame["flag_label"].notna(), ["line", "day", "mb", "flag_label"]]
+    frame = frame[["line", "day", "mb"]]
+
     shades = queries.shading(con, scope)
     labels = {"gap": t["shade_gap"], "as_of": t["shade_as_of"]}
     shades["what_label"] = [labels[v] for v in shades["what"]]
     shades["line"] = [names.chart_key(v) for v in shades["line"]]
     shades["start"] = [_day_text(v) for v in shades["start"]]
     shades["stop"] = [_day_text(v) for v in shades["stop"]]
-    return charts.daily_data(frame, shades.drop(columns=["what"]), t)
+    return charts.daily_data(frame, bands, flags, shades.drop(columns=["what"]), t)
 
 
 def chart_spend(con, scope, names, t):
@@ -133,6 +135,7 @@ def chart_countries(con, scope, names, t):
     by_country = _floats(_chart_lines(by_country, names, ["mb", "records"]), ["mb"])
     by_country["country_name"] = [country_name(c, t) for c in by_country["country"]]
     visits = queries.trips(con, scope)
+    visits = visits[visits["line"].isin(names.charted)].copy()
     visits["country_name"] = [country_name(c, t) for c in visits["country"]]
     visits["line"] = [names.chart_key(v) for v in visits["line"]]
     visits["last"] = [_day_text(v - timedelta(days=1)) for v in visits["stop"]]
@@ -332,15 +335,18 @@ def _dates(values: pd.Series) -> list[date | None]:
 
 def country_name(code: str, t: dict[str, str]) -> str:
     """'New Zealand (NZ)': the name from phonenumbers' locale data, in the report's language."""
-    from phonenumbers.geocoder import _region_display_name
+    from phonenumbers.geodata.locale import LOCALE_DATA
 
-    name = _region_display_name(code, t["html_lang"].split("-")[0]) if code else ""
+    names = LOCALE_DATA.get(code or "", {})
+    name = names.get(t["html_lang"].split("-")[0], "")
+    if name.startswith("*"):  # held under another language's entry
+        name = names.get(name[1:], "")
     return f"{name} ({code})" if name else (code or "")
 
 
 def chart_table(spec: dict[str, Any], limit: int = 60) -> dict[str, Any]:
     """The rows of the chart's main dataset, the columns people read (no internal fields)."""
-    rows = next(iter(spec.get("datasets", {}).values()), [])
+    rows = main_rows(spec)
     hidden = {"category_order", "flag", "what", "category", "kind", "balance"}
     columns = [c for c in (rows[0] if rows else {}) if c not in hidden]
     shown = [[_cell(r.get(c)) for c in columns] for r in rows[:limit]]

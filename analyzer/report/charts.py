@@ -15,7 +15,8 @@ ALL = "__all__"
 LINE_FILTER = f"line_filter == '{ALL}' || datum.line == line_filter"
 # Okabe–Ito: told apart by readers with any common colour-vision deficiency. Series also differ
 # by dash, and a rule's flag is a shape, so colour is never the only cue.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Yellow comes last: it is the palette's faintest on white.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4], [3, 6]]
 FLAG = "#000000"
 LIMIT = "#D55E00"
@@ -60,8 +61,15 @@ def _day(t: dict[str, str]) -> alt.X:
     return alt.X("day:T", title=None, axis=alt.Axis(format=t["day_format"], labelAngle=0))
 
 
-def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> alt.LayerChart:
-    """MB per day and line, with the line's usual band, flagged days, gaps and as-of shading."""
+def daily_data(
+    frame: pd.DataFrame,
+    bands: pd.DataFrame,
+    flags: pd.DataFrame,
+    shades: pd.DataFrame,
+    t: dict[str, str],
+) -> alt.LayerChart:
+    """MiB per day and line, with the line's usual band, flagged days, gaps and as-of shading.
+    The band and the flags are datasets of their own, so each day's row stays three fields."""
     base = alt.Chart(frame).transform_filter(LINE_FILTER)
     layers = []
     if len(shades):
@@ -85,8 +93,10 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
             )
         )
     layers += [
-        base.mark_area(opacity=0.12).encode(
-            x=_day(t),
+        alt.Chart(bands)
+        .transform_filter(LINE_FILTER)
+        .mark_rect(opacity=0.12)
+        .encode(
             y=alt.Y("low:Q", title=t["mb_per_day"]),
             y2="high:Q",
             color=alt.Color("line:N", title=t["line"], legend=None),
@@ -102,7 +112,8 @@ def daily_data(frame: pd.DataFrame, shades: pd.DataFrame, t: dict[str, str]) -> 
                 alt.Tooltip("mb:Q", title=t["mb"], format=",.1f"),
             ],
         ),
-        base.transform_filter("datum.flag_label != null")
+        alt.Chart(flags)
+        .transform_filter(LINE_FILTER)
         .mark_point(size=140, filled=True, yOffset=-10)
         .encode(
             x=_day(t),
@@ -349,78 +360,8 @@ def counterparties(frame: pd.DataFrame, t: dict[str, str], top: int = 10) -> alt
     )
 
 
-def balance(
-    points: pd.DataFrame, marks: pd.DataFrame, expiry: pd.DataFrame, t: dict[str, str]
-) -> alt.VConcatChart:
-    """Balance per prepaid line, one panel per currency, with top-ups, reversals and expiry."""
-    panels = []
-    for currency in sorted(points["currency"].unique()):
-        mine = points[points["currency"] == currency]
-        layers = [
-            alt.Chart(mine)
-            .transform_filter(LINE_FILTER)
-            .mark_line(interpolate="step-after", strokeWidth=2)
-            .encode(
-                x=_day(t),
-                y=alt.Y("balance:Q", title=f"{t['balance']} ({currency})"),
-                color=alt.Color("line:N", title=t["line"]),
-                tooltip=[
-                    alt.Tooltip("line:N", title=t["line"]),
-                    alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
-                    alt.Tooltip("balance_text:N", title=t["balance"]),
-                ],
-            )
-        ]
-        my_marks = marks[marks["currency"] == currency]
-        if len(my_marks):
-            layers.append(
-                alt.Chart(my_marks)
-                .transform_filter(LINE_FILTER)
-                .mark_point(filled=True, size=110, opacity=1)
-                .encode(
-                    x=_day(t),
-                    y="balance:Q",
-                    shape=alt.Shape(
-                        "what_label:N",
-                        title=None,
-                        scale=alt.Scale(
-                            domain=[t["event_topup"], t["event_adjustment"]],
-                            range=["triangle-up", "triangle-down"],
-                        ),
-                        legend=alt.Legend(orient="bottom"),
-                    ),
-                    fill=alt.Fill(
-                        "what_label:N",
-                        scale=alt.Scale(
-                            domain=[t["event_topup"], t["event_adjustment"]],
-                            range=["#009E73", "#D55E00"],
-                        ),
-                        legend=None,
-                    ),
-                    tooltip=[
-                        alt.Tooltip("line:N", title=t["line"]),
-                        alt.Tooltip("day:T", title=t["day"], format="%Y-%m-%d"),
-                        alt.Tooltip("what_label:N", title=" "),
-                        alt.Tooltip("amount_text:N", title=t["amount"]),
-                    ],
-                )
-            )
-        my_expiry = expiry[expiry["currency"] == currency] if len(expiry) else expiry
-        if len(my_expiry):
-            rule = alt.Chart(my_expiry).transform_filter(LINE_FILTER)
-            layers.append(
-                rule.mark_rule(color="#CC79A7", strokeDash=[4, 3], strokeWidth=1.5).encode(
-                    x="day:T",
-                    tooltip=[
-                        alt.Tooltip("line:N", title=t["line"]),
-                        alt.Tooltip("day:T", title=t["event_expiry"], format="%Y-%m-%d"),
-                    ],
-                )
-            )
-            layers.append(
-                rule.mark_text(align="right", dx=-4, y=8, color="#CC79A7", fontSize=11).encode(
-                    x="day:T", text=alt.value(t["event_expiry"])
-                )
-            )
-        panels.append(alt.layer(*layers).properties(width=WIDTH, height=200))
-    return alt.vconcat(*panels, spacing=20)
+def balance(points: pd.DataFrame, marks: pd.DataFrame, expiry: pd.DataFrame, t: dict[str, str]):
+    """Balance per prepaid line (see ``charts_balance``)."""
+    from analyzer.report.charts_balance import balance as draw
+
+    return draw(points, marks, expiry, t)

@@ -20,7 +20,7 @@ from analyzer.report.queries import SPEND_FILTER, Scope
 
 # Lines given a card, month-over-month rows and a row in the lines table; the rest are counted
 # (every line stays in the line list and the summary follows it).
-MAX_LISTED_LINES = 60
+MAX_LISTED_LINES = 20
 
 LINE_FIGURES = f"""
 , recorded AS (

@@ -12,7 +12,8 @@ from analyzer.report import queries
 from analyzer.report.masking import mask_number, mask_text
 from analyzer.report.queries import Scope
 
-MAX_CHART_LINES = 20
+# Okabe–Ito has eight colours (and the charts eight dashes): more series cannot be told apart.
+MAX_CHART_LINES = 8
 
 
 class LineNames:

@@ -122,18 +122,19 @@ def at_stake_by_currency(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[t
     )
 
 
-def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """MB per line and day, the line's usual range, and the days a rule flagged."""
-    return frame(
-        con,
-        scope,
-        """
+def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]) -> pd.DataFrame:
+    """MiB per charted line and day (the other lines as one series, line NULL), the line's usual
+    range, and the days a rule flagged."""
+    return con.execute(
+        SCOPED
+        + """
         , days AS (
-            SELECT line, day_of AS day, sum(quantity) / 1048576.0 AS mb
+            SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+                   day_of AS day, sum(quantity) / 1048576.0 AS mb
             FROM scoped WHERE kind = 'data' AND day_of IS NOT NULL AND line IS NOT NULL
             GROUP BY ALL
         )
-        SELECT d.line, d.day, round(d.mb, 3) AS mb,
+        SELECT d.line, d.day, round(d.mb, 2) AS mb,
                round(quantile_cont(d.mb, 0.25) OVER (PARTITION BY d.line), 2) AS low,
                round(quantile_cont(d.mb, 0.75) OVER (PARTITION BY d.line), 2) AS high,
                (SELECT any_value(f.rule) FROM scoped_findings f
@@ -142,7 +143,8 @@ def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                    AS flag
         FROM days d ORDER BY d.line, d.day
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
 def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -240,7 +242,7 @@ def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         scope,
         """
         SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
-               round(sum(quantity) / 1048576.0, 2) AS mb
+               round(sum(quantity) / 1048576.0, 1) AS mb
         FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL
         GROUP BY ALL
         """,
