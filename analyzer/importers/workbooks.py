@@ -143,20 +143,24 @@ def _run_reader(path: Path, request: dict[str, object]) -> dict[str, object]:
     return result
 
 
-def xlsx_head_rows(path: Path, sheet: str | None = None) -> list[list[str | None]]:
+def xlsx_head_rows(
+    path: Path, sheet: str | None = None, *, sheet_pattern: str | None = None
+) -> list[list[str | None]]:
     """The first rows of a workbook's sheet, for identify and header search; a workbook
     without that sheet has no rows (it is not this layout's file)."""
     try:
-        return read_sheet(path, sheet, limit=HEADER_SEARCH_ROWS).rows()
+        return read_sheet(path, sheet, sheet_pattern=sheet_pattern, limit=HEADER_SEARCH_ROWS).rows()
     except InputError as exc:
         if "no sheet matches" in exc.problem:
             return []
         raise
 
 
-def xlsx_rows(path: Path, sheet: str | None = None) -> list[list[str | None]]:
+def xlsx_rows(
+    path: Path, sheet: str | None = None, *, sheet_pattern: str | None = None
+) -> list[list[str | None]]:
     """Every row of a workbook's sheet (the facts sheet beside the usage table)."""
-    return read_sheet(path, sheet).rows()
+    return read_sheet(path, sheet, sheet_pattern=sheet_pattern).rows()
 
 
 def stage_xlsx(

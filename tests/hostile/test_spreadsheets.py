@@ -312,3 +312,9 @@ def test_real_chinese_durations_read_as_seconds() -> None:
     seconds = con.sql(f"SELECT {Duration('x').sql(lambda c: column)} FROM staged").fetchall()
     assert "8分27秒" in texts and "47秒" in texts
     assert sum(s for (s,) in seconds) == 686
+
+
+def test_head_rows_by_pattern(tmp_path: Path) -> None:
+    path = book_with_sheets(tmp_path / "book.xlsx")
+    assert xlsx_head_rows(path, sheet_pattern="^Usage")[1] == ["01/10/2026", "Plan", "2"]
+    assert xlsx_head_rows(path, sheet_pattern="^Nothing") == []
