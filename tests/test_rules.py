@@ -177,6 +177,7 @@ def test_every_rule_file_has_a_valid_header() -> None:
 def test_rule_ids_and_severities_are_the_specified_ones() -> None:
     assert {rule.id: rule.severity for rule in load_rules()} == {
         "allowance_exhaustion": "warning",
+        "balance_continuity": "warning",
         "bill_total_mismatch": "error",
         "billed_longer_than_call": "error",
         "charge_increase": "warning",

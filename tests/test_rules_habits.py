@@ -167,3 +167,46 @@ def test_a_trip_across_borders_is_summarised_once_with_its_passes_and_cost(db) -
     assert db.sql("SELECT trip, days, passes, cost, currency FROM trips").fetchall() == [
         (1, 2, 1, Decimal("11.5000"), "USD")
     ]
+
+
+def balances(con, printed: str) -> None:
+    """Two monthly exports of a prepaid line printing its balance; a call and a top-up between."""
+    for i, (end, balance) in enumerate((("2026-07-31", "20.00"), ("2026-08-31", printed))):
+        source = add_source(con, f"export{i}.csv")
+        statement = add_statement(con, source, period=(end[:8] + "01", end))
+        con.execute(
+            "UPDATE statements SET balance_after = ? WHERE statement_id = ?", [balance, statement]
+        )
+    add_events(
+        con,
+        [
+            {"kind": "voice", "quantity": 60, "amount": Decimal("5.00"), "currency": "USD",
+             "started_at": datetime(2026, 8, 3)},
+            {"kind": "topup", "amount": Decimal("-10.00"), "currency": "USD",
+             "started_at": datetime(2026, 8, 4)},
+        ],
+    )  # fmt: skip
+
+
+def test_a_balance_that_does_not_follow_from_the_previous_one_is_flagged(db) -> None:
+    balances(db, "12.00")
+    run_rules(db)
+    assert db.sql(
+        "SELECT observed, expected, amount_at_stake, detail FROM findings "
+        "WHERE rule = 'balance_continuity'"
+    ).fetchall() == [
+        (
+            "balance 12.00 USD",
+            "balance 25.00 USD",
+            Decimal("13.0000"),
+            "Line +12015550123 had 20.00 USD on 2026-08-01 00:00; with 5.00 USD charged and "
+            "10.00 USD credited in 2 records since, it should have 25.00 USD on 2026-09-01 00:00, "
+            "but the Test Mobile statement shows 12.00 USD: 13.00 USD missing.",
+        )
+    ]
+
+
+def test_a_balance_that_follows_is_quiet(db) -> None:
+    balances(db, "25.00")
+    run_rules(db)
+    assert findings(db, "balance_continuity") == []
