@@ -525,3 +525,38 @@ def test_without_any_year_the_file_is_refused(tmp_path: Path) -> None:
         "could not read calls.csv: its dates print no year, and neither the file nor its name "
         "says which; pass --year YYYY (the year of the bill)"
     )
+
+
+def test_a_profile_chooses_the_sheet_by_a_pattern_and_never_reads_hidden_ones(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Resumen"
+    hidden = workbook.create_sheet("Detalle viejo")
+    hidden.sheet_state = "hidden"
+    for sheet in (hidden, workbook.create_sheet("Detalle 2026-10")):
+        sheet.append(["Fecha", "Minutos"])
+        sheet.append(["2026-10-02 08:00", 3 if "2026" in sheet.title else 99])
+    workbook.save(tmp_path / "bill.xlsx")
+    (tmp_path / "p.toml").write_text(
+        textwrap.dedent(
+            """\
+            name = "sheets"
+            format = "xlsx"
+            [identify]
+            header = ["Fecha", "Minutos"]
+            [read]
+            sheet_pattern = '^Detalle'
+            date_format = "%Y-%m-%d %H:%M"
+            [fields]
+            started_at = "Fecha"
+            kind = { value = "voice" }
+            quantity = { column = "Minutos", type = "duration", unit = "minutes" }
+            """
+        ),
+        encoding="utf-8",
+    )
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
+    assert extracted.events.column("quantity").to_pylist() == [180]

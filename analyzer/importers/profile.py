@@ -393,6 +393,7 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
         encoding=read.encoding,
         delimiter=read.delimiter,
         sheet=read.sheet,
+        sheet_pattern=translate(read.sheet_pattern) if read.sheet_pattern else None,
         facts_sheet=read.facts_sheet,
         headerless_columns=identify.columns,
         signature=translate(identify.signature) if identify.signature else None,

@@ -329,7 +329,14 @@ class Read(Strict):
 
     encoding: str | None = Field(None, description="Text encoding (default: BOM, then detected).")
     delimiter: str | None = Field(None, description="CSV delimiter, one character or 'tab'.")
-    sheet: str | None = Field(None, description="Spreadsheet: the sheet's name (default: first).")
+    sheet: str | None = Field(
+        None,
+        description="Spreadsheet: the sheet's exact name (default: the first visible sheet; a "
+        "hidden sheet is read only when named).",
+    )
+    sheet_pattern: Regex | None = Field(
+        None, description="Spreadsheet: a pattern searched in the visible sheets' names."
+    )
     facts_sheet: str | None = Field(None, description="Spreadsheet: a sheet of statement facts.")
     decimal: str = Field(".", description="Decimal mark of numbers.")
     thousands: str | None = Field(None, description="Thousands mark ('' for none).")
@@ -400,7 +407,7 @@ class Read(Strict):
                 ) from None
         return value
 
-    _pattern = field_validator("page_pattern")(_regex)
+    _pattern = field_validator("page_pattern", "sheet_pattern")(_regex)
 
     @field_validator("date_format")
     @classmethod

@@ -60,7 +60,10 @@ def choose_sheet(
     if sheet is not None:
         return (sheet, None) if sheet in names else (None, NO_SHEET)
     if pattern is not None:
-        found = next((name for name in visible if re.search(pattern, name)), None)
+        import re2  # the profile's pattern is RE2, as every profile pattern
+
+        compiled = re2.compile(pattern)
+        found = next((name for name in visible if compiled.search(name)), None)
         return (found, None) if found is not None else (None, NO_SHEET)
     return (visible[0], None) if visible else (None, NO_VISIBLE_SHEET)
 

@@ -81,7 +81,8 @@ class TabularLayout:
     keywords: tuple[str, ...] = ()  # words the head of the file must contain
     encoding: str | None = None  # None: BOM, then detection
     delimiter: str | None = None  # None: sniffed
-    sheet: str | None = None  # XLSX sheet name (default: the first)
+    sheet: str | None = None  # XLSX sheet name (default: the first visible one)
+    sheet_pattern: str | None = None  # or a pattern searched in the visible sheets' names
     facts_sheet: str | None = None  # XLSX sheet of statement facts, searched like the preamble
     headerless_columns: int | None = None  # for files with no header: columns by position
     signature: str | None = None  # regex the head of a headerless file must match
@@ -115,7 +116,9 @@ class TabularLayout:
         if self.filename and not regex.search(self.filename, path.name):
             return f"the file name does not match {self.filename!r}"
         if self.is_xlsx:
-            rows: list[list[object]] = xlsx_head_rows(path, self.sheet)
+            rows: list[list[object]] = xlsx_head_rows(
+                path, self.sheet, sheet_pattern=self.sheet_pattern
+            )
         else:
             rows = csv_head_rows(path, self.encoding, self.delimiter)  # type: ignore[assignment]
         head = "\n".join(",".join(str(c) for c in r if c is not None) for r in rows)
@@ -133,7 +136,9 @@ class TabularLayout:
 
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
         if self.is_xlsx:
-            return stage_xlsx(path, header=self.header, sheet=self.sheet)
+            return stage_xlsx(
+                path, header=self.header, sheet=self.sheet, sheet_pattern=self.sheet_pattern
+            )
         return stage_csv(
             con,
             path,
