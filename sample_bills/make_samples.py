@@ -1110,7 +1110,6 @@ def make_meridian(rng: random.Random) -> Made:
             "USD",
         ),
         Planted("roaming_started", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
-        Planted("trip_summary", ALEX, trip[0][1], trip[0][2], (pdf_name, csv_name)),
     ]
     return samples, planted
 
@@ -1478,7 +1477,6 @@ def make_night_owl(rng: random.Random) -> Made:
     planted = [
         Planted("night_burn", NO_ICCID, NO_ODD_NIGHT, NO_ODD_NIGHT, (NO_FILE,)),
         Planted("roaming_started", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
-        Planted("trip_summary", NO_ICCID, NO_TRIP[1], NO_TRIP[2], (NO_FILE,)),
     ]
     return [sample], planted
 

@@ -210,3 +210,14 @@ def test_a_balance_that_follows_is_quiet(db) -> None:
     balances(db, "25.00")
     run_rules(db)
     assert findings(db, "balance_continuity") == []
+
+
+def test_a_trip_to_one_country_is_one_finding_its_visit_holding_the_summary(db) -> None:
+    trip(db, [("2026-06-01 12:00", "US"), ("2026-06-02 12:00", "MX"), ("2026-06-03 12:00", "US")])
+    run_rules(db)
+    rows = db.sql("SELECT rule, detail FROM findings").fetchall()
+    assert [rule for rule, _ in rows] == ["roaming_started"]
+    assert rows[0][1].endswith(
+        'It explains "Trip abroad": Line +12015550123 was abroad from 2026-06-02 to 2026-06-02 '
+        "(1 days, MX): 10.0 MiB of data, 0 calls, 0 texts, 0 travel passes, nothing charged."
+    )

@@ -10,7 +10,8 @@ was folded into); the incident's finding says so in its detail, takes the other'
 evidence, and keeps one amount at stake: money is counted once, not once per rule.
 
 Conditions (all must hold): ``line`` the same line; ``period`` the periods overlap;
-``events`` they share an event; ``currency`` the same currency (or one has none).
+``same_period`` the same first and last day; ``events`` they share an event; ``currency`` the
+same currency (or one has none).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import duckdb
 CONDITIONS = {
     "line": "x.line IS NOT DISTINCT FROM m.line",
     "period": "m.period_start <= x.period_end AND x.period_start <= m.period_end",
+    "same_period": "m.period_start = x.period_start AND m.period_end = x.period_end",
     "events": "len(list_intersect(m.event_ids, x.event_ids)) > 0",
     "currency": "(m.currency IS NULL OR x.currency IS NULL OR m.currency = x.currency)",
 }

@@ -1,6 +1,7 @@
 -- title: Roaming started in another country
 -- severity: info
 -- params: min_events = 1, blip_hours = 6
+-- explains: trip_summary when line, same_period
 -- One finding per visit: consecutive usage in a country other than the line's home country
 -- (or usage the carrier marks as roaming when no home country is configured). The trip
 -- timeline: first and last use, and the networks used. A moment on a home network near the

@@ -4,7 +4,8 @@
 -- One finding per trip abroad (the view trips): the days, the countries, the data, calls and
 -- texts, the travel passes bought and what the trip cost (usage charged abroad and the passes).
 -- A trip runs from the first record abroad to the last before the line is back home, across
--- borders; a moment on the home network near a border does not end it.
+-- borders; a moment on the home network near a border does not end it. A trip to one country
+-- is its visit: the roaming_started finding of that visit holds the trip's summary.
 SELECT line,
        CAST(first_at AS DATE) AS period_start,
        CAST(last_at AS DATE) AS period_end,
@@ -19,6 +20,7 @@ SELECT line,
               CASE WHEN cost IS NULL THEN 'charged in several currencies'
                    WHEN currency IS NULL THEN 'nothing charged'
                    ELSE money_text(cost, currency) || ' charged' END) AS detail,
-       list_concat(event_ids[1:1], event_ids[-1:], coalesce(pass_events, [])[1:3]) AS event_ids
+       list_distinct(list_concat(event_ids[1:1], event_ids[-1:], coalesce(pass_events, [])[1:3]))
+           AS event_ids
 FROM trips
 WHERE days >= $min_days
