@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.config import apply_config, find_config, load_config
 from analyzer.errors import AnalyzerError, OutputClashError, shown
-from analyzer.rules import parse_param_overrides, run_rules
+from analyzer.rules import parse_param_overrides, rule_failures, run_rules
 from analyzer.store import DEFAULT_DB
 from analyzer.store import open_db as _open_connection
 
@@ -465,6 +465,7 @@ def analyse(
         if not unchanged:
             apply_config(con, config)
             run_rules(con, overrides)
+        failures = [failure.message for failure in rule_failures(con)]
         counts = dict(con.sql("SELECT severity, count(*) FROM findings GROUP BY ALL").fetchall())
         events = con.sql("SELECT count(*) FROM usage").fetchall()[0][0]
         report_path = out
@@ -474,7 +475,13 @@ def analyse(
                 "INSERT OR REPLACE INTO meta VALUES ('last_run', ?), ('last_report', ?)",
                 [fingerprint, _file_digest(out)],
             )
-    return {"findings": counts, "events": events, "report": report_path, "unchanged": unchanged}
+    return {
+        "findings": counts,
+        "events": events,
+        "report": report_path,
+        "unchanged": unchanged,
+        "rule_failures": failures,
+    }
 
 
 def _inputs(folder: Path | None, config_file: Path | None) -> list[Path]:

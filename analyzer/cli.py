@@ -301,6 +301,8 @@ def run(
     )
     if outcome["unchanged"]:
         click.echo("Nothing changed since the last run: the findings and the report are current.")
+    for failure in outcome["rule_failures"]:
+        click.echo(f"Warning: {shown(failure)}; the other rules' findings stand", err=True)
     counts = outcome["findings"]
     click.echo(
         f"{outcome['events']} events; findings: "

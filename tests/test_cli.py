@@ -169,3 +169,17 @@ def test_every_command_has_help() -> None:
     for name, command in cli.commands.items():
         assert command.help, f"{name} has no help text"
         assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_a_rule_that_fails_is_reported_and_the_rest_still_runs(tmp_path: Path) -> None:
+    folder = bills(tmp_path)
+    out = tmp_path / "report.html"
+    result = invoke(
+        tmp_path / "a.duckdb", "run", str(folder), "--out", str(out),
+        "--param", "roaming_started.min_events=many",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Warning: rule roaming_started failed" in result.stderr
+    assert "findings: 0 error, 0 warning, 1 info" in result.stdout  # the trip summary stands
+    page = out.read_text(encoding="utf-8")
+    assert "Rules that could not run" in page and "<code>roaming_started</code>" in page

@@ -146,6 +146,7 @@ def build(
             "disputes": sections.disputes(findings),
             "sources": sections.sources(con, scope, names),
             "rejects": sections.rejects(con, scope, names),
+            "rule_failures": _rule_failures(con),
             "bills": bills.statements(con, scope, names, t),
             "trips": bills.trips(con, scope, names, t),
             "month_over_month": lines.month_over_month(con, scope, names, set(listed)),
@@ -285,3 +286,13 @@ def render_html(data: ReportData) -> str:
             }
         ),
     )
+
+
+def _rule_failures(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    """The rules that failed in the last analysis: the others' findings stand without them."""
+    from analyzer.rules import rule_failures
+
+    try:
+        return [{"rule": f.rule, "error": f.error} for f in rule_failures(con)]
+    except duckdb.CatalogException:  # a database analysed before rules were recorded
+        return []
