@@ -180,8 +180,9 @@ def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
             )
             con.execute(f"DROP TABLE {table}_v{found}")
         _mark(con)
-        if found < 2:
-            resolve_copies(con)  # a version-1 database: flag the copies it already holds
+        # Copies are matched and ranked by this version's key (charges by amount and
+        # description, the latest document wins): flag those an older database holds again.
+        resolve_copies(con)
 
 
 def orphan_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
