@@ -259,13 +259,7 @@ def map_rows(
     if any(_needs_country_names(spec) for m in mappings for spec in m.fields.values()):
         ensure_country_names(con)
     lookup = _column_lookup(staged.names)
-
-    def ref(column: str) -> str:
-        key = column.strip().lower()
-        if key not in lookup:
-            raise KeyError(column)
-        return lookup[key]
-
+    ref = column_ref(lookup)
     headings = _stage_rows(con, staged, mappings, lookup, ref)
     _row_status(con, staged, mappings, ref, headings)
     _map_each(con, mappings, ref)
@@ -504,6 +498,18 @@ def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     if "started_at" in mapping.fields and not isinstance(mapping.fields["started_at"], Const):
         checks.append("WHEN started_at IS NULL THEN 'no date'")
     return f"coalesce({', '.join(reasons)}, CASE {' '.join(checks)} END)"
+
+
+def column_ref(lookup: dict[str, str]) -> Callable[[str], str]:
+    """A column's name (any case) or position (``#3``) to its SQL reference; KeyError if none."""
+
+    def ref(column: str) -> str:
+        key = column.strip().lower()
+        if key not in lookup:
+            raise KeyError(column)
+        return lookup[key]
+
+    return ref
 
 
 def _column_lookup(names: tuple[str, ...]) -> dict[str, str]:

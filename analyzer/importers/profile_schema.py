@@ -9,7 +9,7 @@ The reference page ``docs/profiles.md`` is generated from these models (see ``pr
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -28,24 +28,6 @@ from analyzer.model import KINDS
 from analyzer.regex import compile_re2
 
 MAX_PDF_PAGES = 100_000
-
-STATEMENT_FIELD_NAMES = (
-    "invoice_number",
-    "account",
-    "line",
-    "currency",
-    "plan_name",
-    "period_start",
-    "period_end",
-    "issued_on",
-    "as_of",
-    "subtotal",
-    "taxes",
-    "total_due",
-    "balance_after",
-    "allowance_bytes",
-    "row_count",
-)
 
 
 # The type a field's column is read as when the profile does not say.
@@ -118,6 +100,8 @@ StatementFieldName = Literal[
     "allowance_bytes",
 ]
 StatedName = Literal["category", "kind", "count", "quantity", "amount", "currency"]
+# The fields a [statement] table may read: those a record may fill, and the stated row count.
+STATEMENT_FIELD_NAMES = (*get_args(StatementFieldName), "row_count")
 # How a statement or stated record's columns read when the profile does not say.
 RECORD_TYPES = {
     "period_start": "timestamp",

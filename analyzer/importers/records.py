@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer.importers.base import Staged, _column_lookup
+from analyzer.importers.base import Staged, _column_lookup, column_ref
 from analyzer.importers.conditions import Condition
 
 # Statement fields a statement record may fill, by how they are stored on the Statement.
@@ -52,13 +52,7 @@ def read_statement_records(
     facts = StatementFacts()
     if not records:
         return facts
-    lookup = _column_lookup(staged.names)
-
-    def ref(column: str) -> str:
-        key = column.strip().lower()
-        if key not in lookup:
-            raise KeyError(column)
-        return lookup[key]
+    ref = column_ref(_column_lookup(staged.names))
 
     con.register("statement_input", staged.table)
     try:
