@@ -28,6 +28,7 @@ from analyzer.errors import (
     Interrupted,
     catching_interrupts,
     interrupt_requested,
+    is_interrupt,
     shown,
 )
 
@@ -58,6 +59,13 @@ class AnalyzerGroup(click.Group):
                 ctx.exit(EXIT_INTERRUPTED)
             click.echo(f"Error: {shown(exc)}", err=True)
             ctx.exit(exc.exit_code)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # DuckDB's own interrupt, raised from any query
+            if is_interrupt(exc) or interrupt_requested():
+                click.echo(f"Interrupted: {STOPPED}", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            raise
 
 
 def report_options(command: Any) -> Any:

@@ -22,6 +22,7 @@ from analyzer.errors import (
     DatabaseLockedError,
     ForeignDatabaseError,
     SchemaVersionError,
+    is_interrupt,
     shown,
 )
 
@@ -67,6 +68,8 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             ) from exc
         raise DatabaseError(f"cannot open the database {shown(target)}: {text}") from exc
     except duckdb.Error as exc:
+        if is_interrupt(exc):
+            raise
         raise DatabaseError(
             f"{shown(target)} is not a usable database ({exc}); pass --db with another file"
         ) from exc

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer.errors import ConfigError
+from analyzer.errors import ConfigError, is_interrupt
 from analyzer.model import SEVERITIES
 from analyzer.rules.incidents import Fold, fold_incidents, parse_explains
 
@@ -230,6 +230,8 @@ def _run_one(
         return None
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
+        if is_interrupt(exc):  # Ctrl-C stops the analysis; it is not this rule's failure
+            raise
         error = _one_line(exc)
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
@@ -252,6 +254,8 @@ def _fold(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> RuleFailure | No
         return None
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
+        if is_interrupt(exc):
+            raise
         error = _one_line(exc)
         record_run(con, INCIDENTS, "failed", error, time.perf_counter() - started, 0)
         return RuleFailure(INCIDENTS, error)
