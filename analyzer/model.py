@@ -1,8 +1,8 @@
 """The records that flow through the analyzer: immutable, typed, with provenance.
 
 Money is always a Decimal with an ISO 4217 currency; data volumes are bytes, durations seconds.
-Bulk event rows never become Python objects (importers map whole tables in SQL); these classes
-describe the same fields for statements, findings and the few places that build rows one by one.
+Bulk event rows never become Python objects (importers map whole tables in SQL); a statement,
+one per bill, does. The tables themselves are defined once, in schema.sql.
 """
 
 from __future__ import annotations
@@ -75,31 +75,3 @@ class Statement:
     as_of: datetime | None = None
     page: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """An input row that could not become an event, and why."""
-
-    reason: str
-    raw: str
-    page: int | None = None
-    row: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One thing that looks wrong, with its evidence and the money at stake."""
-
-    rule: str
-    severity: str
-    title: str
-    detail: str
-    line: str | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    observed: str | None = None
-    expected: str | None = None
-    amount_at_stake: Decimal | None = None
-    currency: str | None = None
-    event_ids: tuple[int, ...] = ()
