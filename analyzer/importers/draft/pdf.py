@@ -79,30 +79,42 @@ def _amount_group(decimal: str) -> str:
 
 
 def _statement(lines: list[str], draft: Draft, decimal: str) -> None:
+    """Statement facts (invoice number, total due, period) drafted from the line that prints them."""
     number = _amount_group(decimal)
     for line in lines:
         for name, labels in _LABELS.items():
-            if name in draft.statement or not words_in(line, labels):
-                continue
-            head = re.match(r"^(\D*?)\s*(?:n°|no\.?|nº|#|:)?\s*(\d[\w-]{3,})", line, re.I)
-            if name == "total_due":
-                found = re.match(rf"^(.*?)\s*{AMOUNT}", line)
-                if found and found.group(1):
-                    draft.statement[name] = f"^{escape(found.group(1))}\\s*{number}"
-            elif head and head.group(1):
-                prefix = re.match(r"^(.*?\D)\s*(\d[\w-]{3,})", line)
-                if prefix:
-                    draft.statement[name] = f"{escape(prefix.group(1).rstrip())}\\s*(\\w[\\w-]+)"
-        period = re.search(rf"({DATE})\s*(?:au|to|al|bis|a|-|–)\s*({DATE})", line)
-        short = re.search(rf"du (\d+)(?:er)? au (\d+ {_MONTH} \d{{4}})", line)
-        if short and "period_end" not in draft.statement:
-            draft.statement["period_start"] = r" du (\d+)(?:er)? au \d+ (\w+ \d{4})"
-            draft.statement["period_end"] = r" du \d+(?:er)? au (\d+ \w+ \d{4})"
-        elif period and "period_end" not in draft.statement:
-            draft.statement["period_start"] = f"({DATE})\\s*(?:au|to|al|bis|a|-|–)\\s*(?:{DATE})"
-            draft.statement["period_end"] = f"(?:{DATE})\\s*(?:au|to|al|bis|a|-|–)\\s*({DATE})"
+            if name not in draft.statement and words_in(line, labels):
+                _labelled_fact(name, line, number, draft)
+        if "period_end" not in draft.statement:
+            _period(line, draft)
     for name in draft.statement:
         draft.note(f"statement.{name}", "drafted from one line of this bill")
+
+
+def _labelled_fact(name: str, line: str, number: str, draft: Draft) -> None:
+    """A pattern for the value printed after a fact's label (an amount for the total due)."""
+    if name == "total_due":
+        found = re.match(rf"^(.*?)\s*{AMOUNT}", line)
+        if found and found.group(1):
+            draft.statement[name] = f"^{escape(found.group(1))}\\s*{number}"
+        return
+    head = re.match(r"^(\D*?)\s*(?:n°|no\.?|nº|#|:)?\s*(\d[\w-]{3,})", line, re.I)
+    if head and head.group(1):
+        prefix = re.match(r"^(.*?\D)\s*(\d[\w-]{3,})", line)
+        if prefix:
+            draft.statement[name] = f"{escape(prefix.group(1).rstrip())}\\s*(\\w[\\w-]+)"
+
+
+def _period(line: str, draft: Draft) -> None:
+    """The statement period from a line that prints it ("du 1er au 31 juillet 2015", "A to B")."""
+    period = re.search(rf"({DATE})\s*(?:au|to|al|bis|a|-|–)\s*({DATE})", line)
+    short = re.search(rf"du (\d+)(?:er)? au (\d+ {_MONTH} \d{{4}})", line)
+    if short:
+        draft.statement["period_start"] = r" du (\d+)(?:er)? au \d+ (\w+ \d{4})"
+        draft.statement["period_end"] = r" du \d+(?:er)? au (\d+ \w+ \d{4})"
+    elif period:
+        draft.statement["period_start"] = f"({DATE})\\s*(?:au|to|al|bis|a|-|–)\\s*(?:{DATE})"
+        draft.statement["period_end"] = f"(?:{DATE})\\s*(?:au|to|al|bis|a|-|–)\\s*({DATE})"
 
 
 def _records(lines: list[str], draft: Draft, decimal: str) -> None:

@@ -16,36 +16,76 @@ from analyzer.importers.draft.words import COUNTERPARTS, UNANSWERED, fold, words
 def write_fields(fields: dict[str, Column], draft: Draft) -> None:
     """The [fields] table: each mapped column with the spec its values need."""
     out = draft.fields
-    kind_column = fields.get("kind")
-    kinds = set(kind_column.kinds.values()) if kind_column else set()
     for name in ("line", "started_at", "ended_at"):
         if name in fields:
             out[name] = fields[name].key
     if "time" in fields and "started_at" in fields:
         out["started_at"] = {"column": fields["started_at"].key, "time_column": fields["time"].key}
-    if kind_column is not None:
-        out["kind"] = {"column": kind_column.key, "values": dict(kind_column.kinds)}
-        unknown = [x for x in kind_column.distinct if x not in kind_column.kinds]
-        if unknown:
-            draft.note(
-                "fields.kind",
-                f"no kind is known for {', '.join(map(repr, unknown[:3]))}: "
-                "add them to the values (their rows are rejected until then)",
-            )
-    else:
-        kind, why = _constant_kind(fields)
-        out["kind"] = {"value": kind}
-        kinds = {kind}
-        draft.note("fields.kind", f"every row is taken as {kind}: {why}")
+    kinds = _write_kind(fields, draft)
     if "direction" in fields:
-        column = fields["direction"]
-        values = dict(column.directions)
-        if len(set(values.values())) == 1:
-            for seen, meaning in list(values.items()):
-                other = COUNTERPARTS.get(seen.lower())
-                if other:
-                    values[other] = "in" if meaning == "out" else "out"
-        out["direction"] = {"column": column.key, "values": values}
+        out["direction"] = _direction_spec(fields["direction"])
+    _write_quantity(fields, kinds, draft)
+    _write_descriptive(fields, draft)
+    if "_disposition" in fields:
+        draft.skip.append(_unanswered_skip(fields["_disposition"]))
+
+
+def _write_descriptive(fields: dict[str, Column], draft: Draft) -> None:
+    """Who, where and how much: counterparty, network, country, roaming, amount."""
+    out = draft.fields
+    for name in ("counterparty", "network", "description"):
+        if name in fields:
+            out[name] = fields[name].key
+    if "counterparty" in fields and not fields["counterparty"].phones:
+        draft.note(
+            "fields.counterparty",
+            f"the values of {fields['counterparty'].label} do not look like phone numbers",
+        )
+    if "country" in fields:
+        out["country"] = _country_spec(fields["country"], draft)
+    if "roaming" in fields and fields["roaming"].roaming_flags:
+        out["roaming"] = _roaming_spec(fields["roaming"])
+    if "amount" in fields:
+        out["amount"] = fields["amount"].key
+        if "currency" in fields:
+            out["currency"] = fields["currency"].key
+        elif draft.read.get("currency"):
+            out["currency"] = {"value": draft.read["currency"]}
+
+
+def _write_kind(fields: dict[str, Column], draft: Draft) -> set[str]:
+    """The kind spec (a column's values, or one kind for every row); returns the kinds seen."""
+    kind_column = fields.get("kind")
+    if kind_column is None:
+        kind, why = _constant_kind(fields)
+        draft.fields["kind"] = {"value": kind}
+        draft.note("fields.kind", f"every row is taken as {kind}: {why}")
+        return {kind}
+    draft.fields["kind"] = {"column": kind_column.key, "values": dict(kind_column.kinds)}
+    unknown = [x for x in kind_column.distinct if x not in kind_column.kinds]
+    if unknown:
+        draft.note(
+            "fields.kind",
+            f"no kind is known for {', '.join(map(repr, unknown[:3]))}: "
+            "add them to the values (their rows are rejected until then)",
+        )
+    return set(kind_column.kinds.values())
+
+
+def _direction_spec(column: Column) -> dict[str, Any]:
+    """The direction's values; a file that prints only one side gets its counterpart too."""
+    values = dict(column.directions)
+    if len(set(values.values())) == 1:
+        for seen, meaning in list(values.items()):
+            other = COUNTERPARTS.get(seen.lower())
+            if other:
+                values[other] = "in" if meaning == "out" else "out"
+    return {"column": column.key, "values": values}
+
+
+def _write_quantity(fields: dict[str, Column], kinds: set[str], draft: Draft) -> None:
+    """The quantity in each kind's unit: seconds for calls, bytes for data, one per message."""
+    out = draft.fields
     counted = fields.get("quantity")
     plain = (
         counted is not None
@@ -65,6 +105,7 @@ def write_fields(fields: dict[str, Column], draft: Draft) -> None:
     volume = None if plain else _volume_spec(counted, draft)
     duration = _duration_spec(fields.get("duration_s"), draft, "duration_s")
     billed = _duration_spec(fields.get("billed"), draft, "quantity")
+    kind_column = fields.get("kind")
     if kinds <= {"voice"} and (billed or duration):
         out["quantity"] = billed or duration
         if billed and duration:
@@ -80,38 +121,25 @@ def write_fields(fields: dict[str, Column], draft: Draft) -> None:
     elif volume or duration:
         out["quantity"] = volume or duration
         draft.note("fields.quantity", "the rows' kinds differ; check the quantity's unit")
-    for name in ("counterparty", "network", "description"):
-        if name in fields:
-            out[name] = fields[name].key
-    if "counterparty" in fields and not fields["counterparty"].phones:
-        draft.note(
-            "fields.counterparty",
-            f"the values of {fields['counterparty'].label} do not look like phone numbers",
-        )
-    if "country" in fields:
-        out["country"] = _country_spec(fields["country"], draft)
-    if "roaming" in fields and fields["roaming"].roaming_flags:
-        yes, no = fields["roaming"].roaming_flags
-        yes = yes or [COUNTERPARTS[x.lower()] for x in no if x.lower() in COUNTERPARTS]
-        no = no or [COUNTERPARTS[x.lower()] for x in yes if x.lower() in COUNTERPARTS]
-        out["roaming"] = {"column": fields["roaming"].key, "true": yes, "false": no}
-    if "amount" in fields:
-        out["amount"] = fields["amount"].key
-        if "currency" in fields:
-            out["currency"] = fields["currency"].key
-        elif draft.read.get("currency"):
-            out["currency"] = {"value": draft.read["currency"]}
-    if "_disposition" in fields:
-        column = fields["_disposition"]
-        unanswered = [x for x in column.distinct if fold(x) in {fold(w) for w in UNANSWERED}]
-        words = sorted({*unanswered, *(w.upper() for w in UNANSWERED)})
-        draft.skip.append(
-            {
-                "column": column.key,
-                "pattern": "^(?:" + "|".join(v.escape(w) for w in words) + ")$",
-                "reason": "not billed usage (the call was not answered)",
-            }
-        )
+
+
+def _roaming_spec(column: Column) -> dict[str, Any]:
+    """Roaming flags; one printed side implies its counterpart ("yes" gives "no")."""
+    yes, no = column.roaming_flags
+    yes = yes or [COUNTERPARTS[x.lower()] for x in no if x.lower() in COUNTERPARTS]
+    no = no or [COUNTERPARTS[x.lower()] for x in yes if x.lower() in COUNTERPARTS]
+    return {"column": column.key, "true": yes, "false": no}
+
+
+def _unanswered_skip(column: Column) -> dict[str, str]:
+    """Unanswered calls are not billed usage: a skip rule for their disposition words."""
+    unanswered = [x for x in column.distinct if fold(x) in {fold(w) for w in UNANSWERED}]
+    words = sorted({*unanswered, *(w.upper() for w in UNANSWERED)})
+    return {
+        "column": column.key,
+        "pattern": "^(?:" + "|".join(v.escape(w) for w in words) + ")$",
+        "reason": "not billed usage (the call was not answered)",
+    }
 
 
 def _quantity_by_kind(

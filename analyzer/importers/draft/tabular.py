@@ -60,94 +60,129 @@ def draft_tabular(path: Path, file_format: str, date_format: str | None) -> Draf
     return draft
 
 
+class _Assignment:
+    """Field -> column as it is being decided: one column per field, first claim wins."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Column] = {}
+        self.taken: set[int] = set()
+
+    def take(self, name: str, column: Column) -> None:
+        if name not in self.fields and id(column) not in self.taken:
+            self.fields[name] = column
+            self.taken.add(id(column))
+
+    def release(self, name: str) -> None:
+        self.taken.discard(id(self.fields.pop(name)))
+
+
 def _assign(columns: list[Column], draft: Draft) -> dict[str, Column]:
     """Field -> column: exact header names first, values over words, one column per field."""
-    fields: dict[str, Column] = {}
-    taken: set[int] = set()
+    chosen = _Assignment()
+    _assign_by_values(columns, chosen)
+    for exact in (True, False):
+        for column in columns:
+            if column.named not in (None, "_other") and column.exact == exact:
+                _assign_by_header(column, exact, chosen, draft)
+    _assign_by_shape(columns, chosen, draft)
+    return chosen.fields
 
-    def take(name: str, column: Column) -> None:
-        if name not in fields and id(column) not in taken:
-            fields[name] = column
-            taken.add(id(column))
 
-    # Values that speak for themselves: directions, kinds, dispositions.
+def _assign_by_values(columns: list[Column], chosen: _Assignment) -> None:
+    """Values that speak for themselves: directions, kinds, dispositions."""
     for column in columns:
         both = set(column.directions.values()) == {"in", "out"}
         if column.directions and (both or column.named == "direction"):
-            take("direction", column)
+            chosen.take("direction", column)
     for column in columns:
         if column.kinds and column.named in ("kind", None, "description") and not column.quoted:
-            take("kind", column)
+            chosen.take("kind", column)
     for column in columns:
         if column.disposition:
-            taken.add(id(column))
-            fields.setdefault("_disposition", column)
-    # Headers, exact names before words inside names.
-    for exact in (True, False):
-        for column in columns:
-            name = column.named
-            if name in (None, "_other") or column.exact != exact:
-                continue
-            if not column.filled:
-                if exact and name in ("country", "description", "network", "roaming"):
-                    take(name, column)
-                    draft.note(f"fields.{name}", f"{column.label} is empty in every row")
-                continue
-            if name in ("started_at", "ended_at", "time") and not (column.stamps or column.clock):
-                if name == "started_at":
-                    draft.note(
-                        "read.date_format",
-                        f"no date format reads every value of {column.label} "
-                        f"(such as {column.filled[0]!r}); set [read] date_format",
-                    )
-                    take(name, column)
-                continue
-            if name == "started_at" and column.clock and not column.stamps:
-                name = "time"
-            if name == "time" and column.stamps:
-                name = "started_at"
-            if name == "quantity" and column.unit and column.unit[0] == "duration":
-                name = "duration_s"
-            if name == "duration_s" and column.unit and column.unit[0] == "data":
-                name = "quantity"
-            if name == "amount" and not column.numeric:
-                continue
-            # Values that only partly tell a kind are trusted under a header that says so exactly.
-            if name == "kind" and not column.kinds and column.partial_kinds and column.exact:
-                column.kinds = column.partial_kinds
-            if name in ("kind", "direction") and not (column.kinds or column.directions):
-                continue
-            replaces = name == "amount" and "amount" in fields and _is_total(column.key)
-            if replaces and not _is_total(fields["amount"].key):
-                taken.discard(id(fields.pop("amount")))
-            take(name, column)
-    # Values alone, for columns no header explained (headerless files above all).
+            chosen.taken.add(id(column))
+            chosen.fields.setdefault("_disposition", column)
+
+
+def _assign_by_header(column: Column, exact: bool, chosen: _Assignment, draft: Draft) -> None:
+    """A column whose header names a field, unless its values contradict the name."""
+    name = column.named
+    assert name is not None
+    if not column.filled:
+        if exact and name in ("country", "description", "network", "roaming"):
+            chosen.take(name, column)
+            draft.note(f"fields.{name}", f"{column.label} is empty in every row")
+        return
+    if name in ("started_at", "ended_at", "time") and not (column.stamps or column.clock):
+        if name == "started_at":
+            draft.note(
+                "read.date_format",
+                f"no date format reads every value of {column.label} "
+                f"(such as {column.filled[0]!r}); set [read] date_format",
+            )
+            chosen.take(name, column)
+        return
+    name = _field_by_values(name, column)
+    if name is None:
+        return
+    replaces = name == "amount" and "amount" in chosen.fields and _is_total(column.key)
+    if replaces and not _is_total(chosen.fields["amount"].key):
+        chosen.release("amount")
+    chosen.take(name, column)
+
+
+def _field_by_values(name: str, column: Column) -> str | None:
+    """The field a header names, corrected by what its values are (None: not that field)."""
+    unit = column.unit[0] if column.unit else None
+    if name == "started_at" and column.clock and not column.stamps:
+        name = "time"
+    elif name == "time" and column.stamps:
+        name = "started_at"
+    if name == "quantity" and unit == "duration":
+        name = "duration_s"
+    elif name == "duration_s" and unit == "data":
+        name = "quantity"
+    if name == "amount" and not column.numeric:
+        return None
+    # Values that only partly tell a kind are trusted under a header that says so exactly.
+    if name == "kind" and not column.kinds and column.partial_kinds and column.exact:
+        column.kinds = column.partial_kinds
+    if name in ("kind", "direction") and not (column.kinds or column.directions):
+        return None
+    return name
+
+
+def _assign_by_shape(columns: list[Column], chosen: _Assignment, draft: Draft) -> None:
+    """Values alone, for columns no header explained (headerless files above all)."""
+    fields, taken = chosen.fields, chosen.taken
     if "country" not in fields:
-        for column in columns:
-            codes = column.countries() if column.filled and not column.phones else {}
-            if column.named in ("description", None) and codes and all(codes.values()):
-                if fields.get("description") is column:
-                    del fields["description"]
-                    taken.discard(id(column))
-                take("country", column)
-                break
+        _assign_country(columns, chosen)
     stamps = [c for c in columns if c.stamps and id(c) not in taken]
     if stamps and "started_at" not in fields:
-        take("started_at", stamps[0])
+        chosen.take("started_at", stamps[0])
         if len(stamps) > 1 and "ended_at" not in fields:
-            take("ended_at", stamps[-1])
+            chosen.take("ended_at", stamps[-1])
     phones = [c for c in columns if (c.phones or _extension(c)) and id(c) not in taken]
     for name in ("line", "counterparty"):
         if phones and name not in fields and (name == "counterparty" or len(phones) > 1):
-            take(name, phones.pop(0))
+            chosen.take(name, phones.pop(0))
     if "duration_s" not in fields and "started_at" in fields:
         spans = _span_columns(columns, fields, taken)
         if spans:
-            take("duration_s", spans[0])
+            chosen.take("duration_s", spans[0])
             if len(spans) > 1:
-                take("billed", spans[-1])
+                chosen.take("billed", spans[-1])
             draft.note("fields.duration_s", "read as seconds from a column without a header")
-    return fields
+
+
+def _assign_country(columns: list[Column], chosen: _Assignment) -> None:
+    """The first unexplained column whose every value names a country."""
+    for column in columns:
+        codes = column.countries() if column.filled and not column.phones else {}
+        if column.named in ("description", None) and codes and all(codes.values()):
+            if chosen.fields.get("description") is column:
+                chosen.release("description")
+            chosen.take("country", column)
+            return
 
 
 def _extension(column: Column) -> bool:
@@ -218,6 +253,7 @@ def _read(
     draft: Draft,
     date_format: str | None,
 ) -> None:
+    """The [read] table: encoding, delimiter, sheet, number marks, date format, currency."""
     read = draft.read
     if table.encoding:
         read["encoding"] = table.encoding
@@ -225,6 +261,26 @@ def _read(
         read["delimiter"] = "tab" if table.delimiter == "\t" else table.delimiter
     if table.sheet:
         read["sheet"] = table.sheet
+    _read_number_marks(fields, draft)
+    start = fields.get("started_at")
+    if date_format:
+        read["date_format"] = date_format
+    elif start is not None and start.stamps:
+        found = _date_format(draft.path, start, fields.get("time"))
+        if found:
+            read["date_format"] = found
+        else:
+            draft.note("read.date_format", f"no one format reads every date of {start.label}")
+    _read_currency(columns, fields, draft)
+    phones = [fields[n] for n in ("line", "counterparty") if n in fields]
+    national = [x for c in phones if c.phones for x in c.filled if not x.startswith(("+", "00"))]
+    if "region" not in read and national:
+        draft.note("read.region", "set [read] region: the country of numbers printed without +")
+
+
+def _read_number_marks(fields: dict[str, Column], draft: Draft) -> None:
+    """The decimal and thousands marks the amounts and quantities print."""
+    read = draft.read
     numbers = [fields[n].filled for n in ("amount", "quantity") if n in fields]
     decimal, thousands, undecided = v.number_marks([x for values in numbers for x in values])
     if undecided:
@@ -236,15 +292,11 @@ def _read(
         read["decimal"] = ","
     if thousands and thousands != read.get("decimal", "."):
         read["thousands"] = thousands
-    start = fields.get("started_at")
-    if date_format:
-        read["date_format"] = date_format
-    elif start is not None and start.stamps:
-        found = _date_format(draft.path, start, fields.get("time"))
-        if found:
-            read["date_format"] = found
-        else:
-            draft.note("read.date_format", f"no one format reads every date of {start.label}")
+
+
+def _read_currency(columns: list[Column], fields: dict[str, Column], draft: Draft) -> None:
+    """The currency a header names, or a guess that says it is one; its region follows."""
+    read = draft.read
     currency = next(
         (v.header_currency(str(c.key)) for c in columns if v.header_currency(str(c.key))), None
     )
@@ -263,10 +315,6 @@ def _read(
             draft.note("read.region", f"{region} (home of numbers without +) follows the currency")
     elif "amount" in fields:
         draft.note("read.currency", "no header names the currency; set [read] currency")
-    phones = [fields[n] for n in ("line", "counterparty") if n in fields]
-    national = [x for c in phones if c.phones for x in c.filled if not x.startswith(("+", "00"))]
-    if "region" not in read and national:
-        draft.note("read.region", "set [read] region: the country of numbers printed without +")
 
 
 def _date_format(path: Path, start: Column | None, clock: Column | None) -> str | None:
