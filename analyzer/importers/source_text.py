@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-CODEC = "zstd"
+CODEC = "lz4"
 BLOCK_BYTES = 4 << 20
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
@@ -44,7 +44,7 @@ def scan_text(source: Path, skip: int) -> Scanned:
 
     Blocks without a blank line (nearly all) are only counted, at C speed.
     """
-    codec = pa.Codec(CODEC, compression_level=1)
+    codec = pa.Codec(CODEC)
     blanks: list[int] = []
     blocks: list[tuple[int, int, bytes]] = []
     line_number = 0
