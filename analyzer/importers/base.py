@@ -48,7 +48,7 @@ PROVENANCE_FIELDS: dict[str, str] = {
     "counterparty_type": "VARCHAR",
     "page": "INTEGER",
     "row": "BIGINT",
-    "raw": "VARCHAR",
+    "raw": "VARCHAR",  # the row as JSON, where the file's text is not kept (Extracted.text)
     "statement_index": "INTEGER",
 }
 # Statement facts a row may carry besides its events (a fleet bill's period, printed total and
