@@ -491,24 +491,34 @@ def merge_results(figures: list[dict], args: argparse.Namespace) -> None:
     }
     out: list[str] = []
     last_of_part = -1
+    in_figures = skip_blank = False
     for line in RESULTS.read_text(encoding="utf-8").splitlines():
         if line.startswith("Rows of "):
-            out.pop()  # the blank line before the note of an earlier --only run
+            skip_blank = True  # the note of an earlier --only run, and the blank line after it
             continue
+        if skip_blank and not line:
+            skip_blank = False
+            continue
+        skip_blank = False
         cells = line.split(" | ")
-        name = cells[0].removeprefix("| ")
-        if line.startswith("| ") and len(cells) == 5 and name.startswith(words):
-            out.append(new.pop(name, line))
+        name = line.split("|")[1].strip() if line.startswith("| ") else ""
+        in_figures = name == "measurement" or (in_figures and line.startswith("|"))
+        if in_figures and name.startswith(words):
+            # An old row whose name begins a new one's (a size "not run" before) gives way.
+            later = [n for n in new if n.startswith(name) and n != name]
+            if name in new or not later:
+                out.append(new.pop(name, line))
             last_of_part = len(out)
             continue
         if cells[0] in verdicts and "not measured" not in verdicts[cells[0]]:
             line = verdicts[cells[0]]
+        if name == "measurement":
+            out += [
+                f"Rows of {', '.join(args.only)} measured again {datetime.now():%Y-%m-%d %H:%M} "
+                f"(`--only`), median of {args.runs} runs; the other rows are from the run above.",
+                "",
+            ]
         out.append(line)
-        if line.startswith("Measured "):
-            out.append(
-                f"\nRows of {', '.join(args.only)} measured again {datetime.now():%Y-%m-%d %H:%M} "
-                f"(`--only`), median of {args.runs} runs; the other rows are from the run above."
-            )
     out[last_of_part:last_of_part] = list(new.values())
     RESULTS.write_text("\n".join(out) + "\n", encoding="utf-8")
 
