@@ -31,6 +31,23 @@ CREATE TABLE IF NOT EXISTS sources (
     as_of       TIMESTAMP                  -- records complete up to this moment, if stated
 );
 
+-- The text of each CSV file as it was split (UTF-8), kept once, compressed in blocks of whole
+-- lines: any event's or reject's row (sources row + "row") can be shown again from it, without a
+-- copy of every row. ``columns`` are the header's names (or #1..#N) the row's cells go under.
+CREATE TABLE IF NOT EXISTS source_files (
+    source_id   INTEGER PRIMARY KEY REFERENCES sources (source_id),
+    delimiter   VARCHAR NOT NULL,
+    columns     VARCHAR[] NOT NULL,
+    codec       VARCHAR NOT NULL           -- the pyarrow codec of the blocks (lz4)
+);
+CREATE TABLE IF NOT EXISTS source_text (
+    source_id   INTEGER NOT NULL REFERENCES sources (source_id),
+    first_line  BIGINT NOT NULL,           -- the 1-based line number of the block's first line
+    size        INTEGER NOT NULL,          -- bytes before compression
+    data        BLOB NOT NULL,
+    PRIMARY KEY (source_id, first_line)
+);
+
 -- Statements, events and rejects reference their source: no row can outlive or precede the
 -- file it came from (a file's rows and its sources row are written in one transaction).
 
@@ -82,7 +99,7 @@ CREATE TABLE IF NOT EXISTS events (
     description       VARCHAR,
     page              INTEGER,
     "row"             BIGINT,
-    raw               JSON,
+    raw               JSON,               -- the row's cells, where its file's text is not kept (source_text)
     superseded        BOOLEAN NOT NULL DEFAULT false  -- another file's copy wins (copies.py)
 );
 

@@ -28,10 +28,12 @@ from analyzer.errors import (
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted
+    from analyzer.importers.source_text import SourceText
 
 # 2: events.superseded (copies resolved when a file is saved)
 # 3: statements, events and rejects reference sources (foreign keys); the project marker
-SCHEMA_VERSION = 3
+# 4: a CSV's text kept once (source_files, source_text) instead of a JSON copy of every row
+SCHEMA_VERSION = 4
 DEFAULT_DB = "usage.duckdb"
 # Written into `meta` of every database this project creates: only such files are opened.
 MARKER_KEY = "application"
@@ -171,7 +173,16 @@ def _mark(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
-    """Rebuild the child tables with their foreign keys (DuckDB cannot add one to a table)."""
+    """Bring an older database to this version in one transaction.
+
+    Before 3, the child tables are rebuilt with their foreign keys (DuckDB cannot add one to a
+    table); from 3, new tables are only created (older rows keep their ``raw`` copies).
+    """
+    if found >= 3:
+        with transaction(con):
+            con.execute(schema)
+            _mark(con)
+        return
     with transaction(con):
         for table in CHILD_TABLES:
             con.execute(f"ALTER TABLE {table} RENAME TO {table}_v{found}")
@@ -292,6 +303,8 @@ def save_extracted(
         for statement, statement_id in zip(extracted.statements, statement_ids, strict=True):
             _insert_statement(con, source_id, statement, statement_id)
         _insert_rows(con, source_id, statement_ids, extracted)
+        if extracted.text is not None:
+            _insert_text(con, source_id, extracted.text)
         resolve_copies(con, source_id)
     return totals
 
@@ -321,6 +334,39 @@ def _insert_rows(
             [source_id],
         )
         con.unregister("incoming_rejects")
+
+
+def _insert_text(con: duckdb.DuckDBPyConnection, source_id: int, text: SourceText) -> None:
+    con.execute(
+        "INSERT INTO source_files VALUES (?, ?, ?, ?)",
+        [source_id, text.delimiter, list(text.columns), text.codec],
+    )
+    con.executemany(
+        "INSERT INTO source_text VALUES (?, ?, ?, ?)",
+        [[source_id, first, size, data] for first, size, data in text.blocks],
+    )
+
+
+def source_row(
+    con: duckdb.DuckDBPyConnection, source_id: int, row: int
+) -> dict[str, str | None] | None:
+    """Row ``row`` of a CSV source as its cells under the header's names, from the text kept
+    once; None when the file's text is not kept (PDF, XLSX: their events carry ``raw``)."""
+    from analyzer.importers.source_text import line_of, split_row
+
+    layout = con.execute(
+        "SELECT delimiter, columns, codec FROM source_files WHERE source_id = ?", [source_id]
+    ).fetchall()
+    if not layout:
+        return None
+    delimiter, columns, codec = layout[0]
+    blocks = con.execute(
+        "SELECT first_line, size, data FROM source_text WHERE source_id = ? AND first_line <= ? "
+        "ORDER BY first_line DESC LIMIT 1",
+        [source_id, row],
+    ).fetchall()
+    text = line_of([(first, size, bytes(data)) for first, size, data in blocks], codec, row)
+    return None if text is None else split_row(text, delimiter, tuple(columns))
 
 
 def record_failure(

@@ -2,6 +2,7 @@
 
     python bench/run.py            # full sizes (about 10 minutes on 2 cores)
     python bench/run.py --quick    # small sizes, to check the harness
+    python bench/run.py --only csv # one part; its rows replace theirs in RESULTS.md, others stay
 
 Every figure is the median of several runs, each in a fresh subprocess so that its peak memory
 (ru_maxrss) is its own. Results go to bench/RESULTS.md with the machine, versions and date.
@@ -433,7 +434,20 @@ def versions() -> str:
     return ", ".join(f"{n} {md.version(n)}" for n in names)
 
 
+# The parts --only can select, and the words that start the names of their rows and targets.
+PARTS = {
+    "csv": ("CSV",),
+    "xlsx": ("XLSX",),
+    "pdf": ("PDF",),
+    "rules": ("Baseline", "All rules", "Each rule", "Report"),
+    "rerun": ("Re-import", "Re-run", "CLI", "Interpreter"),
+}
+
+
 def write_results(figures: list[dict], args: argparse.Namespace) -> None:
+    if args.only:
+        merge_results(figures, args)
+        return
     lines = [
         "# Benchmark results",
         "",
@@ -447,19 +461,66 @@ def write_results(figures: list[dict], args: argparse.Namespace) -> None:
         "| measurement | seconds | peak MB | ratio | other |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
-    for f in figures:
-        ratio = f"{f['ratio']:.2f}x" if "ratio" in f else ""
-        other = ", ".join(
-            f"{k} {v:,.2f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in f.items()
-            if k not in ("name", "seconds", "peak_mb", "ratio")
-        )
-        lines.append(
-            f"| {f['name']} | {_number(f.get('seconds'), 3)} | {_number(f.get('peak_mb'), 0)} "
-            f"| {ratio} | {other} |"
-        )
+    lines += [_row(f) for f in figures]
     lines += ["", *targets(figures)]
     RESULTS.write_text("\n".join(lines) + "\n" + kept_analysis(), encoding="utf-8")
+
+
+def _row(f: dict) -> str:
+    ratio = f"{f['ratio']:.2f}x" if "ratio" in f else ""
+    other = ", ".join(
+        f"{k} {v:,.2f}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in f.items()
+        if k not in ("name", "seconds", "peak_mb", "ratio")
+    )
+    return (
+        f"| {f['name']} | {_number(f.get('seconds'), 3)} | {_number(f.get('peak_mb'), 0)} "
+        f"| {ratio} | {other} |"
+    )
+
+
+def merge_results(figures: list[dict], args: argparse.Namespace) -> None:
+    """Replace the rows measured again (by name) and their parts' target verdicts; keep every
+    other line. A row not in the table yet goes after the last row of its part."""
+    words = tuple(w for part in args.only for w in PARTS[part])
+    new = {f["name"]: _row(f) for f in figures}
+    verdicts = {
+        line.split(" | ")[0]: line
+        for line in targets(figures)
+        if line.removeprefix("| ").startswith(words)
+    }
+    out: list[str] = []
+    last_of_part = -1
+    in_figures = skip_blank = False
+    for line in RESULTS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Rows of "):
+            skip_blank = True  # the note of an earlier --only run, and the blank line after it
+            continue
+        if skip_blank and not line:
+            skip_blank = False
+            continue
+        skip_blank = False
+        cells = line.split(" | ")
+        name = line.split("|")[1].strip() if line.startswith("| ") else ""
+        in_figures = name == "measurement" or (in_figures and line.startswith("|"))
+        if in_figures and name.startswith(words):
+            # An old row whose name begins a new one's (a size "not run" before) gives way.
+            later = [n for n in new if n.startswith(name) and n != name]
+            if name in new or not later:
+                out.append(new.pop(name, line))
+            last_of_part = len(out)
+            continue
+        if cells[0] in verdicts and "not measured" not in verdicts[cells[0]]:
+            line = verdicts[cells[0]]
+        if name == "measurement":
+            out += [
+                f"Rows of {', '.join(args.only)} measured again {datetime.now():%Y-%m-%d %H:%M} "
+                f"(`--only`), median of {args.runs} runs; the other rows are from the run above.",
+                "",
+            ]
+        out.append(line)
+    out[last_of_part:last_of_part] = list(new.values())
+    RESULTS.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 def _find(figures: list[dict], *words: str) -> list[dict]:
@@ -508,8 +569,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes to check the harness")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        choices=sorted(PARTS),
+        action="append",
+        help="measure only this part (repeatable); the other rows of RESULTS.md are kept",
+    )
+    parser.add_argument("--events", type=int, help="rows of the largest CSV (default 10M)")
     args = parser.parse_args()
-    args.events = 100_000 if args.quick else 10_000_000
+    args.events = args.events or (100_000 if args.quick else 10_000_000)
     args.xlsx_rows = 20_000 if args.quick else 200_000
     args.pages = 10 if args.quick else 50
     args.rule_events = 200_000 if args.quick else 10_000_000
@@ -524,6 +592,8 @@ def main() -> None:
         ("rules", lambda: bench_rules(args.rule_events, args.runs)),
         ("rerun", lambda: bench_rerun(100, args.runs)),
     ):
+        if args.only and name.split()[0] not in args.only:
+            continue
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         try:
             figures.extend(step())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.copies import resolve_copies
-from analyzer.store import open_db
+from analyzer.store import SCHEMA_VERSION, open_db
 
 LINE = "+12015550123"
 
@@ -75,6 +75,8 @@ def test_a_version_1_database_gets_its_copies_flagged_when_opened(tmp_path: Path
     con = open_db(path)
     try:
         assert usage(con) == [(2, "2026-10-02 10:00:00")]
-        assert con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("3",)]
+        assert con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(SCHEMA_VERSION),)
+        ]
     finally:
         con.close()

@@ -12,7 +12,7 @@ import pytest
 from conftest import ICCID, session, wayfarer_csv
 
 from analyzer.importing import import_paths
-from analyzer.store import open_db
+from analyzer.store import open_db, source_row
 
 
 def counts(con) -> dict[str, int]:
@@ -27,12 +27,19 @@ def test_import_maps_rows_with_provenance(db, tmp_path: Path) -> None:
     [result] = import_paths(db, [path])
     assert (result.status, result.events, result.rejects) == ("imported", 2, 0)
     rows = db.sql(
-        'SELECT line, kind, quantity, unit, country, "row", raw->>\'$.Country\' FROM events ORDER BY "row"'
+        'SELECT line, kind, quantity, unit, country, source_id, "row" FROM events ORDER BY "row"'
     ).fetchall()
-    assert rows == [
-        (ICCID, "data", 5 * 1048576, "bytes", "US", 2, "US"),
-        (ICCID, "data", 7 * 1048576, "bytes", "MX", 3, "MX"),
+    assert [(*row[:-2], row[-1]) for row in rows] == [
+        (ICCID, "data", 5 * 1048576, "bytes", "US", 2),
+        (ICCID, "data", 7 * 1048576, "bytes", "MX", 3),
     ]
+    # The row is shown again from the file's text, kept once, not from a copy on each event.
+    shown = [source_row(db, source_id, row) for *_, source_id, row in rows]
+    assert [(r["Country"], r["Bytes"], r["ICCID"]) for r in shown] == [
+        ("US", str(5 * 1048576), ICCID),
+        ("MX", str(7 * 1048576), ICCID),
+    ]
+    assert db.sql("SELECT count(*) FROM events WHERE raw IS NOT NULL").fetchall() == [(0,)]
 
 
 def test_counts_reconcile_and_rejects_name_the_row(db, tmp_path: Path) -> None:
@@ -44,6 +51,10 @@ def test_counts_reconcile_and_rejects_name_the_row(db, tmp_path: Path) -> None:
     assert source == [(4, 2, 1, 1, "partial")]
     assert db.sql('SELECT "row", reason FROM rejects').fetchall() == [
         (3, 'Bytes: "lots" is not a data volume')
+    ]
+    # A rejected row keeps its cells, under the header's names, for the report.
+    assert db.sql("SELECT json_extract_string(raw, '$.Bytes') FROM rejects").fetchall() == [
+        ("lots",)
     ]
 
 
@@ -148,3 +159,36 @@ def test_unreadable_file_is_a_clear_failure(db, tmp_path: Path) -> None:
     [result] = import_paths(db, [tmp_path])
     assert result.status == "failed"
     assert "cannot read the file" in (result.reason or "")
+
+
+def test_any_row_is_shown_again_from_the_text_kept_once(db, tmp_path: Path) -> None:
+    # Blank lines and a legacy encoding: the row numbers are those a person sees in the file.
+    path = wayfarer_csv(tmp_path, [])
+    second = session("2026-10-02", 7, "MX").replace("Net 310", "Réseau 310")
+    rows = [session("2026-10-01", 5), "", second]
+    text = path.read_text(encoding="utf-8") + "\n".join(rows) + "\n"
+    path.write_bytes(text.encode("cp1252"))
+    [result] = import_paths(db, [path])
+    assert (result.status, result.events) == ("imported", 2)
+    [(source_id,)] = db.sql("SELECT source_id FROM sources").fetchall()
+    assert db.sql('SELECT "row" FROM events ORDER BY "row"').fetchall() == [(2,), (4,)]
+    assert source_row(db, source_id, 4)["Network"] == "Réseau 310-260"
+    assert source_row(db, source_id, 3) == dict.fromkeys(
+        ["Session Start", "Session End", "Bytes", "Country", "Network", "ICCID"]
+    )
+    assert source_row(db, source_id, 99) is None
+
+
+def test_a_schema_3_database_gains_the_source_text_tables(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = open_db(path)
+    con.execute("DROP TABLE source_text; DROP TABLE source_files")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    con = open_db(path)
+    try:
+        version = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        assert version == [("4",)]
+        assert con.sql("SELECT count(*) FROM source_text").fetchall() == [(0,)]
+    finally:
+        con.close()

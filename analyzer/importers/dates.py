@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from analyzer.importers.sql_text import Ref, blank, sql_str, strip_fold, within
+from analyzer.importers.sql_text import Ref, blank, sql_str, within
+from analyzer.text import fold
 
 
 def _default_latest() -> date:
@@ -45,7 +46,7 @@ def month_names(locales: tuple[str, ...]) -> dict[str, int]:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, locale).items():
-                    folded = strip_fold(name).rstrip(".")
+                    folded = fold(name).rstrip(".")
                     if folded and not any(ch.isdigit() for ch in folded):
                         names.setdefault(folded, number)
     return names

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
 Ref = Callable[[str], str]
@@ -17,7 +16,7 @@ def sql_str(value: str) -> str:
 
 def blank(expr: str) -> str:
     """SQL: the text is missing or only white space (including no-break spaces)."""
-    return f"(regexp_replace(coalesce({expr}, ''), '{SPACES}+', '', 'g') = '')"
+    return f"coalesce(regexp_full_match({expr}, '{SPACES}*'), TRUE)"
 
 
 def within(value: str, test: str) -> str:
@@ -26,7 +25,10 @@ def within(value: str, test: str) -> str:
     return f"list_filter([{value}], lambda _v: {test})[1]"
 
 
-def strip_fold(text: str) -> str:
-    """Lower case without accents, as Country compares names."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def let(value: str, name: str, body: str) -> str:
+    """SQL: ``body`` with ``name`` bound to ``value`` (computed once per row).
+
+    A lambda over a one-element list, not a subquery: a subquery is planned as a join over
+    every row, even inside a CASE branch that few rows take, where a lambda runs only for those.
+    """
+    return f"list_transform([{value}], lambda {name}: {body})[1]"

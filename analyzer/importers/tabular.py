@@ -17,18 +17,11 @@ import pyarrow.compute as pc
 
 from analyzer import regex
 from analyzer.errors import InputError
-from analyzer.importers.base import (
-    ROW_FACTS,
-    Extracted,
-    ImportOptions,
-    Mapped,
-    Staged,
-    TableMapping,
-    _column_lookup,
-    map_rows,
-    new_connection,
-)
+from analyzer.importers.base import ROW_FACTS, Extracted, ImportOptions, Staged, TableMapping
 from analyzer.importers.conditions import Any_
+from analyzer.importers.countries import needs_country_names, prefetch_country_names
+from analyzer.importers.date_formats import resolve_date_formats
+from analyzer.importers.mapping import Mapped, map_rows, new_connection
 from analyzer.importers.reading import (
     cell_text,
     csv_head_rows,
@@ -40,12 +33,17 @@ from analyzer.importers.reading import (
     xlsx_rows,
 )
 from analyzer.importers.records import (
-    StatementFacts,
     StatementRecord,
     read_statement_records,
-    stated_totals_json,
 )
-from analyzer.importers.specs import Const, Timestamp
+from analyzer.importers.specs import Const
+from analyzer.importers.statement_facts import (
+    parse_as_of,
+    parse_decimal,
+    parse_volume,
+    row_totals,
+    with_records,
+)
 from analyzer.importers.years import needs_year, with_year, year_source
 from analyzer.model import Statement
 
@@ -149,6 +147,8 @@ class TabularLayout:
         )
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
+        if any(needs_country_names(s) for m in self.mappings for s in m.fields.values()):
+            prefetch_country_names()
         con = new_connection()
         try:
             staged = self.stage(path, con)
@@ -181,7 +181,7 @@ class TabularLayout:
             con.close()
         statements, events = self.statements(mapped, facts)
         if self.statement_records:
-            statements = [_with_records(statements[0], records), *statements[1:]]
+            statements = [with_records(statements[0], records), *statements[1:]]
         return Extracted(
             statements=statements,
             events=events,
@@ -190,6 +190,7 @@ class TabularLayout:
             skipped=mapped.skipped,
             as_of=statements[0].as_of,
             detail={"facts": facts},
+            text=staged.text,
         )
 
     def _with_record_rows_skipped(self) -> list[TableMapping]:
@@ -265,7 +266,7 @@ class TabularLayout:
             mask = pc.equal(indexes, index_of[(start, end)])
             part = events.filter(mask)
             statement = self.statement(part, facts, None)
-            totals = _row_totals(part)
+            totals = row_totals(part)
             extra = dict(statement.extra)
             if totals["usage"]:
                 extra["usage_totals"] = json.dumps(totals["usage"], sort_keys=True)
@@ -307,7 +308,7 @@ class TabularLayout:
             "line",
             *_MONEY_FACTS,
         }
-        money = {name: _decimal(facts.get(name), self.decimal) for name in _MONEY_FACTS}
+        money = {name: parse_decimal(facts.get(name), self.decimal) for name in _MONEY_FACTS}
         if summary_amount is not None and money["total_due"] is None:
             money["total_due"] = Decimal(summary_amount)
         return Statement(
@@ -319,8 +320,8 @@ class TabularLayout:
             period_end=last.date() if last else None,
             currency=self.currency or (currencies.pop() if len(currencies) == 1 else None),
             plan_name=facts.get("plan_name"),
-            allowance_bytes=_volume(facts.get("allowance_bytes")),
-            as_of=_as_of(facts.get("as_of"), self.as_of_formats),
+            allowance_bytes=parse_volume(facts.get("allowance_bytes")),
+            as_of=parse_as_of(facts.get("as_of"), self.as_of_formats),
             extra={k: v for k, v in facts.items() if k not in known},
             **money,
         )
@@ -361,144 +362,6 @@ def _check_row_count(path: Path, facts: Mapping[str, str], staged: Staged) -> No
             f"it says it holds {int(digits)} rows but {found} were read below the header",
             hint="the export may be cut short or padded; download it again",
         )
-
-
-def _with_records(statement: Statement, records: StatementFacts) -> Statement:
-    """The statement with what its header, trailer and summary records print."""
-    values: dict[str, Any] = {}
-    for name, value in records.values.items():
-        if name in ("period_start", "period_end", "issued_on"):
-            values[name] = value.date() if isinstance(value, datetime) else value
-        elif name == "line":
-            values["lines"] = tuple(sorted({*statement.lines, str(value)}))
-        elif name in ("subtotal", "taxes", "total_due", "balance_after", "allowance_bytes"):
-            values[name] = Decimal(value)
-        else:
-            values[name] = value
-    extra = dict(statement.extra)
-    if records.stated:
-        extra["stated_totals"] = stated_totals_json(records.stated)
-    return replace(statement, **values, extra=extra)
-
-
-def _decimal(text: str | None, decimal: str = ".") -> Decimal | None:
-    if not text:
-        return None
-    cleaned = re.sub(r"[^\d,.\-]", "", text)
-    cleaned = cleaned.replace("," if decimal == "." else ".", "").replace(decimal, ".")
-    try:
-        return Decimal(cleaned)
-    except ArithmeticError:
-        return None
-
-
-_VOLUME = re.compile(r"([\d.,]+)\s*(k|m|g|t)?i?[bo]", re.IGNORECASE)
-
-
-def _volume(text: str | None) -> Decimal | None:
-    """'8 GB (8192 MB)' -> bytes (base 1024, as carriers count allowances)."""
-    if not text:
-        return None
-    match = _VOLUME.search(text)
-    if not match:
-        return None
-    power = " kmgt".index((match.group(2) or " ").lower())
-    return Decimal(match.group(1).replace(",", ".")) * 1024**power
-
-
-def _as_of(text: str | None, formats: tuple[str, ...]) -> datetime | None:
-    if not text:
-        return None
-    for fmt in formats:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
-
-
-def _row_totals(events: pa.Table) -> dict[str, Any]:
-    """Printed totals and monthly usage totals of the rows behind these events (once a row)."""
-    seen: set[tuple[object, object]] = set()
-    total: Decimal | None = None
-    usage: dict[str, dict[str, str]] = {}
-    names = events.column_names
-    for event in events.to_pylist():
-        key = (event["page"], event["row"])
-        if key in seen:
-            continue
-        seen.add(key)
-        if event.get("statement_total") is not None:
-            total = (total or Decimal(0)) + event["statement_total"]
-        figures = {
-            name.removeprefix("total_"): str(event[name])
-            for name in ("total_data_bytes", "total_voice_seconds", "total_messages")
-            if name in names and event[name] is not None
-        }
-        if figures and event["line"]:
-            usage[event["line"]] = figures
-    return {"total": total, "usage": usage}
-
-
-def resolve_date_formats(
-    con: duckdb.DuckDBPyConnection, staged: Staged, mapping: TableMapping, path: Path
-) -> TableMapping:
-    """One date format per file: the candidate that reads every date, or a clear error.
-
-    A Timestamp with several formats is narrowed to the one that parses the most dates of this
-    file. When two formats read every date but disagree (all days and months <= 12), the file
-    is ambiguous and we refuse to guess.
-    """
-    fields = dict(mapping.fields)
-    lookup = _column_lookup(staged.names)
-    changed = False
-    for name, spec in mapping.fields.items():
-        if not isinstance(spec, Timestamp) or len(spec.formats) < 2:
-            continue
-        con.register("staged_dates", staged.table)
-        try:
-            parsed = [
-                replace(spec, formats=(fmt,), iso_fallback=False).sql(
-                    lambda c: lookup[c.strip().lower()]
-                )
-                for fmt in spec.formats
-            ]
-        except KeyError:
-            con.unregister("staged_dates")
-            continue
-        row = con.sql(
-            "SELECT "
-            + ", ".join(f"count({p})" for p in parsed)
-            + ", "
-            + ", ".join(
-                f"count(*) FILTER (WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b})"
-                for a, b in (
-                    (parsed[i], parsed[j])
-                    for i in range(len(parsed))
-                    for j in range(i + 1, len(parsed))
-                )
-            ).rstrip(", ")
-            + " FROM staged_dates"
-        ).fetchall()[0]
-        con.unregister("staged_dates")
-        hits = list(row[: len(parsed)])
-        best = max(hits)
-        if best == 0:
-            continue
-        winners = [i for i, n in enumerate(hits) if n == best]
-        pairs = [(i, j) for i in range(len(parsed)) for j in range(i + 1, len(parsed))]
-        disagree = {pair: n for pair, n in zip(pairs, row[len(parsed) :], strict=True)}
-        for i in winners[1:]:
-            if disagree[(winners[0], i)]:
-                raise InputError(
-                    path,
-                    f"the dates in {spec.column!r} are ambiguous: they read as "
-                    f"{spec.formats[winners[0]]} and as {spec.formats[i]}",
-                    hint="set date_format in the profile",
-                )
-        fields[name] = replace(spec, formats=(spec.formats[winners[0]],))
-        changed = True
-    return replace(mapping, fields=fields) if changed else mapping
 
 
 def sheet_text(path: Path, sheet: str) -> str:

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from hostile_helpers import assert_failed_cleanly, run, with_good_neighbour
 
-from analyzer.importers import reading
+from analyzer.importers import reading, workbook_checks
 
 RESAVE = "open it in a spreadsheet program and save it again as .xlsx"
 NOT_XLSX = "export it again as .xlsx, or check it is the file you meant"
@@ -114,7 +114,7 @@ def test_xlsx_zip_bomb_is_refused_before_reading(db, tmp_path: Path) -> None:
 
 
 def test_xlsx_over_the_size_limit_is_refused(db, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(reading, "MAX_PART_BYTES", 1 << 20)
+    monkeypatch.setattr(workbook_checks, "MAX_PART_BYTES", 1 << 20)
     path = workbook(tmp_path / "large.xlsx", CHARGES)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/media/photo.bin", random.Random(3).randbytes(2 << 20))

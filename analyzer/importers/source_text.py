@@ -1,0 +1,109 @@
+"""A CSV file's text kept once, compressed in blocks of whole lines.
+
+Provenance needs every event to lead back to the row it came from. Keeping the file's text once
+(the database stores the blocks, see ``source_text`` in schema.sql) costs a fraction of a JSON
+copy of every row, and any row can still be shown again from its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+CODEC = "lz4"
+BLOCK_BYTES = 4 << 20
+_BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")
+_BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The text a CSV was split from (UTF-8), as blocks of whole lines, and how to split it."""
+
+    delimiter: str
+    columns: tuple[str, ...]  # the header's names (or "#1".."#N") the cells go under
+    blocks: tuple[tuple[int, int, bytes], ...] = ()  # (first line, size, compressed bytes)
+    codec: str = CODEC
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """One pass over a CSV: its blank lines below the header and its compressed blocks."""
+
+    blank_lines: list[int]
+    blocks: list[tuple[int, int, bytes]]
+
+
+def scan_text(source: Path, skip: int) -> Scanned:
+    """Find the blank lines below line ``skip`` (DuckDB passes over them, so row numbers need
+    them) and compress the text in blocks, in one read of the file.
+
+    Blocks without a blank line (nearly all) are only counted, at C speed.
+    """
+    codec = pa.Codec(CODEC)
+    blanks: list[int] = []
+    blocks: list[tuple[int, int, bytes]] = []
+    line_number = 0
+    tail = b""
+    with source.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(BLOCK_BYTES), b""):
+            block = tail + chunk
+            cut = block.rfind(b"\n") + 1
+            block, tail = block[:cut], block[cut:]
+            if not block:
+                continue
+            blocks.append((line_number + 1, len(block), codec.compress(block, asbytes=True)))
+            line_number = _count_lines(block, line_number, skip, blanks)
+    if tail:
+        blocks.append((line_number + 1, len(tail), codec.compress(tail, asbytes=True)))
+        if line_number + 1 > skip and not tail.strip():
+            blanks.append(line_number + 1)
+    return Scanned(blanks, blocks)
+
+
+def _count_lines(block: bytes, line_number: int, skip: int, blanks: list[int]) -> int:
+    """The line number after ``block``; the blank lines in it below ``skip`` join ``blanks``."""
+    if not _BLANK_FIRST.match(block) and not _BLANK_INSIDE.search(block):
+        return line_number + block.count(b"\n")
+    for line in block.split(b"\n")[:-1]:
+        line_number += 1
+        if line_number > skip and not line.strip():
+            blanks.append(line_number)
+    return line_number
+
+
+def line_of(blocks: list[tuple[int, int, bytes]], codec: str, line: int) -> str | None:
+    """Line ``line`` (1-based) of the text, from blocks of (first line, size, compressed)."""
+    found = [block for block in blocks if block[0] <= line]
+    if not found:
+        return None
+    first, size, data = max(found)
+    decompressed = pa.Codec(codec).decompress(data, decompressed_size=size, asbytes=True)
+    lines = decompressed.split(b"\n")
+    index = line - first
+    if index >= len(lines) - (1 if decompressed.endswith(b"\n") else 0):
+        return None
+    return lines[index].rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def split_row(text: str, delimiter: str, columns: tuple[str, ...]) -> dict[str, str | None]:
+    """A line of the CSV as its cells under the header's names (duplicates numbered)."""
+    cells = next(csv.reader([text], delimiter=delimiter), [])
+    names = unique_names(columns)
+    values: list[str | None] = [*cells, *[None] * (len(names) - len(cells))]
+    return dict(zip(names, values[: len(names)], strict=True))
+
+
+def unique_names(names: tuple[str, ...]) -> list[str]:
+    """Header names made unique ('Amount', 'Amount (2)'), blank ones called 'column'."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        label = name or "column"
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
