@@ -13,6 +13,7 @@ that a value parser refuses them instead of reading a blank. It imports nothing 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -161,14 +162,15 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         if error:
             return {"error": error, "sheets": [n for n, _ in metadata]}
         found = workbook.get_sheet_by_name(name)
-        merged = (found.merged_cell_ranges or []) if request.get("merged") else []
+        ranges = found.merged_cell_ranges or []
+        merged = ranges if request.get("merged") else []
         errors = error_cells(request["path"], name) if request.get("errors", True) else {}
         rows = _write(_batches(found, request.get("limit"), merged, errors), request["output"])
     except MemoryError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
         return {"error": UNREADABLE, "detail": str(exc).splitlines()[0] if str(exc) else ""}
-    return {"sheet": name, "rows": rows}
+    return {"sheet": name, "rows": rows, "merges": len(ranges)}
 
 
 FIRST_BATCH_ROWS = 256
@@ -193,7 +195,8 @@ def _batches(
     while offset < total:
         # A short first batch: the title and header rows, whose text sits in columns of numbers.
         count = min(FIRST_BATCH_ROWS if offset == 0 else BATCH_ROWS, total - offset)
-        chunk = [pad + row for row in itertools.islice(rows, count)]
+        part = itertools.islice(rows, count)
+        chunk = [pad + row for row in part] if pad else list(part)
         if merged:
             _fill_merged(chunk, offset, merged, tops)
         for (r, c), value in errors.items():
@@ -215,6 +218,12 @@ def text_column(values: list[object]) -> list[str | None] | Any:
     if kinds <= {float, str} and all(v == "" for v in values if type(v) is str):
         numbers = values if str not in kinds else [None if v == "" else v for v in values]
         return _float_text(pa.array(numbers, pa.float64()))
+    if kinds == {date}:  # ISO dates, as date.isoformat() writes them
+        return pa.array(values, pa.date32()).cast(pa.string())
+    if kinds == {datetime}:  # as isoformat(sep=" ") writes those without fractions of a second
+        with contextlib.suppress(pa.ArrowInvalid):
+            stamps = pa.array(values, pa.timestamp("us"))
+            return stamps.cast(pa.timestamp("s")).cast(pa.string())
     return [cell_text(value) for value in values]
 
 
