@@ -89,10 +89,11 @@ def write_events(out: Path, n: int) -> Path:
 
 
 def write_pages(out: Path, pages: int) -> Path:
-    """About 55 usage rows fit a page; the three lines log ~12.5 rows a day."""
+    """About 55 usage rows fit a page; the three lines log ~12.5 rows a day, in the days before
+    the sample bill's period ends (so that every date is plausible)."""
     rng = random.Random(ms.SEED + 2)
-    start = ms.MW_START
-    end = start + timedelta(days=max(1, pages * 55 * 2 // 25))
+    end = ms.MW_START
+    start = end - timedelta(days=max(1, pages * 55 * 2 // 25))
     usage = ms.meridian_usage(rng, start, end, trip=False)
     events = []
     for i, (line, _, _) in enumerate(ms.US_LINES):
@@ -106,9 +107,10 @@ def write_pages(out: Path, pages: int) -> Path:
 
 
 def conecta_rows(rng: random.Random, n: int) -> Iterator[list[object]]:
-    """n `Consumo` data rows, day after day from 2026-01-01."""
-    for d in ms.days(date(2026, 1, 1), date(9999, 12, 31)):
-        for start, end, b in ms.day_sessions(rng, d, int(250 * ms.MB), (3, 8)):
+    """n `Consumo` data rows, day after day from 2000-01-01 (about 120 a day, so that a million
+    rows end before today and every date is plausible)."""
+    for d in ms.days(date(2000, 1, 1), date(9999, 12, 31)):
+        for start, end, b in ms.day_sessions(rng, d, int(250 * ms.MB), (100, 140)):
             qty = ms.to_bytes(round(ms.Decimal(b) / ms.MB, 2), 2)
             fields = ("CU", None, "", end, "Datos del plan", ms.CU_NET)
             yield ms.conecta_row(ms.Event(ms.CU_LINE, start, "data", qty, ms.ZERO, "CUP", *fields))

@@ -7,24 +7,16 @@ and row patterns whose named groups become text columns. Each row pattern's rows
 ``base.Staged`` table and mapped by the same ``TableMapping`` engine and column specs as CSV and
 XLSX, so amounts, dates, volumes and durations are never parsed by hand here.
 
-Text comes from pypdfium2, page by page, in a child process (``pdf_text.py``) with a time, a
-memory and a page limit: a hostile PDF costs one failed file, never the whole run. pypdfium2 was
-chosen by measurement over pdfplumber (see CHANGELOG and bench/).
+Text comes from pypdfium2, page by page, in a child process with a time, a memory and a page
+limit (``pdf_reading.py`` runs it, ``pdf_text.py`` is it); statement facts are read in
+``pdf_fields.py``. pypdfium2 was chosen by measurement over pdfplumber (see CHANGELOG and bench/).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +25,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.errors import InputError
-from analyzer.importers import pdf_text
 from analyzer.importers.base import (
     Extracted,
     ImportOptions,
@@ -42,59 +33,22 @@ from analyzer.importers.base import (
     empty_rejects,
     map_rows,
     new_connection,
-    normalise_line,
 )
-from analyzer.importers.specs import (
-    Money,
-    Spec,
-    Timestamp,
+from analyzer.importers.pdf_fields import (
+    STATEMENT_FIELDS,
+    field_texts,
+    read_statement,
+)
+from analyzer.importers.pdf_reading import (
+    PdfLimits,
+    first_page_text,
+    pdf_password,
+    read_pdf,
 )
 from analyzer.model import Statement
 from analyzer.regex import compile_re2, search, translate
-from analyzer.text import fold
 
-GIB = 1 << 30
-# Statement fields a layout may find with a regex, and how each is read.
-DATE_FIELDS = ("period_start", "period_end", "issued_on")
-AMOUNT_FIELDS = ("subtotal", "taxes", "total_due", "balance_after")
-TEXT_FIELDS = ("invoice_number", "account", "line", "currency", "plan_name")
-STATEMENT_FIELDS = (*TEXT_FIELDS, *DATE_FIELDS, *AMOUNT_FIELDS)
-
-# Month names bills print, folded (lower case, no accents), to the English names strptime reads.
-_ENGLISH_MONTHS = (
-    "January February March April May June July August September October November December"
-)
-_MONTHS = {
-    name: english
-    for names in (
-        _ENGLISH_MONTHS.lower(),
-        "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
-        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    )
-    for name, english in zip(names.split(), _ENGLISH_MONTHS.split(), strict=True)
-}
-
-# The password for the current import, so that identify() can read an encrypted first page.
-_PASSWORD: ContextVar[str | None] = ContextVar("pdf_password", default=None)
-
-
-@contextlib.contextmanager
-def pdf_password(password: str | None) -> Iterator[None]:
-    """Make ``password`` available to PDF layouts' identify() for the duration of one import."""
-    token = _PASSWORD.set(password)
-    try:
-        yield
-    finally:
-        _PASSWORD.reset(token)
-
-
-@dataclass(frozen=True)
-class PdfLimits:
-    """What one PDF may cost: wall-clock seconds, address space, pages."""
-
-    seconds: float = 60.0
-    memory_bytes: int = 2 * GIB
-    pages: int = 2000
+__all__ = ["Context", "PdfLayout", "PdfLimits", "RowPattern", "Skip", "pdf_password", "read_pdf"]
 
 
 @dataclass(frozen=True)
@@ -149,7 +103,7 @@ class PdfLayout:
     context: tuple[Context, ...] = ()
     skip: tuple[Skip, ...] = ()
     item: str | None = None  # a line that looks like an item: a reject when no row matches
-    limits: PdfLimits = PdfLimits()
+    limits: PdfLimits = field(default_factory=PdfLimits)
     # True: context, skip, row and ``when`` patterns must match the whole line (or value);
     # profiles search instead, and anchor with ^ and $ where they mean the whole line.
     anchored: bool = True
@@ -246,7 +200,7 @@ class PdfLayout:
                 f"no line of it is an item, header or total of the {self.name} layout",
                 hint="the carrier may have changed its layout; check the layout or profile",
             )
-        texts = _field_texts(result["fields"])
+        texts = field_texts(result["fields"])
         con = new_connection()
         try:
             statement = self.statement(con, path, texts, result["fields"])
@@ -322,7 +276,7 @@ class PdfLayout:
                 "no ruled table on the chosen pages",
                 hint="run 'analyzer explain' on it; the bill may need text-line records",
             )
-        texts = _field_texts(result["fields"])
+        texts = field_texts(result["fields"])
         con = new_connection()
         try:
             statement = self.statement(con, path, texts, result["fields"])
@@ -389,73 +343,7 @@ class PdfLayout:
         found: Mapping[str, list],
     ) -> Statement:
         """Bill-level facts from the field regexes, read with the same column specs as rows."""
-        specs: dict[str, Spec] = {}
-        for name in texts:
-            if name in DATE_FIELDS:
-                specs[name] = Timestamp(name, formats=self.date_formats)
-            elif name in AMOUNT_FIELDS:
-                specs[name] = Money(name, decimal=self.decimal, thousands=self.thousands)
-        values: dict[str, Any] = {}
-        if specs:
-            con.register("statement_fields", pa.table({k: [v] for k, v in texts.items()}))
-            select = ", ".join(
-                f"{spec.sql(lambda c: chr(34) + c + chr(34))} AS {name}"
-                for name, spec in specs.items()
-            )
-            row = con.sql(f"SELECT {select} FROM statement_fields").fetchall()[0]
-            con.unregister("statement_fields")
-            values = dict(zip(specs, row, strict=True))
-            for name, value in values.items():
-                if value is None:
-                    page = found[name][1]
-                    raise InputError(
-                        path,
-                        f"the {name.replace('_', ' ')} {texts[name]!r} is not "
-                        + ("a date" if name in DATE_FIELDS else "an amount"),
-                        page=page,
-                        hint=f"check the {self.name} layout's formats",
-                    )
-        line = texts.get("line")
-
-        def day(name: str) -> date | None:
-            return values[name].date() if values.get(name) else None
-
-        def money(name: str) -> Decimal | None:
-            return Decimal(values[name]) if values.get(name) is not None else None
-
-        return Statement(
-            carrier=self.carrier,
-            account=texts.get("account"),
-            invoice_number=texts.get("invoice_number"),
-            lines=(normalise_line(line, self.region),) if line else (),
-            period_start=day("period_start"),
-            period_end=day("period_end"),
-            issued_on=day("issued_on"),
-            currency=(texts.get("currency") or self.currency or "").upper() or None,
-            subtotal=money("subtotal"),
-            taxes=money("taxes"),
-            total_due=money("total_due"),
-            plan_name=texts.get("plan_name"),
-            page=found["total_due"][1] if "total_due" in found else None,
-        )
-
-
-def _field_texts(found: Mapping[str, list]) -> dict[str, str]:
-    """Field texts as printed; dates with their month names put in English for strptime."""
-    texts = {}
-    for name, (text, _page) in found.items():
-        texts[name] = _english_months(text) if name in DATE_FIELDS else text
-    return texts
-
-
-def _english_months(text: str) -> str:
-    def swap(match: re.Match[str]) -> str:
-        word = match.group(0)
-        if re.fullmatch(r"\d+(?:er|st|nd|rd|th)", word):
-            return re.sub(r"\D", "", word)
-        return _MONTHS.get(fold(word).rstrip("."), word)
-
-    return re.sub(r"\w+\.?", swap, text)
+        return read_statement(self, con, path, texts, found)
 
 
 def _sorted(table: pa.Table) -> pa.Table:
@@ -472,128 +360,3 @@ def _with_currency(events: pa.Table, currency: str | None) -> pa.Table:
     has_amount = pc.is_valid(events.column("amount"))
     filled = pc.if_else(pc.and_(pc.is_null(column), has_amount), currency, column)
     return events.set_column(events.schema.get_field_index("currency"), "currency", filled)
-
-
-# --------------------------------------------------------------------------- the child process
-def _check_file(path: Path) -> None:
-    """Cheap checks in the parent, so the commonest bad files get the plainest messages."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(1024)
-            handle.seek(max(0, size - 2048))
-            tail = handle.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot open it ({exc.strerror})") from exc
-    if size == 0:
-        raise InputError(path, "the file is empty (0 bytes)", hint="download or export it again")
-    if b"%PDF-" not in head:
-        raise InputError(
-            path,
-            "it is not a PDF (it does not start with %PDF-)",
-            hint="check it is the file you meant",
-        )
-    if b"%%EOF" not in tail:
-        raise InputError(
-            path, "it is truncated (no end-of-file marker)", hint="download or export it again"
-        )
-
-
-def read_pdf(
-    path: Path,
-    limits: PdfLimits,
-    password: str | None,
-    request: Mapping[str, Any],
-    *,
-    first_page_only: bool = False,
-) -> dict[str, Any]:
-    """Run the child process on ``path``; its failures become InputErrors that say what to do."""
-    _check_file(path)
-    payload = {
-        **request,
-        "path": str(path),
-        "password": password,
-        "max_pages": limits.pages,
-        "first_page_only": first_page_only,
-    }
-    script = Path(pdf_text.__file__)
-    try:
-        done = subprocess.run(
-            [sys.executable, str(script), str(limits.memory_bytes)],
-            input=json.dumps(payload).encode(),
-            capture_output=True,
-            timeout=limits.seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise InputError(
-            path,
-            f"reading it took longer than the {limits.seconds:g} s time limit",
-            hint="the PDF may be malformed or far too large; export a smaller one",
-        ) from exc
-    if done.returncode != 0:
-        # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer kills.
-        out_of_memory = (-signal.SIGABRT, -signal.SIGKILL)
-        if done.returncode in out_of_memory or b"MemoryError" in done.stderr:
-            raise _out_of_memory(path, limits)
-        raise InputError(
-            path,
-            f"the PDF reader failed (exit {done.returncode})",
-            hint="the file may be malformed; download or export it again",
-        )
-    result = json.loads(done.stdout)
-    error = result.get("error")
-    if error == pdf_text.ENCRYPTED:
-        raise InputError(
-            path, "it is encrypted", hint="pass --password or export it again without one"
-        )
-    if error == pdf_text.BAD_PASSWORD:
-        raise InputError(
-            path, "the password does not open it", hint="check the password and try again"
-        )
-    if error == pdf_text.TOO_MANY_PAGES:
-        raise InputError(
-            path,
-            f"it has {result['detail']} pages, more than the limit of {limits.pages}",
-            hint="split it, or raise the page limit ([limits] pages in a profile)",
-        )
-    if error == pdf_text.OUT_OF_MEMORY:
-        raise _out_of_memory(path, limits)
-    if error == pdf_text.MALFORMED:
-        raise InputError(
-            path,
-            f"it is damaged or not a valid PDF ({result.get('detail', 'unreadable')})",
-            hint="download or export it again",
-        )
-    return result
-
-
-def _out_of_memory(path: Path, limits: PdfLimits) -> InputError:
-    return InputError(
-        path,
-        f"reading it needed more than the {_size(limits.memory_bytes)} memory limit",
-        hint="the PDF may be a decompression bomb; export the bill again",
-    )
-
-
-_FIRST_PAGES: dict[tuple[Path, int, int], str] = {}
-
-
-def _size(count: int) -> str:
-    return f"{count / GIB:g} GiB" if count >= GIB else f"{count / (1 << 20):g} MiB"
-
-
-def first_page_text(path: Path, limits: PdfLimits = PdfLimits()) -> str:
-    """The first page's text, read in the child process once per file version.
-
-    Every PDF layout's identify() asks for it, so it is cached (the password never is).
-    """
-    stat = path.stat()
-    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
-    if key not in _FIRST_PAGES:
-        if len(_FIRST_PAGES) > 64:
-            _FIRST_PAGES.clear()
-        request = {"contexts": [], "skips": [], "rows": [], "item": None, "fields": {}}
-        result = read_pdf(path, limits, _PASSWORD.get(), request, first_page_only=True)
-        _FIRST_PAGES[key] = result["first_page"]
-    return _FIRST_PAGES[key]

@@ -44,7 +44,92 @@ def _compile(pattern: str, fields: bool = False) -> Any:
 
 
 def _matches(when: dict[str, str], context: dict[str, str | None]) -> bool:
-    return all(_compile(pattern).search(context.get(name) or "") for name, pattern in when.items())
+    return all(_fits(pattern, context.get(name) or "") for name, pattern in when.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _fits(pattern: str, value: str) -> bool:
+    """Whether a context value fits a ``when`` pattern (context values repeat line after line)."""
+    return bool(_compile(pattern).search(value))
+
+
+class Patterns:
+    """A request's context, skip and row patterns, compiled once, with one RE2 set over all of
+    them: each line is scanned once to learn which patterns can match it, and only those are
+    run for their groups."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.contexts = [(name, _compile(p)) for name, p in request["contexts"]]
+        self.skips = [(_compile(p), when) for p, when in request["skips"]]
+        self.rows = [
+            (name, _compile(p), when, defaults) for name, p, when, defaults in request["rows"]
+        ]
+        self.item = _compile(request["item"]) if request.get("item") else None
+        sources = [p for _, p in request["contexts"]] + [p for p, _ in request["skips"]]
+        sources += [p for _, p, _, _ in request["rows"]]
+        self.skip_base = len(self.contexts)
+        self.row_base = self.skip_base + len(self.skips)
+        self._set = _pattern_set(tuple(sources))
+        self._everything = frozenset(range(len(sources)))
+
+    def candidates(self, line: str) -> frozenset[int] | set[int]:
+        """The indexes of the patterns that match somewhere in ``line``."""
+        return self._everything if self._set is None else set(self._set.Match(line) or ())
+
+
+def _named_groups(pattern: Any, line: str) -> dict[str, str | None] | None:
+    """The named groups of the pattern's first match in ``line`` (None: no match).
+
+    The same values as ``pattern.search(line).groupdict()``, read straight from RE2's byte
+    spans: the wrapper's match object recomputes the group table for every group it is asked.
+    """
+    regexp = getattr(pattern, "_regexp", None)
+    if regexp is None:
+        match = pattern.search(line)
+        return None if match is None else match.groupdict()
+    encoded = line.encode()
+    spans = regexp.Match(type(regexp).Anchor.UNANCHORED, encoded, 0, len(encoded))
+    if spans[0][0] < 0:
+        return None
+    return {
+        name: encoded[spans[index][0] : spans[index][1]].decode() if spans[index][0] >= 0 else None
+        for name, index in _group_index(pattern)
+    }
+
+
+@functools.lru_cache(maxsize=512)
+def _group_index(pattern: Any) -> tuple[tuple[str, int], ...]:
+    return tuple(pattern.groupindex.items())
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern_set(sources: tuple[str, ...]) -> Any:
+    """One RE2 set of every pattern; None when RE2 cannot build it (each is then tried)."""
+    import re2
+
+    if not sources:
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    found = re2.Set.SearchSet(options)
+    try:
+        for source in sources:
+            found.Add(source)
+        found.Compile()
+    except Exception:  # a set too large for RE2's budget: fall back to one pattern at a time
+        return None
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _patterns(key: str) -> Patterns:
+    return Patterns(json.loads(key))
+
+
+def patterns_of(request: dict[str, Any]) -> Patterns:
+    """The request's compiled patterns (compiled once, whichever page asks)."""
+    keys = ("contexts", "skips", "rows", "item")
+    return _patterns(json.dumps({k: request.get(k) for k in keys}))
 
 
 def _field_value(match: Any) -> str:
@@ -61,11 +146,8 @@ def cut_page(
     result: dict[str, Any],
 ) -> None:
     """Cut one page's text into rows, skipped lines, rejects and statement fields."""
-    contexts = [(name, _compile(p)) for name, p in request["contexts"]]
-    skips = [(_compile(p), when) for p, when in request["skips"]]
-    rows = [(name, _compile(p), when, defaults) for name, p, when, defaults in request["rows"]]
+    patterns = patterns_of(request)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    item = _compile(request["item"]) if request.get("item") else None
     _fields(text, page, request, result)
     result.setdefault("unmatched", 0)
     result.setdefault("unreadable", 0)
@@ -74,7 +156,7 @@ def cut_page(
         line = re.sub(r"[ \t]+", " ", raw).strip()
         if not line:
             continue
-        taken = _take(line, page, number, contexts, skips, rows, item, context, result, request)
+        taken = _take(line, page, number, patterns, context, result, request)
         if trace is not None:
             trace.append((page, number, line, taken, dict(context)))
 
@@ -83,28 +165,28 @@ def _take(
     line: str,
     page: int,
     number: int,
-    contexts: list,
-    skips: list,
-    rows: list,
-    item: Any,
+    patterns: Patterns,
     context: dict[str, str | None],
     result: dict[str, Any],
     request: dict[str, Any],
 ) -> str:
     """Decide what one text line is, update the result, and say what took it."""
     state = result.setdefault("_state", {"last": None, "filled": {}})
-    taken = (
-        _set_context(line, contexts, context)
-        or _skip(line, skips, context, result)
-        or _record(line, page, number, rows, context, result, request)
-    )
+    found = patterns.candidates(line)
+    taken = None
+    if found:
+        taken = (
+            _set_context(line, patterns, found, context)
+            or _skip(line, patterns, found, context, result)
+            or _record(line, page, number, patterns, found, context, result, request)
+        )
     if taken:
         state["last"] = taken.removeprefix("record ") if taken.startswith("record ") else None
         return taken
     continued = _continue(line, state, result, request)
     if continued:
         return continued
-    if item is not None and item.search(line):
+    if patterns.item is not None and patterns.item.search(line):
         result["rejects"].append((page, number, line))
         result["rows_read"] += 1
         return "item: no record reads it (a reject)"
@@ -115,19 +197,23 @@ def _take(
     return "unmatched"
 
 
-def _set_context(line: str, contexts: list, context: dict[str, str | None]) -> str | None:
+def _set_context(
+    line: str, patterns: Patterns, found: Any, context: dict[str, str | None]
+) -> str | None:
     names = []
-    for name, pattern in contexts:
-        match = pattern.search(line)
+    for index, (name, pattern) in enumerate(patterns.contexts):
+        match = pattern.search(line) if index in found else None
         if match:
             context[name] = _field_value(match).strip()
             names.append(name)
     return "context " + ", ".join(names) if names else None
 
 
-def _skip(line: str, skips: list, context: dict[str, str | None], result: dict) -> str | None:
-    for index, (pattern, when) in enumerate(skips):
-        if pattern.search(line) and _matches(when, context):
+def _skip(
+    line: str, patterns: Patterns, found: Any, context: dict[str, str | None], result: dict
+) -> str | None:
+    for index, (_pattern, when) in enumerate(patterns.skips):
+        if patterns.skip_base + index in found and _matches(when, context):
             result["skipped"] += 1
             result["rows_read"] += 1
             return f"skip[{index}]"
@@ -138,19 +224,20 @@ def _record(
     line: str,
     page: int,
     number: int,
-    rows: list,
+    patterns: Patterns,
+    found: Any,
     context: dict[str, str | None],
     result: dict[str, Any],
     request: dict[str, Any],
 ) -> str | None:
     filled = result["_state"]["filled"]
-    for name, pattern, when, defaults in rows:
-        match = pattern.search(line) if _matches(when, context) else None
-        if not match:
+    for index, (name, pattern, when, defaults) in enumerate(patterns.rows):
+        if patterns.row_base + index not in found or not _matches(when, context):
             continue
-        values = {
-            k: (v if v is not None else defaults.get(k)) for k, v in match.groupdict().items()
-        }
+        groups = _named_groups(pattern, line)
+        if groups is None:
+            continue
+        values = {k: (v if v is not None else defaults.get(k)) for k, v in groups.items()}
         for group in request.get("fill_down", ()):
             if group in values:
                 if values[group]:

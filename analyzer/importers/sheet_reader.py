@@ -13,11 +13,14 @@ that a value parser refuses them instead of reading a blank. It imports nothing 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import re
 import resource
 import sys
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -124,14 +127,23 @@ def error_cells(path: str, sheet: str) -> dict[tuple[int, int], str]:
         return errors
 
 
-def _fill_merged(rows: list[list[object]], ranges: list[Any]) -> None:
-    """A merged cell's value belongs to every cell it covers (a date spanning several calls)."""
-    for (top, left), (bottom, right) in ranges:
-        if top < 0 or top >= len(rows) or left < 0 or left >= len(rows[top]):
+def _fill_merged(rows: list[list[object]], offset: int, ranges: list[Any], tops: dict) -> None:
+    """A merged cell's value belongs to every cell it covers (a date spanning several calls).
+
+    ``rows`` are the sheet's rows from row ``offset``; ``tops`` keeps each range's value once
+    its top row has been seen, for the parts of the range in later rows.
+    """
+    end = offset + len(rows)
+    for index, ((top, left), (bottom, right)) in enumerate(ranges):
+        if top < 0 or left < 0 or bottom < offset or top >= end:
             continue
-        value = rows[top][left]
-        for r in range(top, min(bottom, len(rows) - 1) + 1):
-            row = rows[r]
+        if offset <= top and left < len(rows[top - offset]):
+            tops.setdefault(index, rows[top - offset][left])
+        if index not in tops:
+            continue
+        value = tops[index]
+        for r in range(max(top, offset), min(bottom, end - 1) + 1):
+            row = rows[r - offset]
             for c in range(left, min(right, len(row) - 1) + 1):
                 if row[c] in (None, ""):
                     row[c] = value
@@ -150,34 +162,114 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         if error:
             return {"error": error, "sheets": [n for n, _ in metadata]}
         found = workbook.get_sheet_by_name(name)
-        rows = found.to_python(skip_empty_area=False, nrows=request.get("limit"))
-        merged = found.merged_cell_ranges if request.get("merged") else None
+        ranges = found.merged_cell_ranges or []
+        merged = ranges if request.get("merged") else []
+        errors = error_cells(request["path"], name) if request.get("errors", True) else {}
+        rows = _write(_batches(found, request.get("limit"), merged, errors), request["output"])
     except MemoryError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
         return {"error": UNREADABLE, "detail": str(exc).splitlines()[0] if str(exc) else ""}
-    if merged:
-        _fill_merged(rows, merged)
-    text = [[cell_text(value) for value in row] for row in rows]
-    if request.get("errors", True):
-        for (r, c), value in error_cells(request["path"], name).items():
-            if r < len(text) and c < len(text[r]):
-                text[r][c] = value
-    _write(text, request["output"])
-    return {"sheet": name, "rows": len(text)}
+    return {"sheet": name, "rows": rows, "merges": len(ranges)}
 
 
-def _write(rows: list[list[str | None]], output: str) -> None:
+FIRST_BATCH_ROWS = 256
+BATCH_ROWS = 65536
+
+
+def _batches(
+    sheet: Any, limit: int | None, merged: list[Any], errors: dict[tuple[int, int], str]
+) -> Iterator[list[Any]]:
+    """The sheet's rows from row 1 and column A, a batch of text columns at a time, so memory
+    holds one batch of Python values, not the sheet."""
+    if sheet.height == 0 or sheet.width == 0:
+        return
+    # iter_rows starts at row 1 but at the first used column: pad to column A.
+    (first_row, first_column), (_, last_column) = sheet.start, sheet.end
+    width = last_column + 1
+    total = first_row + sheet.height if limit is None else min(limit, first_row + sheet.height)
+    pad = [None] * first_column
+    tops: dict[int, object] = {}
+    rows = iter(sheet.iter_rows())
+    offset = 0
+    while offset < total:
+        # A short first batch: the title and header rows, whose text sits in columns of numbers.
+        count = min(FIRST_BATCH_ROWS if offset == 0 else BATCH_ROWS, total - offset)
+        part = itertools.islice(rows, count)
+        chunk = [pad + row for row in part] if pad else list(part)
+        if merged:
+            _fill_merged(chunk, offset, merged, tops)
+        for (r, c), value in errors.items():
+            if offset <= r < offset + count and c < width:
+                chunk[r - offset][c] = value
+        yield [text_column(list(values)) for values in zip(*chunk, strict=True)]
+        offset += count
+
+
+def text_column(values: list[object]) -> list[str | None] | Any:
+    """One column's cells as text (:func:`cell_text`), vectorised for columns of one type."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {str}:
+        column = pa.array(values, pa.string())
+        return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    if kinds <= {float, str} and all(v == "" for v in values if type(v) is str):
+        numbers = values if str not in kinds else [None if v == "" else v for v in values]
+        return _float_text(pa.array(numbers, pa.float64()))
+    if kinds == {date}:  # ISO dates, as date.isoformat() writes them
+        return pa.array(values, pa.date32()).cast(pa.string())
+    if kinds == {datetime}:  # as isoformat(sep=" ") writes those without fractions of a second
+        with contextlib.suppress(pa.ArrowInvalid):
+            stamps = pa.array(values, pa.timestamp("us"))
+            return stamps.cast(pa.timestamp("s")).cast(pa.string())
+    return [cell_text(value) for value in values]
+
+
+def _float_text(numbers: Any) -> Any:
+    """Floats as Python prints them: whole numbers without '.0', others as repr() does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = pc.and_(pc.equal(pc.floor(numbers), numbers), pc.less(pc.abs(numbers), 2.0**53))
+    as_int = pc.cast(pc.if_else(whole, numbers, 0.0), pa.int64()).cast(pa.string())
+    plain = pc.cast(numbers, pa.string())
+    size = pc.abs(numbers)
+    arrow_ok = pc.and_(
+        pc.and_(pc.greater_equal(size, 1e-4), pc.less(size, 1e16)),
+        pc.invert(pc.match_substring(plain, "e")),
+    )
+    text = pc.if_else(whole, as_int, pc.if_else(arrow_ok, plain, pa.scalar(None, pa.string())))
+    odd = pc.and_(pc.is_valid(numbers), pc.is_null(text))
+    if not pc.any(odd).as_py():
+        return text
+    values = text.to_pylist()
+    for index in pc.indices_nonzero(odd).to_pylist():
+        values[index] = cell_text(numbers[index].as_py())
+    return pa.array(values, pa.string())
+
+
+def _write(batches: Iterator[list[Any]], output: str) -> int:
+    """Write the batches as an Arrow IPC file of text columns c0, c1, ...; the row count."""
     import pyarrow as pa
 
-    width = max((len(row) for row in rows), default=0)
-    columns = {
-        f"c{i}": pa.array([row[i] if i < len(row) else None for row in rows], pa.string())
-        for i in range(width)
-    }
-    table = pa.table(columns) if columns else pa.table({"c0": pa.array([], pa.string())})
-    with pa.OSFile(output, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    rows = 0
+    writer = None
+    with pa.OSFile(output, "wb") as sink:
+        for columns in batches:
+            batch = pa.record_batch(
+                [pa.array(c, pa.string()) if isinstance(c, list) else c for c in columns],
+                names=[f"c{i}" for i in range(len(columns))],
+            )
+            if writer is None:
+                writer = pa.ipc.new_file(sink, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+        if writer is None:
+            writer = pa.ipc.new_file(sink, pa.schema([("c0", pa.string())]))
+        writer.close()
+    return rows
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class SheetData:
 
     name: str
     table: pa.Table
+    merges: int = 0  # merged cell ranges in the sheet
 
     def rows(self) -> list[list[str | None]]:
         """The rows as lists (for the few head rows a layout identifies files by)."""
@@ -62,42 +63,54 @@ def read_sheet(
 
     ``sheet`` is a sheet's exact name (a hidden sheet is read only when named so); else
     ``sheet_pattern`` is a regular expression searched in the visible sheets' names; else the
-    first visible sheet is read. ``limit`` reads only the first rows; ``merged`` gives a merged
+    first visible sheet is read. ``limit`` gives only the first rows; ``merged`` gives a merged
     cell's value to every cell it covers. Error values of formula cells stay as their text
     ('#DIV/0!'), so value specs reject them.
+
+    The sheet is read whole once per file version: the first rows that identify a file and
+    find its header are a slice of the same read, and a sheet without merged cells is not read
+    again to fill them.
     """
     stat = path.stat()
-    return _read_sheet_cached(
-        path, stat.st_mtime, stat.st_size, sheet, sheet_pattern, limit, merged
-    )
+    version = (path, stat.st_mtime, stat.st_size)
+    data = _read_sheet_cached(*version, sheet, sheet_pattern, False)
+    if merged and data.merges:
+        data = _read_sheet_cached(*version, sheet, sheet_pattern, True)
+    if limit is not None and limit < data.table.num_rows:
+        return replace(data, table=data.table.slice(0, limit))
+    return data
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=4)
 def _read_sheet_cached(
     path: Path,
     mtime: float,
     size: int,
     sheet: str | None,
     pattern: str | None,
-    limit: int | None,
     merged: bool,
 ) -> SheetData:
-    del mtime, size  # part of the cache key only
-    check_workbook(path, sheet)
+    _check_workbook_cached(path, mtime, size, sheet)
     with tempfile.TemporaryDirectory(prefix="analyzer-sheet-") as workdir:
         output = Path(workdir) / "sheet.arrow"
         request = {
             "path": str(path),
             "sheet": sheet,
             "pattern": pattern,
-            "limit": limit,
             "merged": merged,
             "output": str(output),
         }
         result = _run_reader(path, request)
         with pa.memory_map(str(output)) as source:
             table = pa.ipc.open_file(source).read_all()
-    return SheetData(name=result["sheet"], table=table)
+    return SheetData(name=result["sheet"], table=table, merges=result.get("merges", 0))
+
+
+@lru_cache(maxsize=16)
+def _check_workbook_cached(path: Path, mtime: float, size: int, sheet: str | None) -> None:
+    """The workbook's checks, once per file version and sheet (a refusal raises every time)."""
+    del mtime, size  # part of the cache key only
+    check_workbook(path, sheet)
 
 
 def _run_reader(path: Path, request: dict[str, object]) -> dict[str, object]:
