@@ -405,6 +405,7 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
         decimal=read.decimal,
         source=source,
         year=read.year,
+        itemises=tuple(profile.statement.itemises or ()),
     )
 
 
@@ -485,4 +486,5 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
         unmatched=read.unmatched or None,
         fill_down=tuple(str(c) for c in read.fill_down),
         year=read.year,
+        itemises=tuple(profile.statement.itemises or ()),
     )

@@ -455,8 +455,23 @@ class Statement(Strict):
         None, description="Formats of the statement's dates (month names in any case)."
     )
     extra: dict[str, Regex] = Field(default_factory=dict, description="Other facts kept as text.")
+    itemises: list[str] | None = Field(
+        None,
+        description="A bill that itemises only some of what it charges: the categories it "
+        "itemises, as its stated totals name them or as kinds (`voice`, `sms`). The total is "
+        "then checked only against the stated totals of these (a note says so, not an error), "
+        "and stated categories not listed are not compared with items. Default: it itemises "
+        "everything.",
+    )
 
     _check = field_validator(*[n for n in STATEMENT_FIELD_NAMES])(_regex)
+
+    @field_validator("itemises")
+    @classmethod
+    def _itemises(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not [v for v in value if v.strip()]:
+            raise ValueError("list at least one category or kind the bill itemises")
+        return value
 
     @field_validator("extra")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +86,14 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def with_itemised(statements: list[Any], itemises: Sequence[str]) -> list[Any]:
+    """Statements of a bill that itemises only ``itemises`` (categories or kinds) say so."""
+    if not itemises:
+        return statements
+    text = json.dumps(list(itemises), ensure_ascii=False)
+    return [replace(s, extra={**s.extra, "itemised": text}) for s in statements]
 
 
 def stated_totals_json(stated: list[dict[str, Any]]) -> str:
