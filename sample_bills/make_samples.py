@@ -24,6 +24,10 @@ no accidental burn day, busy night, gap, duplicate row or roaming visit beyond t
 - `travel_wayfarer_esim_2026-07.csv`: a second Wayfarer eSIM at home in France: a backup runs
   every night (150-250 MB), one night takes 2.5 GB; a stay in Switzerland with four minutes on
   a French network near the border in the middle of it (one visit, not two).
+- `au_southern_cross_2026-10.csv`: Australian record-type bill without a header row: invoice
+  (`H`), service summaries (`S`, the count, time and amount the bill states per category),
+  itemised calls (`C`) and texts (`M`), trailer (`T`). It itemises calls and texts only; the
+  summary of calls to mobiles counts one call more than it lists.
 
 `expected_findings.csv` lists every planted finding, written from what this script planted,
 never from running the analyzer. `truth/<file>.json` gives the statement fields and per-line
@@ -53,6 +57,7 @@ credited, whatever sign the file prints). `analyzer.toml` holds home countries, 
 - Yunyou: `费用(元)` positive = charge, `充值` rows carry the credited amount as a negative fee.
   `备注`: calls `呼出|呼入 <number> 时长 mm:ss`, SMS `发送|接收 <number>`, data transfer
   `转出至 <number>` (`流量(MB)` of a `流量转移` row is data moved, not used), top-up channel.
+- Southern Cross: times `hh:mm:ss`; calls billed per started minute; numbers printed national.
 - Wayfarer: the file holds no export time (export 1 was taken 2026-05-25 21:00 +12:00).
 """
 
@@ -69,6 +74,7 @@ from samplegen.keystone import make_keystone
 from samplegen.lagon import make_lagon
 from samplegen.meridian import make_meridian
 from samplegen.settings import readme, toml_text
+from samplegen.southern import make_southern
 from samplegen.wayfarer import make_night_owl, make_wayfarer
 from samplegen.yunyou import make_yunyou
 
@@ -84,6 +90,7 @@ MAKERS = (
     make_yunyou,
     make_wayfarer,
     make_night_owl,
+    make_southern,
 )
 
 

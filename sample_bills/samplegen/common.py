@@ -25,6 +25,7 @@ SEVERITY = {
     "record_gap": "info", "zero_usage_line": "warning", "charge_increase": "warning",
     "topup_reversed": "warning", "billed_longer_than_call": "error", "unmatched_overlap": "info",
     "trip_summary": "info",
+    "stated_vs_itemised": "warning", "bill_partly_itemised": "info",
 }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from .common import Planted
 from .conecta import CU_LINE, CU_PLAN
 from .lagon import NC_LINE, NC_PLAN, NC_PRICE, NC_RATES
 from .meridian import US_LINES
+from .southern import AU_LINE
 from .wayfarer import NO_ICCID, WF_ICCID
 from .yunyou import CN_LINE
 
@@ -65,6 +66,7 @@ def toml_text() -> str:
         price="69.00 USD",
     )  # fmt: skip
     out += line(NO_ICCID, "FR", "Wayfarer eSIM (night backups)")
+    out += line(AU_LINE, "AU", "Sam (Southern Cross Mobile)")
     out += '\n[rate_cards."Lagon Mobile"]\nvoice_per_minute = "40 XPF"\nincrement = "60/60"\n'
     out += 'sms = "20 XPF"\n'
     for c in ("AU", "VU"):
@@ -86,6 +88,9 @@ MUST_NOT_FLAG = """\
 - Every other night stays under 50 MB (00:00-06:00); no call or SMS goes to a number outside the
   line's home country except the premium SMS; Keystone's other lines keep their plan and feature
   charges and have usage every month; the Yunyou 流量转移 row is a transfer, not data usage.
+- Southern Cross: the data and plan charges are stated without items (the bill itemises calls
+  and texts only): a note, not a bill that fails to add up; the calls and texts add up to their
+  stated amounts and times.
 - `billed_longer_than_call` is not planted anywhere.
 """
 
