@@ -44,7 +44,7 @@ from analyzer.importers.base import (
     new_connection,
     normalise_line,
 )
-from analyzer.importers.records import with_itemised
+from analyzer.importers.records import with_profile_facts
 from analyzer.importers.specs import (
     Money,
     Spec,
@@ -164,7 +164,7 @@ class PdfLayout:
     table_mappings: tuple[TableMapping, ...] = ()
     fill_down: tuple[str, ...] = ()  # groups that take the last row's value when empty
     year: int | None = None  # the profile's year for dates printed without one
-    itemises: tuple[str, ...] = ()  # a bill itemising only these categories or kinds
+    profile_facts: tuple[tuple[str, str], ...] = ()  # kept in every statement's extra
     unmatched: str | None = "no record type of this layout matches the row"
 
     def __post_init__(self) -> None:
@@ -242,7 +242,7 @@ class PdfLayout:
             )
         if self.tables is not None:
             extracted = self._extract_tables(path, result, options)
-            extracted.statements = with_itemised(extracted.statements, self.itemises)
+            extracted.statements = with_profile_facts(extracted.statements, self.profile_facts)
             return extracted
         if result["rows_read"] == 0:
             raise InputError(
@@ -281,7 +281,7 @@ class PdfLayout:
         lines = {v for v in events_table.column("line").to_pylist() if v} | set(statement.lines)
         statement = replace(statement, lines=tuple(sorted(lines)))
         return Extracted(
-            statements=with_itemised([statement], self.itemises),
+            statements=with_profile_facts([statement], self.profile_facts),
             events=events_table,
             rejects=_sorted(pa.concat_tables(rejects)),
             rows_read=result["rows_read"],

@@ -486,6 +486,25 @@ class Statement(Strict):
         return {**known, **self.extra}
 
 
+class Copies(Strict):
+    """How precisely the layout prints usage, so that the same event in another file (printed to
+    the second there, or read while a session was still growing) is taken for the same event.
+
+    Two records of one line, kind and counterparty in different files are one event when their
+    times differ by at most ``seconds`` and their quantities (bytes, seconds, after reading) by at
+    most the tolerance of their kind; the coarser of the two files' tolerances applies. Each
+    record is the copy of at most one other (the nearest). Default: exact times and quantities.
+    """
+
+    seconds: int = Field(0, ge=0, le=86_400, description="Times may differ by this many seconds.")
+    voice_seconds: int = Field(
+        0, ge=0, le=3_600, description="Call lengths may differ by this many seconds."
+    )
+    data_bytes: int = Field(
+        0, ge=0, le=1 << 30, description="Data volumes may differ by this many bytes."
+    )
+
+
 class Profile(Strict):
     """A carrier's layout: one TOML file, no code."""
 
@@ -496,6 +515,9 @@ class Profile(Strict):
     read: Read = Field(default_factory=Read, description="How the file is decoded and written.")
     statement: Statement = Field(
         default_factory=Statement, description="Facts of the bill: invoice, account, totals."
+    )
+    copies: Copies = Field(
+        default_factory=Copies, description="How precisely usage is printed (copy matching)."
     )
     derived: dict[str, Derived] = Field(default_factory=dict, description="Cut-out columns.")
     fields: Fields | None = Field(None, description="One record type that takes every row.")

@@ -44,7 +44,7 @@ from analyzer.importers.records import (
     StatementRecord,
     read_statement_records,
     stated_totals_json,
-    with_itemised,
+    with_profile_facts,
 )
 from analyzer.importers.specs import Const, Timestamp
 from analyzer.importers.years import needs_year, with_year, year_source
@@ -98,7 +98,7 @@ class TabularLayout:
     source: Path | None = None  # the TOML file of a user profile
     statement_records: tuple[StatementRecord, ...] = ()  # header, trailer and summary records
     year: int | None = None  # the profile's year for dates printed without one
-    itemises: tuple[str, ...] = ()  # a bill itemising only these categories or kinds
+    profile_facts: tuple[tuple[str, str], ...] = ()  # kept in every statement's extra
 
     @property
     def mappings(self) -> tuple[TableMapping, ...]:
@@ -184,7 +184,7 @@ class TabularLayout:
         statements, events = self.statements(mapped, facts)
         if self.statement_records:
             statements = [_with_records(statements[0], records), *statements[1:]]
-        statements = with_itemised(statements, self.itemises)
+        statements = with_profile_facts(statements, self.profile_facts)
         return Extracted(
             statements=statements,
             events=events,
