@@ -22,8 +22,8 @@ INTRO = """\
 
 A profile is one TOML file that tells the analyzer how to read one carrier's export: a CSV, a
 spreadsheet (XLSX, XLS) or a PDF bill. This page is generated from the schema that validates
-profiles (`analyzer/importers/profile_schema.py`): every key below is checked when a profile
-loads, an unknown or misspelt key is an error that names the file and the key (and suggests the
+profiles (`analyzer/importers/profile_schema.py` and `profile_tables.py`): every key below is
+checked when a profile loads, an unknown or misspelt key is an error that names the file and the key (and suggests the
 nearest one), and every pattern is compiled with RE2 then. Patterns are RE2 regular
 expressions: no lookahead, lookbehind or backreferences, so none can run for ever; `\\w`, `\\s`
 and `\\W` match letters and spaces of every script.
