@@ -15,6 +15,12 @@ imported last. Copies inside one file share their rank, so identical rows in one
 
 Rows are only ever added, so a new file can change the winner only among the keys it shares
 with other files: only those keys are ranked again.
+
+A layout may declare how precisely it prints usage (its profile's ``[copies]``: time and
+quantity tolerances, kept on its statements and read by ``copy_keys``). Usage left without an
+exact copy then matches a record of another file within the coarser of the two tolerances:
+the two nearest to each other (by time, then quantity) are one event, each the copy of at most
+one other, and the same ranking picks the winner.
 """
 
 from __future__ import annotations
@@ -84,4 +90,61 @@ def resolve_copies(con: duckdb.DuckDBPyConnection, source_id: int | None = None)
           AND events.superseded IS DISTINCT FROM ranked.superseded
         """,
         params,
+    )
+    _resolve_near_copies(con, source_id)
+
+
+# Usage of two files that is one event within the files' tolerances, with no exact copy:
+# mutual nearest pairs (each record's nearest in the other file is the other record).
+_NEAR = """
+WITH candidates AS (
+    SELECT * FROM copy_keys
+    WHERE charged IS NULL AND until IS NULL AND line IS NOT NULL AND NOT superseded
+),
+pairs AS (
+    SELECT a.event_id AS a_id, b.event_id AS b_id, a.source_id AS a_source,
+           b.source_id AS b_source,
+           abs(epoch(a.keyed_at) - epoch(b.keyed_at)) AS dt,
+           abs(coalesce(a.quantity, 0) - coalesce(b.quantity, 0)) AS dq,
+           CASE WHEN (coalesce(a.document_date, DATE '0001-01-01'), a.billed, a.source_id)
+                     > (coalesce(b.document_date, DATE '0001-01-01'), b.billed, b.source_id)
+                THEN b.event_id ELSE a.event_id END AS loser
+    FROM candidates a
+    JOIN candidates b
+      ON a.line = b.line AND a.kind = b.kind AND a.party IS NOT DISTINCT FROM b.party
+     AND a.source_id <> b.source_id
+     AND abs(epoch(a.keyed_at) - epoch(b.keyed_at)) <= greatest(a.time_tolerance, b.time_tolerance)
+     AND abs(coalesce(a.quantity, 0) - coalesce(b.quantity, 0))
+         <= greatest(a.quantity_tolerance, b.quantity_tolerance)
+    WHERE (a.time_tolerance > 0 OR b.time_tolerance > 0
+           OR a.quantity_tolerance > 0 OR b.quantity_tolerance > 0)
+      AND ($source IS NULL OR $source IN (a.source_id, b.source_id))
+      AND NOT EXISTS (  -- an exact copy in the other file takes precedence
+          SELECT 1 FROM copy_keys x
+          WHERE x.source_id = b.source_id AND x.line = a.line AND x.kind = a.kind
+            AND x.keyed_at = a.keyed_at AND x.quantity IS NOT DISTINCT FROM a.quantity
+            AND x.party IS NOT DISTINCT FROM a.party)
+),
+nearest AS (
+    SELECT *, row_number() OVER (PARTITION BY a_id, b_source ORDER BY dt, dq, b_id) AS rank
+    FROM pairs
+)
+SELECT DISTINCT n.loser
+FROM nearest n
+JOIN nearest m ON m.a_id = n.b_id AND m.b_id = n.a_id AND m.rank = 1
+WHERE n.rank = 1
+"""
+
+
+def _resolve_near_copies(con: duckdb.DuckDBPyConnection, source_id: int | None) -> None:
+    """Supersede the losing record of each pair that is one event within declared tolerances."""
+    declared = con.execute(
+        "SELECT 1 FROM statements WHERE json_extract_string(extra, '$.copy_seconds') IS NOT NULL "
+        "OR json_extract_string(extra, '$.copy_voice_seconds') IS NOT NULL "
+        "OR json_extract_string(extra, '$.copy_data_bytes') IS NOT NULL LIMIT 1"
+    ).fetchall()
+    if not declared:
+        return  # no layout declares a tolerance: exact copies are all there is
+    con.execute(
+        f"UPDATE events SET superseded = true WHERE event_id IN ({_NEAR})", {"source": source_id}
     )

@@ -449,16 +449,30 @@ SELECT e.event_id, e.source_id, e.line, e.kind,
        CASE WHEN e.kind NOT IN ('data', 'voice', 'sms', 'mms')
             THEN lower(trim(coalesce(e.description, ''))) END AS what,
        greatest(s.issued_on, CAST(s.as_of AS DATE), CAST(src.as_of AS DATE)) AS document_date,
-       s.total_due IS NOT NULL AS billed
+       s.total_due IS NOT NULL AS billed,
+       coalesce(e.superseded, false) AS superseded,
+       -- how precisely the file's layout prints usage (its profile's [copies]): 0 = exactly
+       CASE WHEN e.started_at IS NOT NULL THEN coalesce(s.copy_seconds, 0) ELSE 0 END
+           AS time_tolerance,
+       CASE e.kind WHEN 'voice' THEN coalesce(s.copy_voice_seconds, 0)
+                   WHEN 'data' THEN coalesce(s.copy_data_bytes, 0) ELSE 0 END
+           AS quantity_tolerance
 FROM events e
 LEFT JOIN sources src USING (source_id)  -- a file being saved may not have its row yet
-LEFT JOIN statements s ON s.statement_id = e.statement_id
+LEFT JOIN (
+    SELECT *,
+           TRY_CAST(json_extract_string(extra, '$.copy_seconds') AS BIGINT) AS copy_seconds,
+           TRY_CAST(json_extract_string(extra, '$.copy_voice_seconds') AS BIGINT)
+               AS copy_voice_seconds,
+           TRY_CAST(json_extract_string(extra, '$.copy_data_bytes') AS BIGINT) AS copy_data_bytes
+    FROM statements
+) s ON s.statement_id = e.statement_id
 WHERE coalesce(e.started_at, CAST(s.period_start AS TIMESTAMP)) IS NOT NULL;
 
 -- Events inside a stretch of time that two files of one line both cover, with no copy in the
 -- other file: one export has a record the other lacks (a session still growing when one was
--- exported, a call printed differently, a row missing). Usage only; one row per event and file
--- it is missing from.
+-- exported, a call printed differently, a row missing). A copy within the files' declared
+-- tolerance (copy_keys) is a copy. Usage only; one row per event and file it is missing from.
 CREATE OR REPLACE VIEW unmatched_overlap AS
 WITH spans AS (
     SELECT source_id, line, min(keyed_at) AS first_at, max(keyed_at) AS last_at
@@ -482,8 +496,13 @@ JOIN copy_keys k
 WHERE NOT EXISTS (
     SELECT 1 FROM copy_keys c
     WHERE c.source_id = o.other_source_id AND c.line = k.line AND c.kind = k.kind
-      AND c.keyed_at = k.keyed_at AND c.quantity IS NOT DISTINCT FROM k.quantity
-      AND c.party IS NOT DISTINCT FROM k.party);
+      AND c.party IS NOT DISTINCT FROM k.party
+      AND ((c.keyed_at = k.keyed_at AND c.quantity IS NOT DISTINCT FROM k.quantity)
+           OR (c.superseded <> k.superseded  -- a copy within the tolerances: one of them lost
+               AND abs(epoch(c.keyed_at) - epoch(k.keyed_at))
+                   <= greatest(c.time_tolerance, k.time_tolerance)
+               AND abs(c.quantity - k.quantity)
+                   <= greatest(c.quantity_tolerance, k.quantity_tolerance))));
 
 -- One row per trip abroad: a run of records outside the line's home country (or marked roaming
 -- when no home country is set), however many countries it crosses, ended by records back home;

@@ -3,7 +3,7 @@
     python bench/make_corpus.py OUTDIR --events 1000000 --pages 50 --xlsx-rows 200000 --lines 1000
 
 Each option writes one file in the layout of a sample carrier, reusing the generators of
-`sample_bills/make_samples.py` (loaded by path, nothing to install):
+`sample_bills/samplegen/` (loaded by path, nothing to install):
 
 - `--events N`: Wayfarer-style session CSV with N rows, streamed in chunks (flat memory).
 - `--pages N`: Meridian-style itemised PDF with about N pages of usage rows.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
+import importlib
 import itertools
 import random
 import shutil
@@ -28,19 +28,19 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
-from types import ModuleType
+from types import SimpleNamespace
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_bills" / "make_samples.py"
-PROFILES = SAMPLES.parent / "profiles"
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_bills"
+PROFILES = SAMPLES / "profiles"
 
 
-def load_samples() -> ModuleType:
-    """Import sample_bills/make_samples.py without installing anything."""
-    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_samples"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+def load_samples() -> SimpleNamespace:
+    """The sample generator's carrier modules (sample_bills/samplegen/), nothing to install."""
+    sys.path.insert(0, str(SAMPLES))
+    names: dict[str, object] = {}
+    for carrier in ("common", "formats", "conecta", "meridian", "keystone", "wayfarer"):
+        names |= vars(importlib.import_module(f"samplegen.{carrier}"))
+    return SimpleNamespace(**names)
 
 
 ms = load_samples()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from analyzer.copies import resolve_copies
@@ -80,3 +81,109 @@ def test_a_version_1_database_gets_its_copies_flagged_when_opened(tmp_path: Path
         ]
     finally:
         con.close()
+
+
+def add_export(con, source_id: int, rows: list[tuple], tolerance: dict[str, int] | None) -> None:
+    """One unbilled export of (time, kind, quantity) rows to one counterparty; ``tolerance`` is
+    what its layout declares in ``[copies]`` (kept on its statement as the profile does)."""
+    extra = {f"copy_{k}": str(v) for k, v in (tolerance or {}).items()}
+    con.execute(
+        "INSERT INTO sources (source_id, sha256, path, size, format, imported_at, status) "
+        "VALUES (?, ?, ?, 0, 'csv', now(), 'ok')",
+        [source_id, f"sha{source_id}", f"export{source_id}.csv"],
+    )
+    con.execute(
+        "INSERT INTO statements (statement_id, source_id, carrier, extra) "
+        "VALUES (?, ?, 'Test Mobile', ?)",
+        [source_id, source_id, json.dumps(extra)],
+    )
+    for started_at, kind, quantity in rows:
+        con.execute(
+            "INSERT INTO events (event_id, source_id, statement_id, line, started_at, kind, "
+            "quantity, unit, counterparty_e164) VALUES (nextval('event_ids'), ?, ?, ?, ?, ?, ?, "
+            "?, '+12015550187')",
+            [source_id, source_id, LINE, started_at, kind, quantity,
+             "bytes" if kind == "data" else "seconds"],
+        )  # fmt: skip
+    resolve_copies(con, source_id)
+
+
+def counted(con) -> list[tuple[int, str, int]]:
+    return con.sql(
+        "SELECT source_id, strftime(started_at, '%H:%M:%S'), CAST(quantity AS BIGINT) FROM usage "
+        "ORDER BY started_at, source_id"
+    ).fetchall()
+
+
+def unmatched(con) -> list[tuple[int, str]]:
+    return con.sql(
+        "SELECT source_id, strftime(started_at, '%H:%M:%S') FROM unmatched_overlap "
+        "ORDER BY started_at, source_id"
+    ).fetchall()
+
+
+TO_THE_MINUTE = {"seconds": 59, "voice_seconds": 59}
+SECONDS = [("2026-10-02 09:00:00", "voice", 60), ("2026-10-02 10:00:37", "voice", 125)]
+SECONDS.append(("2026-10-02 11:00:00", "voice", 30))
+MINUTES = [("2026-10-02 09:00:00", "voice", 60), ("2026-10-02 10:00:00", "voice", 120)]
+MINUTES.append(("2026-10-02 11:00:00", "voice", 30))
+
+
+def test_a_call_printed_to_the_minute_is_the_same_call_printed_to_the_second(db) -> None:
+    add_export(db, 1, SECONDS, None)
+    add_export(db, 2, MINUTES, TO_THE_MINUTE)
+    assert counted(db) == [(2, "09:00:00", 60), (2, "10:00:00", 120), (2, "11:00:00", 30)]
+    assert unmatched(db) == []
+
+
+def test_without_a_declared_tolerance_the_two_prints_stay_apart_and_are_listed(db) -> None:
+    add_export(db, 1, SECONDS, None)
+    add_export(db, 2, MINUTES, None)
+    assert [r[1] for r in counted(db)] == ["09:00:00", "10:00:00", "10:00:37", "11:00:00"]
+    assert unmatched(db) == [(2, "10:00:00"), (1, "10:00:37")]
+
+
+def test_a_record_is_the_copy_of_one_other_only_the_nearest(db) -> None:
+    add_export(db, 1, [*SECONDS[:1], ("2026-10-02 10:00:10", "voice", 120), *SECONDS[1:]], None)
+    add_export(db, 2, MINUTES, TO_THE_MINUTE)
+    # 10:00:10 (120 s) is nearer to 10:00 (120 s) than 10:00:37 (125 s): only it is the copy.
+    assert counted(db) == [
+        (2, "09:00:00", 60),
+        (2, "10:00:00", 120),
+        (1, "10:00:37", 125),
+        (2, "11:00:00", 30),
+    ]
+    assert unmatched(db) == [(1, "10:00:37")]
+
+
+def test_data_compared_in_bytes_within_the_declared_tolerance(db) -> None:
+    first = [("2026-10-02 09:00:00", "data", 5000), ("2026-10-02 12:00:00", "data", 7000)]
+    add_export(db, 1, [*first, ("2026-10-02 10:00:00", "data", 1_048_576)], None)
+    # Printed in whole KB: 1,048,576 bytes reads back as 1,047,552 (1,023 KB), within 1 KB.
+    add_export(db, 2, [*first, ("2026-10-02 10:00:00", "data", 1_047_552)], {"data_bytes": 1024})
+    assert [r[0] for r in counted(db)] == [2, 2, 2]
+
+
+def test_a_session_still_growing_at_export_time_is_not_a_copy(db) -> None:
+    first = [("2026-10-02 09:00:00", "data", 5000), ("2026-10-02 12:00:00", "data", 7000)]
+    add_export(db, 1, [*first, ("2026-10-02 10:00:00", "data", 300_000)], {"data_bytes": 1024})
+    add_export(db, 2, [*first, ("2026-10-02 10:00:00", "data", 900_000)], {"data_bytes": 1024})
+    assert [r[2] for r in counted(db) if r[1] == "10:00:00"] == [300_000, 900_000]
+    assert unmatched(db) == [(1, "10:00:00"), (2, "10:00:00")]
+
+
+def test_a_profile_declares_its_tolerance_for_its_statements(tmp_path: Path) -> None:
+    from analyzer.importers.base import ImportOptions
+    from analyzer.importers.profile import load_profile
+
+    (tmp_path / "p.toml").write_text(
+        'name = "minute_calls"\nformat = "csv"\n[identify]\nheader = ["When", "Minutes"]\n'
+        '[read]\ndate_format = "%Y-%m-%d %H:%M"\n[copies]\nseconds = 59\nvoice_seconds = 59\n'
+        '[fields]\nline = { value = "+12015550123" }\nstarted_at = "When"\n'
+        'kind = { value = "voice" }\nquantity = { column = "Minutes", type = "duration", '
+        'unit = "minutes" }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "calls.csv").write_text("When,Minutes\n2026-10-02 10:00,2\n", encoding="utf-8")
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "calls.csv", ImportOptions())
+    assert extracted.statements[0].extra == {"copy_seconds": "59", "copy_voice_seconds": "59"}

@@ -26,6 +26,7 @@ LAYOUT_OF = {
     "travel_wayfarer_esim_export1.csv": "wayfarer_csv",
     "travel_wayfarer_esim_export2.csv": "wayfarer_csv",
     "travel_wayfarer_esim_2026-07.csv": "wayfarer_csv",
+    "au_southern_cross_2026-10.csv": "southern_cross_csv",
 }
 IMPORTERS = sample_importers()
 

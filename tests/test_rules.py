@@ -178,6 +178,7 @@ def test_rule_ids_and_severities_are_the_specified_ones() -> None:
     assert {rule.id: rule.severity for rule in load_rules()} == {
         "allowance_exhaustion": "warning",
         "balance_continuity": "warning",
+        "bill_partly_itemised": "info",
         "bill_total_mismatch": "error",
         "billed_longer_than_call": "error",
         "charge_increase": "warning",
@@ -186,6 +187,7 @@ def test_rule_ids_and_severities_are_the_specified_ones() -> None:
         "night_burn": "warning",
         "premium_or_international": "warning",
         "rate_mismatch": "error",
+        "stated_vs_itemised": "warning",
         "record_gap": "info",
         "roaming_charges": "error",
         "roaming_started": "info",

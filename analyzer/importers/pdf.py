@@ -45,6 +45,7 @@ from analyzer.importers.pdf_reading import (
     pdf_password,
     read_pdf,
 )
+from analyzer.importers.records import with_profile_facts
 from analyzer.model import Statement
 from analyzer.regex import compile_re2, search, translate
 
@@ -117,6 +118,7 @@ class PdfLayout:
     table_mappings: tuple[TableMapping, ...] = ()
     fill_down: tuple[str, ...] = ()  # groups that take the last row's value when empty
     year: int | None = None  # the profile's year for dates printed without one
+    profile_facts: tuple[tuple[str, str], ...] = ()  # kept in every statement's extra
     unmatched: str | None = "no record type of this layout matches the row"
 
     def __post_init__(self) -> None:
@@ -193,7 +195,9 @@ class PdfLayout:
                 hint="export the bill as text or use the carrier's CSV",
             )
         if self.tables is not None:
-            return self._extract_tables(path, result, options)
+            extracted = self._extract_tables(path, result, options)
+            extracted.statements = with_profile_facts(extracted.statements, self.profile_facts)
+            return extracted
         if result["rows_read"] == 0:
             raise InputError(
                 path,
@@ -231,7 +235,7 @@ class PdfLayout:
         lines = {v for v in events_table.column("line").to_pylist() if v} | set(statement.lines)
         statement = replace(statement, lines=tuple(sorted(lines)))
         return Extracted(
-            statements=[statement],
+            statements=with_profile_facts([statement], self.profile_facts),
             events=events_table,
             rejects=_sorted(pa.concat_tables(rejects)),
             rows_read=result["rows_read"],

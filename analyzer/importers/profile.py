@@ -27,7 +27,7 @@ from analyzer.importers import profile_schema as schema
 from analyzer.importers import profile_specs as specs_schema
 from analyzer.importers.base import Importer, TableMapping
 from analyzer.importers.conditions import All, Any_, Not, RowMatch
-from analyzer.importers.records import StatementRecord
+from analyzer.importers.records import StatementRecord, profile_facts
 from analyzer.importers.specs import (
     Choice,
     Const,
@@ -405,6 +405,7 @@ def _tabular_layout(profile: schema.Profile, source: Path) -> TabularLayout:
         decimal=read.decimal,
         source=source,
         year=read.year,
+        profile_facts=profile_facts(profile.statement.itemises, profile.copies.model_dump()),
     )
 
 
@@ -485,4 +486,5 @@ def _pdf_layout(profile: schema.Profile, source: Path) -> Any:
         unmatched=read.unmatched or None,
         fill_down=tuple(str(c) for c in read.fill_down),
         year=read.year,
+        profile_facts=profile_facts(profile.statement.itemises, profile.copies.model_dump()),
     )

@@ -6,6 +6,7 @@ and the schema disagree, and another loads every example on the page.
 
 from __future__ import annotations
 
+import inspect
 import typing
 from typing import Any
 
@@ -21,8 +22,8 @@ INTRO = """\
 
 A profile is one TOML file that tells the analyzer how to read one carrier's export: a CSV, a
 spreadsheet (XLSX, XLS) or a PDF bill. This page is generated from the schema that validates
-profiles (`analyzer/importers/profile_schema.py`): every key below is checked when a profile
-loads, an unknown or misspelt key is an error that names the file and the key (and suggests the
+profiles (`analyzer/importers/profile_schema.py` and `profile_tables.py`): every key below is
+checked when a profile loads, an unknown or misspelt key is an error that names the file and the key (and suggests the
 nearest one), and every pattern is compiled with RE2 then. Patterns are RE2 regular
 expressions: no lookahead, lookbehind or backreferences, so none can run for ever; `\\w`, `\\s`
 and `\\W` match letters and spaces of every script.
@@ -61,6 +62,7 @@ EXAMPLES: dict[str, str] = {
     "Derived": "[derived]\nNumber = { column = \"Detail\", pattern = 'to (\\+?\\d+)' }",
     "Context": "[[context]]\nname = \"section\"\npattern = '^(Calls|Texts|Data)$'",
     "Limits": "[limits]\nseconds = 30\nmemory_mb = 1024\npages = 500",
+    "Copies": "[copies]\nseconds = 59\nvoice_seconds = 59\ndata_bytes = 1024",
 }
 TABLES = {
     "Profile": "Top level",
@@ -74,6 +76,7 @@ TABLES = {
     "Derived": "[derived]",
     "Context": "[[context]] (PDF)",
     "Limits": "[limits] (PDF)",
+    "Copies": "[copies]",
 }
 FIELDS_DOC = """\
 ## Event fields
@@ -165,7 +168,7 @@ def render() -> str:
     for name, title in TABLES.items():
         model = getattr(schema, name)
         out.append(f"## {title}\n")
-        doc = (model.__doc__ or "").strip()
+        doc = inspect.cleandoc(model.__doc__ or "")
         if doc:
             out.append(doc + "\n")
         out += _table(model, skip=("fields",) if name == "Profile" else ())
@@ -174,7 +177,7 @@ def render() -> str:
     out.append(FIELDS_DOC.format(kinds=kinds))
     out.append("## Column types\n")
     for tag, model in specs_schema.SPEC_MODELS.items():
-        doc = (model.__doc__ or "").strip().splitlines()[0]
+        doc = inspect.cleandoc(model.__doc__ or "").splitlines()[0]
         out.append(f"### `{tag}`\n\n{doc}\n")
         out += _table(model, skip=("type",))
         out.append("")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +86,28 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def with_profile_facts(statements: list[Any], facts: Sequence[tuple[str, str]]) -> list[Any]:
+    """Statements with what the layout says of every bill it reads (kept in their extra facts):
+    ``itemised`` (the categories a partly itemised bill itemises), ``copy_seconds``,
+    ``copy_voice_seconds``, ``copy_data_bytes`` (how precisely it prints usage)."""
+    if not facts:
+        return statements
+    return [replace(s, extra={**s.extra, **dict(facts)}) for s in statements]
+
+
+def profile_facts(
+    itemises: Sequence[str] | None, copies: Mapping[str, int] | None
+) -> tuple[tuple[str, str], ...]:
+    """The facts a profile states about its bills, as ``with_profile_facts`` keeps them."""
+    facts = []
+    if itemises:
+        facts.append(("itemised", json.dumps(list(itemises), ensure_ascii=False)))
+    for name, value in (copies or {}).items():
+        if value:
+            facts.append((f"copy_{name}", str(value)))
+    return tuple(facts)
 
 
 def stated_totals_json(stated: list[dict[str, Any]]) -> str:

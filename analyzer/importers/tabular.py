@@ -35,6 +35,7 @@ from analyzer.importers.reading import (
 from analyzer.importers.records import (
     StatementRecord,
     read_statement_records,
+    with_profile_facts,
 )
 from analyzer.importers.specs import Const
 from analyzer.importers.statement_facts import (
@@ -95,6 +96,7 @@ class TabularLayout:
     source: Path | None = None  # the TOML file of a user profile
     statement_records: tuple[StatementRecord, ...] = ()  # header, trailer and summary records
     year: int | None = None  # the profile's year for dates printed without one
+    profile_facts: tuple[tuple[str, str], ...] = ()  # kept in every statement's extra
 
     @property
     def mappings(self) -> tuple[TableMapping, ...]:
@@ -182,6 +184,7 @@ class TabularLayout:
         statements, events = self.statements(mapped, facts)
         if self.statement_records:
             statements = [with_records(statements[0], records), *statements[1:]]
+        statements = with_profile_facts(statements, self.profile_facts)
         return Extracted(
             statements=statements,
             events=events,

@@ -59,7 +59,8 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
     """Fold explained findings into the findings that explain them; return how many folded.
 
     Folds apply in the order given; a finding already folded neither explains nor is explained
-    again. Each explained finding goes into the first (lowest id) finding that explains it.
+    again. Each explained finding goes into the finding that explains it whose money at stake is
+    closest to its own (the lowest id among equals), so the money is the same money, counted once.
     """
     folded = 0
     for fold in folds:
@@ -67,7 +68,10 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE fold_pairs AS
-            SELECT x.finding_id AS x_id, min(m.finding_id) AS m_id
+            SELECT x.finding_id AS x_id,
+                   arg_min(m.finding_id, [abs(coalesce(m.amount_at_stake, 0)
+                                              - coalesce(x.amount_at_stake, 0)),
+                                          m.finding_id]) AS m_id
             FROM findings m
             JOIN findings x ON m.rule = ? AND x.rule = ? AND m.finding_id <> x.finding_id
             WHERE {where}

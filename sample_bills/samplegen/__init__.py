@@ -1,0 +1,1 @@
+"""One module per sample carrier, plus the shared model and file writers."""
