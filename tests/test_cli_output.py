@@ -194,3 +194,15 @@ def test_workbook_may_not_overwrite_the_database(seeded: Path) -> None:
     assert result.stderr == (
         f"Error: refusing to write to {seeded}: it is the database; choose another output path\n"
     )
+
+
+def test_a_narrow_terminal_moves_the_line_under_its_finding_too(seeded: Path) -> None:
+    result = invoke(seeded, "findings", "--rule", "charge_increase", columns=60)
+    assert result.stdout == (
+        "severity  rule             period                  at stake\n"
+        "warning   charge_increase  2026-10-01..2026-10-31  1,500 XPF\n"
+        "    套餐 Forfait Lagon rose by 1 500 XPF.\n"
+        "    evidence: meridian_2026-10.pdf page 3 row 3\n"
+        "    line: +12015550148\n"
+        "Total at stake: 1,500 XPF\n"
+    )

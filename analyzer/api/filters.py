@@ -92,6 +92,6 @@ def _findings_query(
         FROM findings f
         WHERE {" AND ".join(where)}
         ORDER BY list_position(['error', 'warning', 'info'], f.severity),
-                 f.amount_at_stake DESC NULLS LAST, f.rule, f.line, f.period_start, f.finding_id
+                 f.currency NULLS LAST, f.amount_at_stake DESC NULLS LAST, f.rule, f.line, f.period_start, f.finding_id
     """
     return query, args

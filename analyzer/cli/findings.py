@@ -108,6 +108,7 @@ def print_findings(records: Sequence[dict[str, Any]], fmt: str, wide: bool) -> N
         wide=wide,
         wrapped=WRAPPED,
         below=WRAPPED,
+        spill=("line",),
     )
     for currency, total in totals(records).items():
         click.echo(f"Total at stake: {money(total, currency)}")
@@ -164,7 +165,7 @@ def findings(
     wide: bool,
     **formats: Any,
 ) -> None:
-    """List findings, errors first and the most money first, with their evidence.
+    """List findings with their evidence: errors first, then per currency the most money first.
 
     Exit 6 (and a line on stderr) when filters match no finding; 5 with --fail-on.
     """

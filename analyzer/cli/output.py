@@ -161,13 +161,15 @@ def render_table(
     wide: bool = False,
     wrapped: Sequence[str] = (),
     below: Sequence[str] = (),
+    spill: Sequence[str] = (),
     width: int | None = None,
 ) -> list[str]:
     """An aligned table; numbers are right-aligned, wide (CJK) characters count twice.
 
     Unless ``wide``, it fits the terminal: ``wrapped`` columns wrap and the others are cut with
     an ellipsis; when even that would not fit, the ``below`` columns leave the table and are
-    printed under their row, indented and wrapped to the terminal's width.
+    printed under their row, indented and wrapped to the terminal's width, followed by the
+    ``spill`` columns, one by one, while the row's remaining columns would still not fit.
     """
     width = width or terminal_width()
     texts = [[cell_text(v) for v in row] for row in rows]
@@ -178,8 +180,9 @@ def render_table(
     if wide or not below or _room_to_wrap(columns, natural, wrapped, width):
         header, blocks = _grid(columns, rows, texts, natural, wrapped, None if wide else width)
         return [header] + [line for block in blocks for line in block]
-    kept = [i for i, c in enumerate(columns) if c not in below]
-    moved = [columns.index(c) for c in below if c in columns]
+    moving = _moving(columns, natural, [*below], spill, width)
+    kept = [i for i, c in enumerate(columns) if c not in moving]
+    moved = [columns.index(c) for c in moving if c in columns]
     header, blocks = _grid(
         [columns[i] for i in kept],
         [[row[i] for i in kept] for row in rows],
@@ -196,6 +199,22 @@ def render_table(
                 label = "" if order == 0 else f"{columns[i]}: "
                 lines += ["    " + part for part in wrap(label + text[i], max(width - 4, 20))]
     return lines
+
+
+def _moving(
+    columns: Sequence[str],
+    natural: Sequence[int],
+    moving: list[str],
+    spill: Sequence[str],
+    width: int,
+) -> list[str]:
+    """The columns that go under their row: ``moving``, then ``spill`` while the rest is too wide."""
+    for name in spill:
+        kept = [w for c, w in zip(columns, natural, strict=True) if c not in moving]
+        if sum(kept) + len(GAP) * (len(kept) - 1) <= width:
+            break
+        moving.append(name)
+    return moving
 
 
 def _room_to_wrap(
@@ -258,6 +277,7 @@ def print_rows(
     wide: bool = False,
     wrapped: Sequence[str] = (),
     below: Sequence[str] = (),
+    spill: Sequence[str] = (),
 ) -> None:
     """Rows as a table, CSV (formula-safe), a JSON array or JSON lines, to stdout or ``file``."""
     records = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -274,6 +294,6 @@ def print_rows(
         click.echo(buffer.getvalue(), nl=False, file=file)
     else:
         wide = wide or file is not None
-        table = render_table(columns, rows, wide=wide, wrapped=wrapped, below=below)
+        table = render_table(columns, rows, wide=wide, wrapped=wrapped, below=below, spill=spill)
         for line in table:
             click.echo(line, file=file)
