@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint fmt samples bench clean
+.PHONY: demo test lint fmt samples bench notebooks clean
 
 # The package alone for `make demo`; the test tools only for the targets that need them.
 $(STAMP): pyproject.toml
@@ -18,7 +18,7 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(TEST_STAMP)
 
-demo: $(STAMP)  ## import sample_bills, run the rules, write reports/demo.html
+demo: $(STAMP)  ## import sample_bills, run the rules, write reports/demo.html, say what to try next
 	$(BIN)/analyzer --db reports/demo.duckdb run sample_bills
 
 test: $(TEST_STAMP)  ## lint, then the whole test suite
@@ -37,8 +37,11 @@ fmt: $(TEST_STAMP)
 samples: $(TEST_STAMP)  ## regenerate sample_bills/ byte for byte
 	$(BIN)/python sample_bills/make_samples.py
 
+notebooks: $(TEST_STAMP)  ## run the notebooks on the samples, executed copies in reports/notebooks/
+	$(BIN)/python notebooks/execute.py reports/notebooks
+
 bench: $(TEST_STAMP)  ## run the benchmarks, write bench/RESULTS.md
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) reports/*.html reports/*.duckdb* .pytest_cache
+	rm -rf $(VENV) reports/*.html reports/*.duckdb* reports/notebooks .pytest_cache

@@ -25,6 +25,7 @@ __all__ = [
     "import_paths",
     "list_findings",
     "open_db",
+    "read_bill",
     "run_query",
     "run_rules",
     "write_report",

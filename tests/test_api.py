@@ -136,7 +136,7 @@ def test_findings_carry_evidence_and_filter_by_severity(seeded: Path) -> None:
     [finding] = db.findings(severity="warning").to_arrow_table().to_pylist()
     assert finding["rule"] == "roaming_charges"
     assert finding["amount_at_stake"] == Decimal("10.0000")
-    assert finding["evidence"] == "/bills/meridian_2026-10.pdf page 3 row 1"
+    assert finding["evidence"] == [{"file": "/bills/meridian_2026-10.pdf", "page": 3, "row": 1}]
     assert len(db.findings(period="2026-10").fetchall()) == 2
     assert db.findings(period="2026-11").fetchall() == []
 
@@ -184,8 +184,16 @@ def test_read_only_handle_cannot_write(seeded: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"period": "2026-13"}, "period '2026-13': write it as YYYY-MM, e.g. 2026-10"),
-        ({"period": "Oct 2026"}, "period 'Oct 2026': write it as YYYY-MM, e.g. 2026-10"),
+        (
+            {"period": "2026-13"},
+            "period '2026-13': write it as YYYY-MM, e.g. 2026-10, or START..END, e.g. "
+            "2026-09-19..2026-10-18",
+        ),
+        (
+            {"period": "Oct 2026"},
+            "period 'Oct 2026': write it as YYYY-MM, e.g. 2026-10, or START..END, e.g. "
+            "2026-09-19..2026-10-18",
+        ),
         (
             {"period": "2026-10", "start": "2026-10-01"},
             "give either a period or start/end dates, not both",
@@ -420,3 +428,40 @@ def test_readme_documents_each_view_with_its_columns(seeded: Path, view: str) ->
     assert row, f"README has no row for {view} in 'Tables and views'"
     actual = [name for name, *_ in analyzer.open_db(seeded).sql(f"DESCRIBE {view}").fetchall()]
     assert row.group(1).split(", ") == actual
+
+
+def test_a_billing_cycle_is_a_period_everywhere(seeded: Path) -> None:
+    db = analyzer.open_db(seeded)
+    assert ids(db.events(period="2026-10-01..2026-10-06")) == [2, 3]
+    assert len(db.findings(period="2026-10-06..2026-10-31").fetchall()) == 0
+    assert len(db.findings(period="2026-10-05..2026-10-05").fetchall()) == 2
+
+
+def test_every_function_takes_the_handle_open_db_returns(seeded: Path, tmp_path: Path) -> None:
+    db = analyzer.open_db(seeded)
+    report = analyzer.build_report(db, period="2026-10")
+    assert report.save_html(tmp_path / "r.html").exists()
+    with db:
+        assert analyzer.build_report(db).save_html(tmp_path / "held.html").exists()
+    columns, rows = analyzer.list_findings(db, severity="error")
+    assert rows[0][columns.index("rule")] == "roaming_charges"
+    assert analyzer.run_query(db, "SELECT count(*) AS n FROM events") == (["n"], [(8,)])
+    assert analyzer.write_report(db, tmp_path / "w.html") == tmp_path / "w.html"
+
+
+def test_read_bill_reads_one_file_and_saves_nothing(tmp_path: Path) -> None:
+    bill = analyzer.read_bill(ROOT / "sample_bills" / "nc_lagon_mobile_2026-10.pdf")
+    assert (bill.layout, bill.recognised) == ("lagon_pdf", True)
+    assert bill.counts["events"] == bill.events.num_rows == 97
+    assert bill.rejects.num_rows == 0
+    profile = tmp_path / "other.toml"
+    profile.write_text(
+        'name = "other"\ncarrier = "Other"\nformat = "csv"\n[identify]\nheader = ["Nope"]\n'
+        '[fields]\nstarted_at = "Nope"\nkind = { value = "data" }\n',
+        encoding="utf-8",
+    )
+    csv_file = tmp_path / "x.csv"
+    csv_file.write_text("Date\n2026-10-01\n", encoding="utf-8")
+    with pytest.raises(AnalyzerError) as error:  # tried although it does not claim the file
+        analyzer.read_bill(csv_file, profile)
+    assert str(error.value) == "could not read x.csv: no header row with the columns Nope"

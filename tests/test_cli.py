@@ -75,7 +75,7 @@ def test_findings_as_json_with_evidence(tmp_path: Path) -> None:
     [finding] = json.loads(result.output)  # the visit; its trip's summary is folded into it
     assert finding["line"] == ICCID
     assert finding["period_start"] == "2026-10-02"
-    assert finding["evidence"] == str(folder / "wayfarer.csv") + " row 3"
+    assert finding["evidence"] == [{"file": str(folder / "wayfarer.csv"), "page": None, "row": 3}]
 
 
 def test_fail_on_sets_exit_code_5(tmp_path: Path) -> None:

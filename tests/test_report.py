@@ -363,10 +363,10 @@ def test_cli_report_bad_period(tmp_path: Path) -> None:
     db = tmp_path / "cli.duckdb"
     open_db(db).close()
     result = CliRunner().invoke(cli, ["--db", str(db), "report", "--period", "2026-13"])
-    assert result.exit_code == 1
-    assert result.output.strip() == (
-        "Error: --period '2026-13' is not a period; write a month as 2026-10 "
-        "or a billing cycle as 2026-09-19..2026-10-18"
+    assert result.exit_code == 2  # a usage error
+    assert result.output.strip().endswith(
+        "Error: Invalid value for '--period': '2026-13' is not a period; write a month as "
+        "2026-10 or a billing cycle as 2026-09-19..2026-10-18"
     )
 
 

@@ -42,7 +42,7 @@ def test_findings_csv_neutralises_formulas_and_keeps_numbers(tmp_path: Path) -> 
     for row in rows:
         for column in ("line", "observed", "detail"):
             assert row[column][0] not in "=+-@\t\r", row[column]
-        assert row["amount_at_stake"] == "-12.5000"  # a number stays a number
+        assert row["amount_at_stake"] == "-12.50"  # a number stays a number, in USD's decimals
     assert {r["detail"] for r in rows} == {"'" + p if p[0] in "=+-@\t\r" else p for p in PAYLOADS}
 
 
