@@ -58,7 +58,7 @@ def test_the_sample_settings_are_read_in_full() -> None:
 
 def test_settings_fill_the_lines_and_rate_cards_tables(db) -> None:
     apply_config(db, load_config(SAMPLES / "analyzer.toml"))
-    assert db.sql("SELECT count(*) FROM lines").fetchall() == [(8,)]
+    assert db.sql("SELECT count(*) FROM lines").fetchall() == [(9,)]
     assert db.sql(
         "SELECT plan_name, cycle_start::VARCHAR FROM lines WHERE line = '89442000000123456780'"
     ).fetchall() == [("Wayfarer Oceania 50 GB", "2026-04-28")]
