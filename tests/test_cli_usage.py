@@ -13,10 +13,10 @@ from analyzer.cli import cli
 from analyzer.cli import imports as cli_imports
 
 RULES = (
-    "allowance_exhaustion, balance_continuity, bill_total_mismatch, billed_longer_than_call, "
-    "charge_increase, data_burn, duplicate_charge, night_burn, premium_or_international, "
-    "rate_mismatch, record_gap, roaming_charges, roaming_started, topup_reversed, trip_summary, "
-    "unmatched_overlap, zero_usage_line"
+    "allowance_exhaustion, balance_continuity, bill_partly_itemised, bill_total_mismatch, "
+    "billed_longer_than_call, charge_increase, data_burn, duplicate_charge, night_burn, "
+    "premium_or_international, rate_mismatch, record_gap, roaming_charges, roaming_started, "
+    "stated_vs_itemised, topup_reversed, trip_summary, unmatched_overlap, zero_usage_line"
 )
 USAGE = "Usage: analyzer findings [OPTIONS]\nTry 'analyzer findings --help' for help.\n\n"
 
