@@ -260,16 +260,11 @@ def parse_volume(
         second_unit = NEXT_SMALLER_UNIT.get(first_unit, "")
     total = Decimal(0)
     for number, unit in ((first, first_unit), (second, second_unit)):
-        if not number:
-            continue
-        power = VOLUME_UNITS.get(unit or default_unit.lower())
-        if power is None:
-            raise ValueError(f"{text!r} is not a data volume (unknown unit {unit!r})")
-        try:
-            value = fit(_signed_number(number, notation, currency=False), 6, 24)
-        except ValueError as exc:
-            raise ValueError(f"{text!r} is not a data volume ({exc})") from None
-        total += value * base**power
+        if number:
+            known_unit = unit or default_unit.lower()
+            total += (
+                _volume_part(text, number, known_unit, notation) * base ** VOLUME_UNITS[known_unit]
+            )
     if sign == "-":
         total = -total
     try:
@@ -279,6 +274,16 @@ def parse_volume(
     if result < 0 and not negative:
         raise ValueError(f"{text!r} is not a data volume (negative volumes are not allowed)")
     return int(result)
+
+
+def _volume_part(text: str, number: str, unit: str, notation: Notation) -> Decimal:
+    """One number of a volume ('1,25' of '1,25 Go'), checked to be a known unit's count."""
+    if unit not in VOLUME_UNITS:
+        raise ValueError(f"{text!r} is not a data volume (unknown unit {unit!r})")
+    try:
+        return fit(_signed_number(number, notation, currency=False), 6, 24)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a data volume ({exc})") from None
 
 
 def duration_bare_pattern(notation: Notation) -> str:
