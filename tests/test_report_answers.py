@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -217,3 +217,10 @@ def test_a_report_is_current_only_for_its_own_database(
         assert not is_current(tmp_path / "missing.html", other)
     finally:
         other.close()
+
+
+def test_bill_groups_show_their_item_counts(sample_report) -> None:
+    html = sample_report.to_html()
+    group = sample_report.tables["bills"][0]["groups"][0]
+    cell = f'<td>{escape(group["name"])}</td><td class="num">{group["items"]}</td>'
+    assert isinstance(group["items"], int) and cell in html
