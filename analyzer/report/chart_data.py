@@ -228,13 +228,11 @@ def chart_balance(con, scope, names, t):
 
 def forecasts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each planned line's cycle and forecast from the schema's macro the allowance rule reads,
-    with the rule's own recent-days window."""
-    from analyzer.rules import load_rules
+    with the recent-days window the last analysis ran the rule with (settings included)."""
+    from analyzer.rules import load_rules, used_params
 
-    recent = next(
-        (int(r.params["recent_days"]) for r in load_rules() if r.id == "allowance_exhaustion"),
-        7,
-    )
+    rule = next(r for r in load_rules() if r.id == "allowance_exhaustion")
+    recent = int(used_params(con, rule)["recent_days"])
     _ensure_forecast_macro(con)
     return con.execute(
         "SELECT line, plan_name, data_allowance, cycle, starts_at, ends_at, as_of, used, "
