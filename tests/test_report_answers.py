@@ -200,25 +200,6 @@ def test_each_trip_has_its_days_data_calls_and_cost(sample_report) -> None:
     assert mexico["cost"] == ["60.00 USD"]
 
 
-def test_a_report_is_current_only_for_its_own_database(
-    sample_report, sample_db: Path, tmp_path: Path
-) -> None:
-    from analyzer.report.freshness import is_current
-
-    report = sample_report.save_html(tmp_path / "report.html")
-    con = open_db(sample_db, read_only=True)
-    try:
-        assert is_current(report, con)
-    finally:
-        con.close()
-    other = open_db(tmp_path / "other.duckdb")
-    try:
-        assert not is_current(report, other)  # another database: not this report's
-        assert not is_current(tmp_path / "missing.html", other)
-    finally:
-        other.close()
-
-
 def test_bill_groups_show_their_item_counts(sample_report) -> None:
     html = sample_report.to_html()
     group = sample_report.tables["bills"][0]["groups"][0]

@@ -25,8 +25,9 @@ from typing import Any
 import duckdb
 
 from analyzer.errors import AnalyzerError
+from analyzer.money import format_money
 from analyzer.report import bills, chart_data, lines, queries, sections
-from analyzer.report.formats import NO_MINOR_UNIT, format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.i18n import texts
 from analyzer.report.names import MAX_CHART_LINES, LineNames
 from analyzer.report.queries import Scope
@@ -34,7 +35,6 @@ from analyzer.report.queries import Scope
 __all__ = [
     "CHARTS",
     "MAX_CHART_LINES",
-    "NO_MINOR_UNIT",
     "ReportData",
     "build",
     "format_bytes",
@@ -256,7 +256,7 @@ def script_json(value: Any) -> str:
 
     '/' is written as '\\/' too (the same string to JSON.parse), so no URL appears literally.
     """
-    text = json.dumps(value, default=str, ensure_ascii=False)
+    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
     return (
         text.replace("/", "\\/")
         .replace("<", "\\u003c")

@@ -12,8 +12,9 @@ from typing import Any
 
 import duckdb
 
+from analyzer.money import format_money
 from analyzer.report import queries
-from analyzer.report.formats import format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.names import LineNames
 from analyzer.report.queries import Scope
 

@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analyzer.money import format_money
 from analyzer.report import queries
-from analyzer.report.formats import format_money
+from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
 
 TOP_CONTACTS = 10
@@ -91,8 +92,7 @@ def chart_daily_data(con, scope, names, t):
     if not len(frame):
         return None
     flags = {
-        "data_burn": t["rule_data_burn"],
-        "night_burn": t["rule_night_burn"],
+        rule: rule_title(rule, t["html_lang"].split("-")[0]) for rule in ("data_burn", "night_burn")
     }
     frame["flag_label"] = [flags.get(v) if isinstance(v, str) else None for v in frame["flag"]]
     frame = frame.drop(columns=["flag"])

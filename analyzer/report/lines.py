@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analyzer.money import format_money
 from analyzer.report import chart_data, queries
-from analyzer.report.formats import format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.names import LineNames
 from analyzer.report.queries import SPEND_FILTER, Scope
 

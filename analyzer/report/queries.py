@@ -43,9 +43,9 @@ scoped_findings AS (
       AND ($end IS NULL OR period_start <= $end OR period_start IS NULL)
 )
 """
-# Most queries read the per-day table; the few that need each event's time or counterparty read
-# `scoped` too (DuckDB plans a CTE even when no query names it, so it is only there when used).
 SCOPED = "WITH " + SHARED
+# The two queries that need each event's hour or counterparty read `scoped` too (DuckDB plans a
+# CTE even when no query names it, so it is only there when used).
 SCOPED_EVENTS = "WITH " + EVENTS + "," + SHARED
 # The period's events summed per line, day and what a query groups by: computed once per
 # report, so each figure reads a few hundred thousand rows, not every event again. `timed` says
@@ -281,10 +281,12 @@ def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         """
         SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
                round(sum(quantity) / 1048576.0, 1) AS mb
-        FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL
+        FROM usage
+        WHERE kind = 'data' AND started_at IS NOT NULL
+          AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+          AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
         GROUP BY ALL
         """,
-        events=True,
     )
 
 
