@@ -219,13 +219,19 @@ FROM findings f, unnest(f.event_ids) AS t(event_id)
 JOIN events e USING (event_id)
 JOIN sources s USING (source_id);
 
--- The smallest amount a currency is printed in (ISO 4217 minor unit): rounding tolerances.
+-- The smallest amount a currency is printed in (its minor unit): rounding tolerances. The lists
+-- are analyzer/money.py's (babel's CLDR currency data); a test keeps them equal.
 CREATE OR REPLACE MACRO minor_unit(currency) AS
     CASE
-        WHEN upper(currency) IN ('BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG',
-                                 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF')
+        WHEN upper(currency) IN ('ADP', 'AFN', 'ALL', 'BIF', 'BYR', 'CLP', 'COP', 'DJF', 'ESP',
+                                 'GNF', 'HUF', 'IDR', 'IQD', 'IRR', 'ISK', 'ITL', 'JPY', 'KMF',
+                                 'KPW', 'KRW', 'LAK', 'LBP', 'LUF', 'MGA', 'MGF', 'MMK', 'MRO',
+                                 'PYG', 'RWF', 'SLL', 'SOS', 'STD', 'SYP', 'TMM', 'TRL', 'UGX',
+                                 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF', 'YER', 'ZMK', 'ZWD')
             THEN 1.0
-        WHEN upper(currency) IN ('BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND') THEN 0.001
+        WHEN upper(currency) IN ('BHD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND')
+            THEN 0.001
+        WHEN upper(currency) IN ('CLF', 'UYW') THEN 0.0001
         ELSE 0.01
     END;
 
@@ -269,6 +275,7 @@ CREATE OR REPLACE MACRO money_text(amount, currency) AS
     CASE minor_unit(currency)
         WHEN 1.0 THEN CAST(CAST(amount AS DECIMAL(18,0)) AS VARCHAR)
         WHEN 0.001 THEN CAST(CAST(amount AS DECIMAL(18,3)) AS VARCHAR)
+        WHEN 0.0001 THEN CAST(CAST(amount AS DECIMAL(18,4)) AS VARCHAR)
         ELSE CAST(CAST(amount AS DECIMAL(18,2)) AS VARCHAR)
     END || ' ' || coalesce(currency, '');
 

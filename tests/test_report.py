@@ -387,7 +387,7 @@ def test_thousands_of_findings_are_counted_not_all_listed(tmp_path: Path) -> Non
     con.close()
     assert len(data.tables["findings"]) == 30
     assert data.tables["findings_not_listed"] == [
-        "4970 more “Data used overnight” findings are not listed here; "
+        "4970 more “Data used at night” findings are not listed here; "
         "`analyzer findings --rule night_burn` lists them all."
     ]
     assert "4970 more" in html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -200,20 +200,41 @@ def test_each_trip_has_its_days_data_calls_and_cost(sample_report) -> None:
     assert mexico["cost"] == ["60.00 USD"]
 
 
-def test_a_report_is_current_only_for_its_own_database(
-    sample_report, sample_db: Path, tmp_path: Path
-) -> None:
-    from analyzer.report.freshness import is_current
+def test_bill_groups_show_their_item_counts(sample_report) -> None:
+    html = sample_report.to_html()
+    group = sample_report.tables["bills"][0]["groups"][0]
+    cell = f'<td>{escape(group["name"])}</td><td class="num">{group["items"]}</td>'
+    assert isinstance(group["items"], int) and cell in html
 
-    report = sample_report.save_html(tmp_path / "report.html")
-    con = open_db(sample_db, read_only=True)
+
+def test_allowance_forecast_uses_the_window_the_rule_ran_with(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from analyzer.report.chart_data import forecasts
+    from analyzer.rules import run_rules
+
+    db = tmp_path / "window.duckdb"
+    shutil.copy(sample_db, db)
+    con = open_db(db)
     try:
-        assert is_current(report, con)
+        run_rules(con, overrides={"allowance_exhaustion": {"recent_days": 2}})
+        plans = forecasts(con).set_index("line")
+        default = con.sql("SELECT line, runs_out FROM allowance_forecast(7)").df()
+        default = default.set_index("line")["runs_out"]
+        findings = con.sql(
+            "SELECT line, detail FROM findings WHERE rule = 'allowance_exhaustion'"
+        ).fetchall()
+        # The window matters here: the header's default would draw another day.
+        assert any(plans.loc[line, "runs_out"] != default[line] for line, _ in findings)
+        for line, detail in findings:
+            assert "at the last 2 days' rate" in detail
+            assert f"runs out about {plans.loc[line, 'runs_out']:%Y-%m-%d}," in detail
+        report = build(con)
+        card = next(
+            c for c in report.cards if c["key"] == findings[0][0] or c["number"] == findings[0][0]
+        )
+        assert f"{plans.loc[findings[0][0], 'runs_out']:%Y-%m-%d}" in card["forecast"]
     finally:
         con.close()
-    other = open_db(tmp_path / "other.duckdb")
-    try:
-        assert not is_current(report, other)  # another database: not this report's
-        assert not is_current(tmp_path / "missing.html", other)
-    finally:
-        other.close()

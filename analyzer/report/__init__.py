@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import html
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,8 +25,9 @@ from typing import Any
 import duckdb
 
 from analyzer.errors import AnalyzerError
+from analyzer.money import format_money
 from analyzer.report import bills, chart_data, lines, queries, sections
-from analyzer.report.formats import NO_MINOR_UNIT, format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.i18n import texts
 from analyzer.report.names import MAX_CHART_LINES, LineNames
 from analyzer.report.queries import Scope
@@ -33,7 +35,6 @@ from analyzer.report.queries import Scope
 __all__ = [
     "CHARTS",
     "MAX_CHART_LINES",
-    "NO_MINOR_UNIT",
     "ReportData",
     "build",
     "format_bytes",
@@ -120,8 +121,13 @@ def build(
     mask: bool = False,
 ) -> ReportData:
     """Compute the report's data from the database with SQL aggregates only."""
-    t = texts(lang)
     scope = parse_period(period)
+    with queries.shared_days(con, scope):
+        return _build(con, scope, lang, mask)
+
+
+def _build(con: duckdb.DuckDBPyConnection, scope: Scope, lang: str, mask: bool) -> ReportData:
+    t = texts(lang)
     names = LineNames(con, scope, mask, t)
     data = ReportData(summary={}, lang=lang, masked=mask, tables={})
     data.figures = lines.line_figures(con, scope, names, t)
@@ -220,8 +226,29 @@ def vega_bundle() -> str:
     """
     import vl_convert
 
+    cached = _bundle_cache(vl_convert.__version__)
+    if cached is not None and cached.is_file():
+        return cached.read_text("utf-8")
     bundle = vl_convert.javascript_bundle()
-    return bundle.replace("://", ":\\/\\/").replace("</script", "<\\/script")
+    bundle = bundle.replace("://", ":\\/\\/").replace("</script", "<\\/script")
+    if cached is not None:
+        try:  # written whole then renamed, so a reader never sees half a bundle
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(bundle, encoding="utf-8")
+            partial.replace(cached)
+        except OSError:
+            pass  # no cache: the next report builds the bundle again
+    return bundle
+
+
+def _bundle_cache(version: str) -> Path | None:
+    """Where the bundle of this vl-convert version is kept: building it takes seconds (a
+    JavaScript runtime bundles Vega), reading it milliseconds. None when there is no home."""
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        str(Path.home() / ".cache") if Path.home().is_dir() else ""
+    )
+    return Path(base) / "usage-analyzer" / f"vega-bundle-{version}.js" if base else None
 
 
 def script_json(value: Any) -> str:
@@ -229,7 +256,7 @@ def script_json(value: Any) -> str:
 
     '/' is written as '\\/' too (the same string to JSON.parse), so no URL appears literally.
     """
-    text = json.dumps(value, default=str, ensure_ascii=False)
+    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
     return (
         text.replace("/", "\\/")
         .replace("<", "\\u003c")

@@ -12,8 +12,9 @@ from typing import Any
 
 import duckdb
 
+from analyzer.money import format_money
 from analyzer.report import queries
-from analyzer.report.formats import format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.names import LineNames
 from analyzer.report.queries import Scope
 
@@ -42,8 +43,14 @@ ORDER BY s.period_start DESC NULLS LAST, s.statement_id
 
 TRIP_COSTS = """
 , abroad_days AS (
-    SELECT DISTINCT line, CAST(started_at AS DATE) AS day, country
-    FROM scoped WHERE abroad AND started_at IS NOT NULL AND country IS NOT NULL
+    SELECT line, day_of AS day, country, currency,
+           sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
+           sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
+           sum(amount) AS amount
+    FROM per_day WHERE abroad AND timed GROUP BY ALL
+),
+visit_days AS (
+    SELECT DISTINCT line, day, country FROM abroad_days WHERE country IS NOT NULL
 ),
 numbered AS (
     SELECT *, sum(CASE WHEN country IS DISTINCT FROM previous
@@ -51,23 +58,34 @@ numbered AS (
                   OVER (PARTITION BY line ORDER BY day, country) AS visit
     FROM (SELECT *, lag(country) OVER (PARTITION BY line ORDER BY day, country) AS previous,
                  lag(day) OVER (PARTITION BY line ORDER BY day, country) AS previous_day
-          FROM abroad_days)
+          FROM visit_days)
 ),
 visits AS (
-    SELECT line, country, min(day) AS first_day, max(day) AS last_day, count(*) AS days
+    SELECT line, country, visit, min(day) AS first_day, max(day) AS last_day, count(*) AS days
     FROM numbered GROUP BY line, country, visit
+    ORDER BY first_day DESC, line, country
+    LIMIT $max_trips
+),
+visit_costs AS (
+    -- each day abroad goes to the visit of that day and country; a record abroad without a
+    -- country to every visit of its day
+    SELECT n.line, n.country, n.visit, a.currency, sum(a.data_bytes) AS data_bytes,
+           sum(a.voice_seconds) AS voice_seconds, sum(a.amount) AS amount
+    FROM numbered n
+    SEMI JOIN visits v USING (line, country, visit)
+    JOIN abroad_days a ON a.line = n.line AND a.day = n.day
+                      AND (a.country = n.country OR a.country IS NULL)
+    GROUP BY ALL
 )
-SELECT v.line, v.country, v.first_day, v.last_day, v.days,
-       sum(u.quantity) FILTER (WHERE u.kind = 'data') AS data_bytes,
-       sum(u.quantity) FILTER (WHERE u.kind = 'voice') AS voice_seconds,
-       list({'currency': u.currency, 'amount': u.amount})
-           FILTER (WHERE u.amount IS NOT NULL AND u.currency IS NOT NULL) AS costs
+SELECT v.line, v.country, v.visit, v.first_day, v.last_day, v.days,
+       sum(c.data_bytes) AS data_bytes,
+       sum(c.voice_seconds) AS voice_seconds,
+       list({'currency': c.currency, 'amount': c.amount})
+           FILTER (WHERE c.amount IS NOT NULL AND c.currency IS NOT NULL) AS costs
 FROM visits v
-LEFT JOIN scoped u ON u.line = v.line AND u.abroad
-     AND CAST(u.started_at AS DATE) BETWEEN v.first_day AND v.last_day
-     AND (u.country = v.country OR u.country IS NULL)
+LEFT JOIN visit_costs c USING (line, country, visit)
 GROUP BY ALL
-ORDER BY v.first_day DESC, v.line
+ORDER BY v.first_day DESC, v.line, v.country
 """
 
 
@@ -119,7 +137,7 @@ def trips(
     from analyzer.report.chart_data import country_name
 
     out = []
-    for r in _records(con, scope, TRIP_COSTS)[:MAX_TRIPS]:
+    for r in _records(con, scope, TRIP_COSTS, {"max_trips": MAX_TRIPS}):
         costs: dict[str, Decimal] = {}
         for c in r["costs"] if isinstance(r["costs"], list | tuple) else []:
             costs[c["currency"]] = costs.get(c["currency"], Decimal(0)) + _dec(c["amount"])
@@ -157,9 +175,11 @@ def _group_name(group: str, t: dict[str, str]) -> str:
     return t[KIND_LABELS[group]] if group in KIND_LABELS else group
 
 
-def _records(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[dict[str, Any]]:
+def _records(
+    con: duckdb.DuckDBPyConnection, scope: Scope, sql: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Rows as dicts with DECIMAL kept as Decimal (no float on the way)."""
-    cursor = con.execute(queries.SCOPED + sql, scope.params())
+    cursor = con.execute(queries.SCOPED + sql, {**scope.params(), **(params or {})})
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

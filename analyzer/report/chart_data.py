@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analyzer.money import format_money
 from analyzer.report import queries
-from analyzer.report.formats import format_money
+from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
 
 TOP_CONTACTS = 10
@@ -91,8 +92,7 @@ def chart_daily_data(con, scope, names, t):
     if not len(frame):
         return None
     flags = {
-        "data_burn": t["rule_data_burn"],
-        "night_burn": t["rule_night_burn"],
+        rule: rule_title(rule, t["html_lang"].split("-")[0]) for rule in ("data_burn", "night_burn")
     }
     frame["flag_label"] = [flags.get(v) if isinstance(v, str) else None for v in frame["flag"]]
     frame = frame.drop(columns=["flag"])
@@ -228,13 +228,11 @@ def chart_balance(con, scope, names, t):
 
 def forecasts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each planned line's cycle and forecast from the schema's macro the allowance rule reads,
-    with the rule's own recent-days window."""
-    from analyzer.rules import load_rules
+    with the recent-days window the last analysis ran the rule with (settings included)."""
+    from analyzer.rules import load_rules, used_params
 
-    recent = next(
-        (int(r.params["recent_days"]) for r in load_rules() if r.id == "allowance_exhaustion"),
-        7,
-    )
+    rule = next(r for r in load_rules() if r.id == "allowance_exhaustion")
+    recent = int(used_params(con, rule)["recent_days"])
     _ensure_forecast_macro(con)
     return con.execute(
         "SELECT line, plan_name, data_allowance, cycle, starts_at, ends_at, as_of, used, "

@@ -1,4 +1,4 @@
-"""How the report writes amounts and sizes: exact money with its currency, data in GiB/MiB.
+"""How the report writes sizes: data in GiB/MiB (money is written by ``analyzer.money``).
 
 Data is counted in binary units (1 GiB = 1024³ bytes), as carriers count allowances and as the
 finding sentences print them (DuckDB's ``format_bytes``), and labelled GiB/MiB, never GB.
@@ -6,22 +6,9 @@ finding sentences print them (DuckDB's ``format_bytes``), and labelled GiB/MiB, 
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-
-NO_MINOR_UNIT = {"XPF", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "KMF"}
-
-
-def format_money(amount: Any, currency: str | None) -> str:
-    """'1,250 XPF', '12.50 USD': exact decimals, no minor unit where the currency has none."""
-    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
-        return ""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    text = f"{value:,.0f}" if currency in NO_MINOR_UNIT else f"{value:,.2f}"
-    return f"{text} {currency or ''}".strip()
 
 
 def format_bytes(value: Any) -> str:

@@ -147,20 +147,6 @@ TEXT: dict[str, dict[str, str]] = {
         "no_rejects": "No row was rejected.",
         "gaps": "Gaps in the records",
         "no_gaps": "No gaps found.",
-        "rule_data_burn": "Data burned much faster than usual",
-        "rule_night_burn": "Data used overnight",
-        "rule_allowance_exhaustion": "Allowance will run out early",
-        "rule_roaming_started": "Roaming started",
-        "rule_roaming_charges": "Day-pass fee with no use abroad",
-        "rule_bill_total_mismatch": "The bill does not add up",
-        "rule_duplicate_charge": "Duplicate charge",
-        "rule_rate_mismatch": "Billed at the wrong rate",
-        "rule_premium_or_international": "Premium or international number",
-        "rule_record_gap": "Days with no records",
-        "rule_zero_usage_line": "Line paid for but not used",
-        "rule_charge_increase": "Recurring charge went up",
-        "rule_topup_reversed": "Top-up reversed",
-        "rule_billed_longer_than_call": "Billed longer than the call",
         "chart_error": "This chart could not be drawn: ",
         "footer": "Made offline by Usage Analyzer. Numbers masked: {masked}.",
         "yes": "yes",
@@ -296,20 +282,6 @@ TEXT: dict[str, dict[str, str]] = {
         "no_rejects": "没有被拒绝的行。",
         "gaps": "记录中的空缺",
         "no_gaps": "没有发现空缺。",
-        "rule_data_burn": "流量消耗远快于平常",
-        "rule_night_burn": "夜间使用流量",
-        "rule_allowance_exhaustion": "流量额度将提前用完",
-        "rule_roaming_started": "开始漫游",
-        "rule_roaming_charges": "境外未使用却收取日费",
-        "rule_bill_total_mismatch": "账单金额对不上",
-        "rule_duplicate_charge": "重复收费",
-        "rule_rate_mismatch": "计费费率错误",
-        "rule_premium_or_international": "高额或国际号码",
-        "rule_record_gap": "没有记录的日期",
-        "rule_zero_usage_line": "线路付费但未使用",
-        "rule_charge_increase": "固定费用上涨",
-        "rule_topup_reversed": "充值被撤销",
-        "rule_billed_longer_than_call": "计费时长超过通话时长",
         "chart_error": "无法绘制此图表：",
         "footer": "由 Usage Analyzer 离线生成。号码已隐藏：{masked}。",
         "yes": "是",
@@ -327,6 +299,44 @@ def texts(lang: str) -> dict[str, str]:
     from analyzer.report.i18n_answers import MORE
 
     return {**TEXT[lang], **MORE[lang]}
+
+
+# Rule titles in other languages, keyed by rule id. The English title (and description) lives
+# in each rule's SQL header only; the report shows it as the findings table holds it.
+RULE_TITLES: dict[str, dict[str, str]] = {
+    "zh": {
+        "allowance_exhaustion": "流量额度将提前用完",
+        "balance_continuity": "预付余额与上一次对不上",
+        "bill_total_mismatch": "账单金额对不上",
+        "billed_longer_than_call": "计费时长超过通话时长",
+        "charge_increase": "固定费用上涨",
+        "data_burn": "流量消耗远快于平常",
+        "duplicate_charge": "重复收费",
+        "night_burn": "夜间使用流量",
+        "premium_or_international": "高额或国际号码",
+        "rate_mismatch": "计费费率错误",
+        "record_gap": "没有记录的日期",
+        "roaming_charges": "境外未使用却收取日费",
+        "roaming_started": "开始漫游",
+        "topup_reversed": "充值被撤销",
+        "trip_summary": "境外行程",
+        "unmatched_overlap": "重叠导出中一方缺少的记录",
+        "zero_usage_line": "线路付费但未使用",
+    },
+}
+
+
+def rule_title(rule: str, lang: str, english: str | None = None) -> str:
+    """The rule's title in the report's language; English is the SQL header's title (``english``
+    when the caller has it, as a finding carries it)."""
+    translated = RULE_TITLES.get(lang, {}).get(rule)
+    if translated:
+        return translated
+    if english is not None:
+        return english
+    from analyzer.rules import load_rules
+
+    return next((r.title for r in load_rules() if r.id == rule), rule)
 
 
 # d3 time-format locales for chart axes (English is Vega's default).

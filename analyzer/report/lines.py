@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analyzer.money import format_money
 from analyzer.report import chart_data, queries
-from analyzer.report.formats import format_bytes, format_money
+from analyzer.report.formats import format_bytes
 from analyzer.report.names import LineNames
 from analyzer.report.queries import SPEND_FILTER, Scope
 
@@ -28,12 +29,12 @@ LINE_FIGURES = f"""
            sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
            sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
            sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')) AS messages,
-           count(*) AS records
-    FROM scoped WHERE line IS NOT NULL AND day_of IS NOT NULL GROUP BY line
+           CAST(sum(records) AS BIGINT) AS records
+    FROM per_day WHERE line IS NOT NULL AND day_of IS NOT NULL GROUP BY line
 ),
 spend AS (
     SELECT line, list({{'currency': currency, 'amount': total}} ORDER BY currency) AS spend
-    FROM (SELECT line, currency, sum(amount) AS total FROM scoped
+    FROM (SELECT line, currency, sum(amount) AS total FROM per_day
           WHERE {SPEND_FILTER} AND line IS NOT NULL GROUP BY ALL)
     GROUP BY line
 ),
@@ -60,7 +61,7 @@ MONTHS = f"""
     SELECT line, strftime(day_of, '%Y-%m') AS month, currency,
            sum(amount) FILTER (WHERE {SPEND_FILTER}) AS spend,
            sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes
-    FROM scoped WHERE line IS NOT NULL AND day_of IS NOT NULL
+    FROM per_day WHERE line IS NOT NULL AND day_of IS NOT NULL
     GROUP BY ALL
 ),
 stated AS (

@@ -27,8 +27,8 @@ class LineNames:
         ranked = queries.rows(
             con,
             scope,
-            "SELECT line, count(*) FROM scoped WHERE line IS NOT NULL "
-            "GROUP BY line ORDER BY count(*) DESC, line",
+            "SELECT line, sum(records) AS n FROM per_day WHERE line IS NOT NULL "
+            "GROUP BY line ORDER BY n DESC, line",
         )
         labels = dict(con.sql("SELECT line, label FROM lines").fetchall())
         self.order = [line for line, _ in ranked]

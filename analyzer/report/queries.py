@@ -7,14 +7,16 @@ monthly total) counts on its statement's first day.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
 
-SCOPED = """
-WITH scoped AS (
+EVENTS = """
+scoped AS (
     SELECT u.*,
            coalesce(CAST(u.started_at AS DATE), s.period_start) AS day_of,
            l.home_country,
@@ -24,7 +26,10 @@ WITH scoped AS (
     LEFT JOIN lines l ON l.line = u.line
     WHERE ($start IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) >= $start)
       AND ($end IS NULL OR coalesce(CAST(u.started_at AS DATE), s.period_start) <= $end)
-),
+)
+"""
+SHARED = """
+per_day AS (SELECT * FROM report_days),
 scoped_stated AS (
     SELECT line, sum(data_bytes) AS data_bytes, sum(voice_seconds) AS voice_seconds,
            sum(messages) AS messages
@@ -38,6 +43,23 @@ scoped_findings AS (
       AND ($end IS NULL OR period_start <= $end OR period_start IS NULL)
 )
 """
+SCOPED = "WITH " + SHARED
+# The two queries that need each event's hour or counterparty read `scoped` too (DuckDB plans a
+# CTE even when no query names it, so it is only there when used).
+SCOPED_EVENTS = "WITH " + EVENTS + "," + SHARED
+# The period's events summed per line, day and what a query groups by: computed once per
+# report, so each figure reads a few hundred thousand rows, not every event again. `timed` says
+# the events had a time of their own (day_of is then their day).
+DAYS = (
+    "WITH "
+    + EVENTS
+    + """
+SELECT line, day_of, started_at IS NOT NULL AS timed, kind, currency, abroad, country,
+       source_id, count(*) AS records, sum(quantity) AS quantity, sum(amount) AS amount
+FROM scoped GROUP BY ALL
+"""
+)
+
 
 # Charges by category; top-ups, their reversals and data transfers move a balance, not spend.
 CATEGORY = """
@@ -69,9 +91,23 @@ class Scope:
         return {"start": self.start, "end": self.end}
 
 
-def frame(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> pd.DataFrame:
-    """Run one query after the scoped CTEs, with the period as parameters."""
-    return con.execute(SCOPED + sql, scope.params()).df()
+@contextmanager
+def shared_days(con: duckdb.DuckDBPyConnection, scope: Scope) -> Iterator[None]:
+    """The per-day table the report's queries read (``days``), for the time of one report;
+    a temporary table, so a read-only database can be reported on."""
+    con.execute("CREATE OR REPLACE TEMP TABLE report_days AS " + DAYS, scope.params())
+    try:
+        yield
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.report_days")
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, scope: Scope, sql: str, events: bool = False
+) -> pd.DataFrame:
+    """Run one query after the scoped CTEs (``scoped``, each event, only with ``events``),
+    with the period as parameters."""
+    return con.execute((SCOPED_EVENTS if events else SCOPED) + sql, scope.params()).df()
 
 
 def rows(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[tuple]:
@@ -83,16 +119,17 @@ def overview(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple:
         con,
         scope,
         """
-        SELECT min(day_of), max(day_of), count(DISTINCT line), count(*),
+        SELECT min(day_of), max(day_of), count(DISTINCT line),
+               CAST(coalesce(sum(records), 0) AS BIGINT),
                coalesce(sum(quantity) FILTER (WHERE kind = 'data'), 0)
                    + (SELECT coalesce(sum(data_bytes), 0) FROM scoped_stated),
                coalesce(sum(quantity) FILTER (WHERE kind = 'voice'), 0)
                    + (SELECT coalesce(sum(voice_seconds), 0) FROM scoped_stated),
                coalesce(sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')), 0)
                    + (SELECT coalesce(sum(messages), 0) FROM scoped_stated),
-               (SELECT count(*) FROM (SELECT DISTINCT line, CAST(started_at AS DATE)
-                                      FROM scoped WHERE abroad AND started_at IS NOT NULL))
-        FROM scoped
+               (SELECT count(*) FROM (SELECT DISTINCT line, day_of
+                                      FROM per_day WHERE abroad AND timed))
+        FROM per_day
         """,
     )[0]
 
@@ -101,7 +138,7 @@ def spend_by_currency(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[tupl
     return rows(
         con,
         scope,
-        f"SELECT currency, sum(amount) FROM scoped WHERE {SPEND_FILTER} "
+        f"SELECT currency, sum(amount) FROM per_day WHERE {SPEND_FILTER} "
         "GROUP BY currency ORDER BY currency",
     )
 
@@ -131,7 +168,7 @@ def daily_data(con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str])
         , days AS (
             SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
                    day_of AS day, sum(quantity) / 1048576.0 AS mb
-            FROM scoped WHERE kind = 'data' AND day_of IS NOT NULL AND line IS NOT NULL
+            FROM per_day WHERE kind = 'data' AND day_of IS NOT NULL AND line IS NOT NULL
             GROUP BY ALL
         )
         SELECT d.line, d.day, round(d.mb, 2) AS mb,
@@ -157,10 +194,10 @@ def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         FROM scoped_findings WHERE rule = 'record_gap' AND line IS NOT NULL
         UNION ALL
         SELECT e.line, CAST(max(s.as_of) AS DATE) AS start,
-               greatest(max(CAST(e.started_at AS DATE)), CAST(max(s.as_of) AS DATE)) + 1,
+               greatest(max(e.day_of), CAST(max(s.as_of) AS DATE)) + 1,
                'as_of'
-        FROM scoped e JOIN sources s USING (source_id)
-        WHERE s.as_of IS NOT NULL AND e.kind = 'data' AND e.started_at IS NOT NULL
+        FROM per_day e JOIN sources s USING (source_id)
+        WHERE s.as_of IS NOT NULL AND e.kind = 'data' AND e.timed
         GROUP BY e.line
         """,
     )
@@ -196,7 +233,7 @@ def spend_by_category(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
         f"""
         SELECT line, strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
                sum(amount) AS amount
-        FROM scoped WHERE {SPEND_FILTER} AND day_of IS NOT NULL
+        FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL
         GROUP BY ALL ORDER BY month, currency, category
         """,
     )
@@ -207,8 +244,9 @@ def data_by_country(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
         con,
         scope,
         """
-        SELECT line, country, round(sum(quantity) / 1048576.0, 2) AS mb, count(*) AS records
-        FROM scoped WHERE kind = 'data' AND country IS NOT NULL
+        SELECT line, country, round(sum(quantity) / 1048576.0, 2) AS mb,
+               CAST(sum(records) AS BIGINT) AS records
+        FROM per_day WHERE kind = 'data' AND country IS NOT NULL
         GROUP BY ALL ORDER BY mb DESC
         """,
     )
@@ -221,8 +259,8 @@ def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         scope,
         """
         , abroad_days AS (
-            SELECT DISTINCT line, CAST(started_at AS DATE) AS day, country
-            FROM scoped WHERE abroad AND started_at IS NOT NULL AND country IS NOT NULL
+            SELECT DISTINCT line, day_of AS day, country
+            FROM per_day WHERE abroad AND timed AND country IS NOT NULL
         ),
         numbered AS (
             SELECT *, sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
@@ -243,7 +281,10 @@ def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         """
         SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
                round(sum(quantity) / 1048576.0, 1) AS mb
-        FROM scoped WHERE kind = 'data' AND started_at IS NOT NULL
+        FROM usage
+        WHERE kind = 'data' AND started_at IS NOT NULL
+          AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+          AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
         GROUP BY ALL
         """,
     )
@@ -269,6 +310,7 @@ def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) 
         SELECT line, contact, kind, count, minutes FROM ranked
         QUALIFY dense_rank() OVER (PARTITION BY line ORDER BY total DESC, contact) <= {per_line}
         """,
+        events=True,
     )
 
 
@@ -309,7 +351,7 @@ def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         , spend AS (
             SELECT line, string_agg(currency || '=' || CAST(total AS VARCHAR), ';'
                                     ORDER BY currency) AS spend
-            FROM (SELECT line, currency, sum(amount) AS total FROM scoped
+            FROM (SELECT line, currency, sum(amount) AS total FROM per_day
                   WHERE {SPEND_FILTER} GROUP BY ALL)
             GROUP BY line
         ),
@@ -318,7 +360,7 @@ def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                    sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
                    sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
                    sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')) AS messages
-            FROM scoped GROUP BY line
+            FROM per_day GROUP BY line
         ),
         found AS (SELECT line, count(*) AS findings FROM scoped_findings GROUP BY line)
         SELECT u.line, l.label, s.spend,
@@ -344,11 +386,11 @@ def month_over_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
         f"""
         , months AS (
             SELECT strftime(day_of, '%Y-%m') AS month, currency, sum(amount) AS spend
-            FROM scoped WHERE {SPEND_FILTER} AND day_of IS NOT NULL GROUP BY ALL
+            FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL GROUP BY ALL
         ),
         data AS (
             SELECT strftime(day_of, '%Y-%m') AS month, sum(quantity) AS data_bytes
-            FROM scoped WHERE kind = 'data' AND day_of IS NOT NULL GROUP BY ALL
+            FROM per_day WHERE kind = 'data' AND day_of IS NOT NULL GROUP BY ALL
         )
         SELECT m.month, m.currency, m.spend,
                lag(m.spend) OVER (PARTITION BY m.currency ORDER BY m.month) AS previous,
@@ -396,7 +438,7 @@ def sources_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         SELECT s.path, s.importer, s.status, s.events, s.rejects, s.skipped, s.as_of, s.error
         FROM sources s
         WHERE $start IS NULL OR s.status = 'failed' OR s.events = 0
-           OR s.source_id IN (SELECT source_id FROM scoped)
+           OR s.source_id IN (SELECT source_id FROM per_day)
         ORDER BY s.path
         """,
     )
@@ -410,7 +452,7 @@ def rejects_table(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int) -> p
         SELECT s.path, r.page, r."row", r.reason, r.raw,
                count(*) OVER () AS total
         FROM rejects r JOIN sources s USING (source_id)
-        WHERE $start IS NULL OR s.source_id IN (SELECT source_id FROM scoped)
+        WHERE $start IS NULL OR s.source_id IN (SELECT source_id FROM per_day)
         ORDER BY s.path, r.page, r."row"
         LIMIT {int(limit)}
         """,

@@ -15,8 +15,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analyzer.money import format_money
 from analyzer.report import queries
-from analyzer.report.formats import format_money
+from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
 from analyzer.report.queries import Scope
 
@@ -67,7 +68,7 @@ def findings(
                 "rule": f["rule"],
                 "severity": f["severity"],
                 "severity_label": t.get(f"severity_{f['severity']}", f["severity"]),
-                "title": t.get(f"rule_{f['rule']}", f["title"]),
+                "title": rule_title(f["rule"], t["html_lang"].split("-")[0], f["title"]),
                 "detail": names.text_with(f["detail"], numbers.get(f["finding_id"], ())),
                 "line": names(f["line"]),
                 "line_key": names.key(f["line"]),

@@ -19,6 +19,7 @@ stays within seconds.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ OUTPUT_COLUMNS = (
     "event_ids",
 )
 INCIDENTS = "(incidents)"  # the rule_runs row of the folding pass
+PARAMS_KEY = "rule_params"  # meta: the parameters the last analysis ran each rule with
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
 
 
@@ -187,6 +189,10 @@ def run_rules(
         con.execute("DELETE FROM findings WHERE NOT list_contains(?, rule)", [kept])
         con.execute("DELETE FROM folded_findings")
         con.execute("DELETE FROM rule_runs")
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [PARAMS_KEY, json.dumps(params, sort_keys=True, default=str)],
+        )
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -282,6 +288,21 @@ def record_run(
         "INSERT OR REPLACE INTO rule_runs VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [rule, status, error, round(seconds, 3), findings],
     )
+
+
+def used_params(con: duckdb.DuckDBPyConnection, rule: Rule) -> dict[str, Any]:
+    """The parameters the last analysis ran ``rule`` with (analyzer.toml and --param included),
+    so a figure drawn next to its findings is computed as they were; the header's defaults for
+    a database analysed before they were recorded."""
+    params = dict(rule.params)
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = ?", [PARAMS_KEY]).fetchall()
+    except duckdb.CatalogException:
+        return params
+    if rows:
+        recorded = json.loads(rows[0][0]).get(rule.id, {})
+        params.update({k: v for k, v in recorded.items() if k in params})
+    return params
 
 
 def rule_failures(con: duckdb.DuckDBPyConnection) -> list[RuleFailure]:
