@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +28,18 @@ WRAPPED = ("detail", "evidence")  # wrap in the table; under the row when it can
 
 def money(amount: Decimal | None, currency: str | None) -> str:
     """An amount in its currency's own decimals: '1,500 XPF', '4.99 USD'."""
-    from analyzer.report.formats import format_money
+    from analyzer.money import format_money
 
     return "" if amount is None else format_money(amount, currency)
 
 
 def plain_money(amount: Decimal | None, currency: str | None) -> Decimal | None:
     """The amount in its currency's decimals (1500 XPF, 4.99 USD), still an exact number."""
+    from analyzer.money import minor_digits
+
     if amount is None:
         return None
-    return Decimal(money(amount, currency).removesuffix(currency or "").strip().replace(",", ""))
+    return amount.quantize(Decimal(1).scaleb(-minor_digits(currency)), rounding=ROUND_HALF_UP)
 
 
 def period_text(start: Any, end: Any) -> str:

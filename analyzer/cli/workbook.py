@@ -28,10 +28,9 @@ MONEY_COLUMNS = {"amount_at_stake", "subtotal", "taxes", "total_due"}
 
 def money_format(currency: str | None) -> str:
     """The number format of an amount: as many decimals as the currency's own."""
-    from analyzer.report.formats import format_money
+    from analyzer.money import minor_digits
 
-    sample = format_money(Decimal(0), currency or "")
-    decimals = len(sample.split()[0].partition(".")[2])
+    decimals = minor_digits(currency)
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 

@@ -307,6 +307,7 @@ RULE_TITLES: dict[str, dict[str, str]] = {
     "zh": {
         "allowance_exhaustion": "流量额度将提前用完",
         "balance_continuity": "预付余额与上一次对不上",
+        "bill_partly_itemised": "账单只列出部分明细",
         "bill_total_mismatch": "账单金额对不上",
         "billed_longer_than_call": "计费时长超过通话时长",
         "charge_increase": "固定费用上涨",
@@ -318,6 +319,7 @@ RULE_TITLES: dict[str, dict[str, str]] = {
         "record_gap": "没有记录的日期",
         "roaming_charges": "境外未使用却收取日费",
         "roaming_started": "开始漫游",
+        "stated_vs_itemised": "账单汇总与明细不符",
         "topup_reversed": "充值被撤销",
         "trip_summary": "境外行程",
         "unmatched_overlap": "重叠导出中一方缺少的记录",
