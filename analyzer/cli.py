@@ -288,9 +288,11 @@ def run(
     """The main job: import every bill in FOLDER, run the rules, write the report."""
     from analyzer.api import _inputs, analyse, check_output
     from analyzer.config import find_config
-    from analyzer.report import parse_period
 
-    parse_period(period)
+    if period is not None:  # the report's module (pandas) loads only when it is needed
+        from analyzer.report import parse_period
+
+        parse_period(period)
     out = out or default_report(ctx.obj["db"])
     check_output(out, ctx.obj["db"], _inputs(folder, find_config(folder, config_path)))
     results = _import(ctx, [folder], password, profile_dirs, year)

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from analyzer.importers.conditions import Condition
 from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
+from analyzer.importers.options import ImportOptions as ImportOptions  # importers take it from here
 from analyzer.importers.specs import Const, Spec, blank, sql_str
 from analyzer.model import KINDS, UNITS, Statement
 from analyzer.regex import compile_re2
@@ -69,15 +70,6 @@ REJECT_FIELDS: dict[str, str] = {
     "raw": "VARCHAR",
     "reason": "VARCHAR",
 }
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """What the user told us for this run (a PDF password is never logged or stored)."""
-
-    password: str | None = field(default=None, repr=False)
-    trace: bool = False  # keep what took each line of a PDF, for `analyzer explain`
-    year: int | None = None  # the year of dates printed without one (--year)
 
 
 @dataclass
