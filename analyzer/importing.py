@@ -1,4 +1,8 @@
-"""Import files and folders: one transaction per file, one bad file never stops the rest."""
+"""Import files and folders: one transaction per file, one bad file never stops the rest.
+
+A file already imported (the same sha256) is passed over before any importer or profile is
+loaded: re-running on an unchanged folder reads each file once to hash it, and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -24,10 +29,13 @@ from analyzer.errors import (
     is_interrupt,
     shown,
 )
-from analyzer.importers import BILL_SUFFIXES, BUILT_IN, Importer, ImportOptions, identify
-from analyzer.importers.pdf import pdf_password
-from analyzer.importers.profile_warnings import profile_warnings
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
+
+if TYPE_CHECKING:
+    from analyzer.importers import Importer, ImportOptions
+
+# The file types a folder import looks at; anything else in the folder is not a bill.
+BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")
 
 NOT_A_FILE = "it is not a regular file (a folder, pipe or device)"
 EMPTY = "the file is empty (0 bytes)"
@@ -83,44 +91,77 @@ def import_paths(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
     *,
-    importers: Sequence[Importer] = BUILT_IN,
+    importers: Sequence[Importer] | None = None,
     options: ImportOptions | None = None,
     progress: Callable[[Path], None] | None = None,
     profiles: Sequence[Path] = (),
 ) -> list[FileResult]:
     """Import every bill under ``paths``; return one result per file, in order.
 
-    Profiles beside the bills, in the user's folder and in ``profiles`` join ``importers``.
+    Profiles beside the bills, in the user's folder and in ``profiles`` join ``importers``
+    (default: the built-in ones); they are loaded when the first new file needs them (at once
+    when ``profiles`` names folders).
     """
-    options = options or ImportOptions()
-    importers = with_profiles(importers, paths, profiles)
     files, results = discover(paths)
     # realpath, not resolve(): resolve() raises on a symbolic link loop.
     named = {os.path.realpath(p) for p in paths if not p.is_dir()}
+    loaded: list[Importer] = []
+    # Files imported before this call, looked up once (not once per file).
+    imported = {
+        sha256
+        for sha256, status in con.execute("SELECT sha256, status FROM sources").fetchall()
+        if status != "failed"
+    }
+
+    def needed() -> list[Importer]:
+        if not loaded:
+            from analyzer.importers import BUILT_IN
+
+            loaded.extend(
+                with_profiles(BUILT_IN if importers is None else importers, paths, profiles)
+            )
+        return loaded
+
+    if profiles:  # folders named on the command line are checked at once
+        needed()
     with catching_interrupts():
         for path in files:
             if progress:
                 progress(path)
             try:
                 result = import_file(
-                    con, path, importers, options, explicit=os.path.realpath(path) in named
+                    con,
+                    path,
+                    needed,
+                    options,
+                    explicit=os.path.realpath(path) in named,
+                    imported=imported,
                 )
             except (Exception, KeyboardInterrupt) as exc:
-                if is_interrupt(exc):
-                    saved = sum(r.status in ("imported", "partial") for r in results)
-                    raise Interrupted(
-                        f"nothing of {shown(path.name)} was saved; the {saved} file(s) imported "
-                        "before it are kept: run the same command again to import the rest"
-                    ) from exc
-                if not _is_write_failure(exc):
+                stop = _stopped(exc, path, results)
+                if stop is None:
                     raise
-                raise DatabaseError(
-                    f"could not write {shown(path.name)} to the database "
-                    f"({str(exc).splitlines()[0]}); nothing of this file was saved: "
-                    "free some disk space and run the import again"
-                ) from exc
+                raise stop from exc
             results.append(result)
     return results
+
+
+def _stopped(exc: BaseException, path: Path, results: list[FileResult]) -> BaseException | None:
+    """What to say when Ctrl-C or a database that cannot be written (a full disk) stops a
+    folder; None for any other error, which goes on as it is."""
+    if is_interrupt(exc):
+        saved = sum(r.status in ("imported", "partial") for r in results)
+        return Interrupted(
+            f"nothing of {shown(path.name)} was saved; the {saved} file(s) imported "
+            "before it are kept: run the same command again to import the rest"
+        )
+    if not _is_write_failure(exc):
+        return None
+    return DatabaseError(
+        f"could not write {shown(path.name)} to the database "
+        f"({str(exc).splitlines()[0]}); nothing of this file was saved: "
+        "free some disk space and run the import again"
+    )
 
 
 def with_profiles(
@@ -136,13 +177,30 @@ def with_profiles(
 def import_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    importers: Sequence[Importer],
-    options: ImportOptions,
+    importers: Sequence[Importer] | Callable[[], Sequence[Importer]],
+    options: ImportOptions | None = None,
     *,
     explicit: bool = True,
+    imported: set[str] | frozenset[str] = frozenset(),
 ) -> FileResult:
-    """Import one file all-or-nothing; an unreadable file becomes a 'failed' result."""
-    file_format = path.suffix.lower().lstrip(".") or "unknown"
+    """Import one file all-or-nothing; an unreadable file becomes a 'failed' result.
+
+    ``importers`` may be a function that loads them: it is called only for a new file.
+    ``imported`` holds sha256s known to be imported already (no query needed for those).
+    """
+    checked = _checked(con, path, imported)
+    if isinstance(checked, FileResult):
+        return checked
+    from analyzer.importers import ImportOptions
+
+    loaded = importers() if callable(importers) else importers
+    return _import_new(con, path, checked, loaded, options or ImportOptions(), explicit)
+
+
+def _checked(
+    con: duckdb.DuckDBPyConnection, path: Path, imported: set[str] | frozenset[str]
+) -> FileResult | str:
+    """The file's sha256 when it is to be imported, else its result (unreadable, or known)."""
     try:
         if path.is_symlink() and not path.exists():
             return FileResult(path, "failed", reason=str(InputError(path, BROKEN_LINK)))
@@ -154,9 +212,28 @@ def import_file(
         sha256 = sha256_of(path)
     except OSError as exc:
         return FileResult(path, "failed", reason=f"cannot read the file: {exc.strerror}")
+    if sha256 in imported:
+        return FileResult(path, "skipped", reason="already imported")
     known = known_source(con, sha256)
     if known and known[1] != "failed":
         return FileResult(path, "skipped", reason="already imported")
+    return sha256
+
+
+def _import_new(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sha256: str,
+    importers: Sequence[Importer],
+    options: ImportOptions,
+    explicit: bool,
+) -> FileResult:
+    """Identify, extract and save a file not imported before."""
+    from analyzer.importers import identify
+    from analyzer.importers.pdf import pdf_password
+    from analyzer.importers.profile_warnings import profile_warnings
+
+    file_format = path.suffix.lower().lstrip(".") or "unknown"
     importer: Importer | None = None
     try:
         with pdf_password(options.password):

@@ -80,6 +80,8 @@ def test_profiles_beside_the_bills_are_found_by_import(db, tmp_path: Path) -> No
         + '\n[[records]]\nwhere = { column = 1, pattern = "^$" }\n',
         encoding="utf-8",
     )
+    # profiles load when a new bill needs them
+    (bills / "Master.csv").write_bytes((REALBILLS / "asterisk_Master.csv").read_bytes())
     with pytest.raises(ProfileError, match=r"pbx.toml: records\[0\]: a record has one of fields"):
         import_paths(db, [bills])
     (bills / "profiles" / "pbx.toml").write_text(
@@ -88,7 +90,6 @@ def test_profiles_beside_the_bills_are_found_by_import(db, tmp_path: Path) -> No
         ),
         encoding="utf-8",
     )
-    (bills / "Master.csv").write_bytes((REALBILLS / "asterisk_Master.csv").read_bytes())
     with pytest.raises(AmbiguousFormatError, match="asterisk_cdr and my_pbx both recognise"):
         identify(bills / "Master.csv", [*BUILT_IN, load_profile(bills / "profiles" / "pbx.toml")])
     (bills / "profiles" / "pbx.toml").unlink()

@@ -3,24 +3,40 @@
 Real carriers' layouts ship as TOML profiles in ``analyzer/profiles/`` (add a file there and it
 is built in); users add theirs beside their bills or in their config folder, no code. The
 fictional carriers of the sample corpus are profiles too, in ``sample_bills/profiles/``.
+
+Importing this package is light (``ImportOptions`` only): the importers and profiles load on
+first use of ``BUILT_IN``, so a run over files already imported never loads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import AmbiguousFormatError, UnknownFormatError
-from analyzer.importers.base import Extracted, Importer, ImportOptions
-from analyzer.importers.profile import shipped_profiles
+from analyzer.importers.options import ImportOptions
 
-BUILT_IN: tuple[Importer, ...] = shipped_profiles()
+if TYPE_CHECKING:
+    from analyzer.importers.base import Extracted, Importer
 
-# The file types a folder import looks at; anything else in the folder is not a bill.
-BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")
+    BUILT_IN: tuple[Importer, ...]
+
+
+def __getattr__(name: str) -> Any:
+    """``BUILT_IN`` (the shipped profiles), ``Importer`` and ``Extracted``, loaded when used."""
+    if name == "BUILT_IN":
+        from analyzer.importers.profile import shipped_profiles
+
+        return shipped_profiles()
+    if name in ("Extracted", "Importer"):
+        from analyzer.importers import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'analyzer.importers' has no attribute {name!r}")
+
 
 __all__ = [
-    "BILL_SUFFIXES",
     "BUILT_IN",
     "Extracted",
     "ImportOptions",
@@ -30,8 +46,13 @@ __all__ = [
 ]
 
 
-def identify(path: Path, importers: Sequence[Importer] = BUILT_IN) -> Importer:
-    """The one importer that recognises ``path``; an error when none or several do."""
+def identify(path: Path, importers: Sequence[Importer] | None = None) -> Importer:
+    """The one importer that recognises ``path`` (default: among ``BUILT_IN``); an error when
+    none or several do."""
+    if importers is None:
+        from analyzer.importers.profile import shipped_profiles
+
+        importers = shipped_profiles()
     claims = [importer for importer in importers if importer.identify(path)]
     if len(claims) == 1:
         return claims[0]

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from analyzer.importers.conditions import Condition
 from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
+from analyzer.importers.options import ImportOptions as ImportOptions  # importers take it from here
 from analyzer.importers.source_text import SourceText
 from analyzer.importers.specs import Spec
 from analyzer.model import Statement
@@ -68,15 +69,6 @@ REJECT_FIELDS: dict[str, str] = {
     "raw": "VARCHAR",
     "reason": "VARCHAR",
 }
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """What the user told us for this run (a PDF password is never logged or stored)."""
-
-    password: str | None = field(default=None, repr=False)
-    trace: bool = False  # keep what took each line of a PDF, for `analyzer explain`
-    year: int | None = None  # the year of dates printed without one (--year)
 
 
 @dataclass

@@ -13,8 +13,9 @@ Parameters are referenced as ``$name``; defaults come from the header, overrides
 analyzer.toml ``[rules.<id>]`` or ``--param <id>.<name>=<value>``.
 
 Rules read the ``usage`` view: overlapping copies are flagged when each file is saved
-(:mod:`analyzer.copies`), so the view is a plain filter and a run over millions of events
-stays within seconds.
+(:mod:`analyzer.copies`), so the view is a plain filter. What several rules group the same way
+(a line's days, its stretches in one country) is a shared table computed once per run
+(:mod:`analyzer.rules.shared`), so a run over millions of events stays within seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import duckdb
 from analyzer.errors import ConfigError, is_interrupt
 from analyzer.model import SEVERITIES
 from analyzer.rules.incidents import Fold, fold_incidents, parse_explains
+from analyzer.rules.shared import SharedTables, tables_read
 
 OUTPUT_COLUMNS = (
     "line",
@@ -60,6 +62,7 @@ class Rule:
     sql: str
     description: str = ""
     explains: tuple[Fold, ...] = ()
+    reads: tuple[str, ...] = ()  # the shared tables it reads (analyzer/rules/tables)
 
 
 def _value(text: str) -> Any:
@@ -101,6 +104,7 @@ def parse_rule(rule_id: str, text: str) -> Rule:
         text,
         " ".join(description),
         tuple(explains),
+        tables_read(text),
     )
 
 
@@ -197,11 +201,15 @@ def run_rules(
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    failures = [
-        failure
-        for rule in selected
-        if (failure := _run_one(con, rule, params[rule.id])) is not None
-    ]
+    shared = SharedTables(con)
+    try:
+        failures = [
+            failure
+            for rule in selected
+            if (failure := _run_one(con, rule, params[rule.id], shared)) is not None
+        ]
+    finally:
+        shared.drop()
     failure = _fold(con, [fold for rule in selected for fold in rule.explains])
     if failure is not None:
         failures.append(failure)
@@ -210,12 +218,19 @@ def run_rules(
 
 
 def _run_one(
-    con: duckdb.DuckDBPyConnection, rule: Rule, params: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, rule: Rule, params: dict[str, Any], shared: SharedTables
 ) -> RuleFailure | None:
-    """Run one rule in its own transaction; on failure drop its (now stale) findings."""
+    """Run one rule in its own transaction; on failure drop its (now stale) findings.
+
+    The shared tables it reads are built first, outside its transaction (the first rule that
+    reads one pays for it: its seconds include the building).
+    """
     used = {k: v for k, v in params.items() if f"${k}" in rule.sql}
     body = rule.sql.strip().rstrip(";")
     started = time.perf_counter()
+    missing = shared.ensure(rule.reads)
+    if missing is not None:
+        return _failed(con, rule, f"could not compute the shared table {missing}", started)
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
@@ -238,15 +253,19 @@ def _run_one(
         con.execute("ROLLBACK")
         if is_interrupt(exc):  # Ctrl-C stops the analysis; it is not this rule's failure
             raise
-        error = _one_line(exc)
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
-        record_run(con, rule.id, "failed", error, time.perf_counter() - started, 0)
-        con.execute("COMMIT")
-        return RuleFailure(rule.id, error)
+        return _failed(con, rule, _one_line(exc), started)
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _failed(con: duckdb.DuckDBPyConnection, rule: Rule, error: str, started: float) -> RuleFailure:
+    """Record a rule that failed and drop its (now stale) findings."""
+    con.execute("BEGIN TRANSACTION")
+    con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
+    record_run(con, rule.id, "failed", error, time.perf_counter() - started, 0)
+    con.execute("COMMIT")
+    return RuleFailure(rule.id, error)
 
 
 def _fold(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> RuleFailure | None:

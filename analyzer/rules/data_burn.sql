@@ -7,17 +7,8 @@
 -- habits count too: when it has at least `min_weekdays` other same weekdays on record (the four
 -- before and the four after), the day must also be more than `factor` times their median, so a
 -- line that always streams on Saturdays is not flagged every Saturday.
-WITH sessions AS (
-    SELECT line, CAST(started_at AS DATE) AS day, event_id, quantity
-    FROM usage
-    WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
-      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
-),
-daily AS (
-    SELECT line, day, sum(quantity) AS bytes,
-           list(event_id ORDER BY quantity DESC, event_id)[1:5] AS biggest
-    FROM sessions
-    GROUP BY line, day
+WITH daily AS (  -- the line's days with data (the shared table line_days)
+    SELECT line, day, bytes, biggest FROM line_days WHERE used_sessions > 0
 ),
 calendar AS (
     SELECT line, CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS day

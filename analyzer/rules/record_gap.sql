@@ -6,14 +6,8 @@
 -- judged by what the file records: a phone with mobile data on opens sessions every day, so a
 -- data-session log can show missing rows; quiet days in a call or text log are just quiet days.
 -- (Periods after an export's as-of time are shown by the view incomplete_periods, not here.)
-WITH active AS (
-    SELECT line, CAST(started_at AS DATE) AS day,
-           arg_min(event_id, started_at) AS first_event,
-           arg_max(event_id, started_at) AS last_event
-    FROM usage
-    WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL
-      AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
-    GROUP BY line, CAST(started_at AS DATE)
+WITH active AS (  -- the line's days with data sessions (the shared table line_days)
+    SELECT line, day, first_event, last_event FROM line_days
 ),
 ordered AS (
     SELECT *,

@@ -7,24 +7,17 @@
 -- timeline: first and last use, and the networks used. A moment on a home network near the
 -- border does not split a visit: home-country records between two stretches in the same
 -- country, with at most `blip_hours` hours between those stretches, belong to the visit.
-WITH located AS (
-    SELECT u.event_id, u.line, u.started_at, u.country, u.network, u.roaming, l.home_country
-    FROM usage u
-    LEFT JOIN lines l USING (line)
-    WHERE u.country IS NOT NULL AND u.started_at IS NOT NULL AND u.line IS NOT NULL
-),
-runs AS (
+WITH runs AS (
+    -- consecutive stretches (the shared table line_stretches) in one country are one run
     SELECT *,
            sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
-               OVER (PARTITION BY line ORDER BY started_at, event_id) AS run
-    FROM (
-        SELECT *, lag(country) OVER (PARTITION BY line ORDER BY started_at, event_id) AS previous
-        FROM located
-    )
+               OVER (PARTITION BY line ORDER BY stretch) AS run
+    FROM (SELECT *, lag(country) OVER (PARTITION BY line ORDER BY stretch) AS previous
+          FROM line_stretches)
 ),
 spans AS (
     SELECT line, run, country, any_value(home_country) AS home_country,
-           min(started_at) AS first_at, max(started_at) AS last_at
+           min(first_at) AS first_at, max(last_at) AS last_at
     FROM runs
     GROUP BY line, run, country
 ),
@@ -43,30 +36,31 @@ blips AS (
 numbered AS (
     SELECT *,
            sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
-               OVER (PARTITION BY line ORDER BY started_at, event_id) AS visit
+               OVER (PARTITION BY line ORDER BY stretch) AS visit
     FROM (
         SELECT r.* EXCLUDE (previous, run),
-               lag(r.country) OVER (PARTITION BY r.line ORDER BY r.started_at, r.event_id)
-                   AS previous
+               lag(r.country) OVER (PARTITION BY r.line ORDER BY r.stretch) AS previous
         FROM runs r
         WHERE NOT EXISTS (SELECT 1 FROM blips b WHERE b.line = r.line AND b.run = r.run)
     )
 )
 SELECT line,
-       CAST(min(started_at) AS DATE) AS period_start,
-       CAST(max(started_at) AS DATE) AS period_end,
+       CAST(min(first_at) AS DATE) AS period_start,
+       CAST(max(last_at) AS DATE) AS period_end,
        country AS observed,
        coalesce(any_value(home_country), 'home') AS expected,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Roaming in {} from {} to {} ({} records) on {}.',
-              country, strftime(min(started_at), '%Y-%m-%d %H:%M'),
-              strftime(max(started_at), '%Y-%m-%d %H:%M'), count(*),
-              coalesce(string_agg(DISTINCT network, ', ' ORDER BY network), 'an unnamed network'))
-           AS detail,
-       list_distinct([arg_min(event_id, started_at), arg_max(event_id, started_at)]) AS event_ids
+              country, strftime(min(first_at), '%Y-%m-%d %H:%M'),
+              strftime(max(last_at), '%Y-%m-%d %H:%M'), sum(events),
+              CASE WHEN len(list_distinct(flatten(list(networks)))) > 0
+                   THEN array_to_string(list_sort(list_distinct(flatten(list(networks)))), ', ')
+                   ELSE 'an unnamed network' END) AS detail,
+       list_distinct([arg_min(first_event, (first_at, first_event)),
+                      arg_max(last_event, (last_at, last_event))]) AS event_ids
 FROM numbered
 WHERE (home_country IS NOT NULL AND country <> home_country)
    OR (home_country IS NULL AND roaming)
 GROUP BY line, visit, country
-HAVING count(*) >= $min_events
+HAVING sum(events) >= $min_events

@@ -12,15 +12,24 @@ WITH charged AS (
     FROM recurring_charges
     GROUP BY line, period_start, period_end, currency, source_id
 ),
-listed_usage AS (
-    SELECT source_id, line, CAST(started_at AS DATE) AS day,
-           CAST(coalesce(ended_at, started_at) AS DATE) AS last_day, quantity AS used
+used_days AS (
+    -- the days with some use, once per line however many records (or a stated period total)
+    SELECT DISTINCT line, CAST(started_at AS DATE) AS day,
+           CAST(coalesce(ended_at, started_at) AS DATE) AS last_day
+    FROM events
+    WHERE kind IN ('data', 'voice', 'sms', 'mms') AND started_at IS NOT NULL AND quantity > 0
+    UNION
+    SELECT line, period_start, period_end
+    FROM stated_usage
+    WHERE coalesce(data_bytes, 0) + coalesce(voice_seconds, 0) + coalesce(messages, 0) > 0
+),
+listing_sources AS (
+    -- the files that list usage at all
+    SELECT DISTINCT source_id
     FROM events
     WHERE kind IN ('data', 'voice', 'sms', 'mms') AND started_at IS NOT NULL
-    UNION ALL
-    SELECT source_id, line, period_start, period_end,
-           coalesce(data_bytes, 0) + coalesce(voice_seconds, 0) + coalesce(messages, 0)
-    FROM stated_usage
+    UNION
+    SELECT source_id FROM stated_usage
 )
 SELECT c.line,
        c.period_start,
@@ -36,7 +45,6 @@ SELECT c.line,
 FROM charged c
 WHERE c.fees >= $min_fees
   AND NOT EXISTS (
-      SELECT 1 FROM listed_usage u
-      WHERE u.line = c.line AND u.used > 0
-        AND u.last_day >= c.period_start AND u.day <= c.period_end)
-  AND EXISTS (SELECT 1 FROM listed_usage u WHERE u.source_id = c.source_id)
+      SELECT 1 FROM used_days u
+      WHERE u.line = c.line AND u.last_day >= c.period_start AND u.day <= c.period_end)
+  AND EXISTS (SELECT 1 FROM listing_sources s WHERE s.source_id = c.source_id)
