@@ -51,17 +51,8 @@ def _ordered_list(node: exp.ArrayAgg) -> exp.Expression:
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
         return _ordered_list(node)
-    if isinstance(node, exp.Format):
-        pattern = node.this
-        if isinstance(pattern, exp.Literal) and pattern.is_string:
-            text = pattern.this.replace("%", "%%").replace("{}", "%s")
-            args = [arg.transform(_rewrite) for arg in node.expressions]
-            return exp.func("format_string", exp.Literal.string(text), *args)
-    if isinstance(node, exp.RegexpFullMatch):
-        anchored = exp.func(
-            "concat", exp.Literal.string("^(?:"), node.expression, exp.Literal.string(")$")
-        )
-        return exp.RegexpLike(this=node.this.transform(_rewrite), expression=anchored)
+    if isinstance(node, exp.Format | exp.RegexpFullMatch):
+        return _rewrite_text(node)
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", node.this)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_hours":
@@ -79,6 +70,21 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(piece, exp.Slice):
             return _slice(node.this, piece)
     return node
+
+
+def _rewrite_text(node: exp.Expression) -> exp.Expression:
+    """DuckDB's format('{}') and regexp_full_match in Spark's words."""
+    if isinstance(node, exp.Format):
+        pattern = node.this
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            text = pattern.this.replace("%", "%%").replace("{}", "%s")
+            args = [arg.transform(_rewrite) for arg in node.expressions]
+            return exp.func("format_string", exp.Literal.string(text), *args)
+        return node
+    anchored = exp.func(
+        "concat", exp.Literal.string("^(?:"), node.expression, exp.Literal.string(")$")
+    )
+    return exp.RegexpLike(this=node.this.transform(_rewrite), expression=anchored)
 
 
 def _is_date_column(node: exp.Expression) -> bool:
