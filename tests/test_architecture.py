@@ -30,3 +30,13 @@ def test_no_importer_module_imports_the_store() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_every_module_is_small_enough_to_read_in_one_sitting() -> None:
+    root = IMPORTERS.parent.parent
+    sizes = {
+        str(path.relative_to(root)): len(path.read_text(encoding="utf-8").splitlines())
+        for folder in ("analyzer", "sample_bills")
+        for path in sorted((root / folder).rglob("*.py"))
+    }
+    assert {name: lines for name, lines in sizes.items() if lines >= 500} == {}
