@@ -29,7 +29,13 @@ from analyzer.errors import (
     is_interrupt,
     shown,
 )
-from analyzer.store import known_source, record_failure, save_extracted, sha256_of
+from analyzer.store import (
+    known_source,
+    record_failure,
+    record_unrecognised,
+    save_extracted,
+    sha256_of,
+)
 
 if TYPE_CHECKING:
     from analyzer.importers import Importer, ImportOptions
@@ -143,6 +149,8 @@ def import_paths(
                     raise
                 raise stop from exc
             results.append(result)
+    unrecognised = {r.path: r.reason or "" for r in results if r.status == "unrecognised"}
+    record_unrecognised(con, files, unrecognised)
     return results
 
 

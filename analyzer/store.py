@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import datetime
@@ -432,3 +432,31 @@ def _insert_statement(
         ],
     )
     return statement_id
+
+
+UNRECOGNISED_KEY = "unrecognised_files"
+
+
+def record_unrecognised(
+    con: duckdb.DuckDBPyConnection, examined: Sequence[Path], unrecognised: dict[Path, str]
+) -> None:
+    """Remember the files of a folder that nothing recognised (with the advice for each), so
+    the report's data quality lists them; a file examined again is replaced by its new result,
+    and a file no longer there is forgotten."""
+    seen = {str(p) for p in examined}
+    kept = {
+        path: reason
+        for path, reason in unrecognised_files(con)
+        if path not in seen and Path(path).exists()
+    }
+    kept.update({str(path): reason for path, reason in unrecognised.items()})
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [UNRECOGNISED_KEY, json.dumps(sorted(kept.items()), ensure_ascii=False)],
+    )
+
+
+def unrecognised_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(path, reason) of each file the imports passed over as unrecognised."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [UNRECOGNISED_KEY]).fetchall()
+    return [(path, reason) for path, reason in json.loads(rows[0][0])] if rows else []

@@ -46,6 +46,28 @@ def test_run_imports_finds_and_reports_then_imports_nothing_again(tmp_path: Path
     assert "3 events; findings: 0 error, 0 warning, 1 info" in second.output
 
 
+def test_files_nothing_recognised_are_in_the_reports_data_quality_with_advice(
+    tmp_path: Path,
+) -> None:
+    folder = bills(tmp_path)
+    (folder / "notes.csv").write_text("what,when\nsomething,today\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+    db = tmp_path / "a.duckdb"
+    first = invoke(db, "run", str(folder), "--out", str(out))
+    assert "1 new file(s) imported, 1 unrecognised" in first.output
+    page = out.read_text(encoding="utf-8")
+    data_quality = page[page.index("Data quality") :]
+    assert "notes.csv" in data_quality
+    assert "not recognised" in data_quality
+    assert "draft a profile for it with &#39;analyzer profile init" in data_quality
+    # A file that is gone is no longer listed.
+    (folder / "notes.csv").unlink()
+    invoke(db, "import", str(folder))
+    report = tmp_path / "again.html"
+    invoke(db, "report", "--out", str(report))
+    assert "notes.csv" not in report.read_text(encoding="utf-8")
+
+
 def test_run_redoes_the_analysis_when_a_setting_changes(tmp_path: Path) -> None:
     folder = bills(tmp_path)
     out = tmp_path / "report.html"

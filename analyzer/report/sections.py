@@ -20,6 +20,7 @@ from analyzer.report import queries
 from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
 from analyzer.report.queries import Scope
+from analyzer.store import unrecognised_files
 
 MAX_REJECTS = 50
 MAX_EVIDENCE = 4
@@ -128,6 +129,18 @@ def sources(con: duckdb.DuckDBPyConnection, scope: Scope, names: LineNames) -> l
             "error": names.text(s["error"]) if isinstance(s["error"], str) else "",
         }
         for s in queries.sources_table(con, scope).to_dict("records")
+    ] + [
+        {
+            "file": names.text(_file_name(path)),
+            "importer": "",
+            "status": "unrecognised",
+            "events": 0,
+            "rejects": 0,
+            "skipped": 0,
+            "as_of": "",
+            "error": names.text(reason),
+        }
+        for path, reason in unrecognised_files(con)
     ]
 
 
