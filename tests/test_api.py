@@ -350,6 +350,9 @@ def test_export_writes_hive_partitions_that_duckdb_and_polars_read_back(
     ]
     assert pl.read_parquet(folder / "findings").height == 2
     assert pl.read_parquet(folder / "statements")["total_due"].to_list() == [Decimal("71.4400")]
+    # The settings the rules read go with the data, so the rules can run elsewhere.
+    assert {"line", "plan_name"} <= set(pl.read_parquet(folder / "lines").columns)
+    assert "country" in pl.read_parquet(folder / "rate_cards").columns
 
 
 def test_export_refuses_to_mix_with_a_previous_export(seeded: Path, tmp_path: Path) -> None:

@@ -55,11 +55,6 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     import_paths(db, [bills])
     analyse(db, folder=bills, out=None)
     export_parquet(db, folder / "export")
-    with connection(db, read_only=True) as con:  # the settings the rules read
-        for table in ("lines", "rate_cards"):
-            target = folder / "export" / table
-            target.mkdir()
-            con.execute(f"COPY {table} TO '{target / (table + '.parquet')}' (FORMAT parquet)")
     return db, folder / "export"
 
 

@@ -25,6 +25,9 @@ EXPORT_TABLES: dict[str, str] = {
     "ORDER BY statement_id",
     "findings": "SELECT * FROM findings ORDER BY finding_id",
     "sources": "SELECT * FROM sources ORDER BY source_id",
+    # The settings the rules read (from analyzer.toml), so the export can be audited elsewhere.
+    "lines": "SELECT * FROM lines ORDER BY ALL",
+    "rate_cards": "SELECT * FROM rate_cards ORDER BY ALL",
 }
 
 
