@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from analyzer import values
+from analyzer.duck import private_connection
 from analyzer.errors import ConfigError
 
 CONFIG_NAME = "analyzer.toml"
@@ -26,7 +27,7 @@ _INCREMENT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _CYCLES = ("monthly", "days", "validity")
 _VALIDITY_STARTS = ("first_use", "purchase")
 _TOP_KEYS = ("home_country", "lines", "rate_cards", "rules")
-_LINE_KEYS = ("home_country", "label", "plan")
+_LINE_KEYS = ("home_country", "label", "plan", "time_zone")
 _PLAN_KEYS = (
     "name", "price", "data_allowance", "cycle", "cycle_day", "days", "start", "validity_days",
     "starts", "purchase_date",
@@ -172,6 +173,7 @@ def _line(settings: dict[str, Any], where: str, default_home: str | None) -> dic
     return {
         "label": settings.get("label"),
         "home_country": home.upper() if home else None,
+        "time_zone": _time_zone(settings.get("time_zone"), f"{where}.time_zone"),
         "plan_name": plan.get("name"),
         "data_allowance": (
             parse_volume(plan["data_allowance"], f"{where}.plan.data_allowance")
@@ -187,6 +189,19 @@ def _line(settings: dict[str, Any], where: str, default_home: str | None) -> dic
         "price": price[0],
         "price_currency": price[1],
     }
+
+
+def _time_zone(value: Any, where: str) -> str | None:
+    """A time zone name the database knows (IANA, "Europe/Paris"), for files printing no offset."""
+    if value is None:
+        return None
+    with private_connection() as con:
+        known = con.execute(
+            "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?)", [str(value)]
+        ).fetchall()
+    if not known:
+        raise ConfigError(f'{where}: {value!r} is not a time zone; write it like "Europe/Paris"')
+    return known[0][0]
 
 
 def _date(value: Any, where: str) -> date | None:
@@ -261,6 +276,7 @@ def apply_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     line_columns = (
         "label", "home_country", "plan_name", "data_allowance", "cycle", "cycle_day",
         "cycle_days", "cycle_start", "validity_days", "validity_starts", "price", "price_currency",
+        "time_zone",
     )  # fmt: skip
     if config.lines:
         con.executemany(

@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS events (
     page              INTEGER,
     "row"             BIGINT,
     raw               JSON,               -- the row's cells, where its file's text is not kept (source_text)
-    superseded        BOOLEAN NOT NULL DEFAULT false  -- another file's copy wins (copies.py)
+    superseded        BOOLEAN NOT NULL DEFAULT false, -- another file's copy wins (copies.py)
+    utc_offset_min    SMALLINT            -- the UTC offset printed with started_at; NULL: none printed
 );
 
 CREATE TABLE IF NOT EXISTS rejects (
@@ -125,7 +126,8 @@ CREATE TABLE IF NOT EXISTS lines (
     validity_days      INTEGER,
     validity_starts    VARCHAR,           -- first_use | purchase (cycle_start = purchase date)
     price              DECIMAL(18,4),
-    price_currency     VARCHAR
+    price_currency     VARCHAR,
+    time_zone          VARCHAR            -- IANA zone of the line's wall times where files print no offset
 );
 
 CREATE TABLE IF NOT EXISTS rate_cards (
@@ -271,6 +273,18 @@ LEFT JOIN statements s ON s.statement_id = e.statement_id
 WHERE coalesce(src.as_of, s.as_of) IS NOT NULL AND e.line IS NOT NULL;
 
 -- An amount as a person reads it: the currency's decimals and its code ("10.00 USD", "1500 XPF").
+-- The instant of a wall time, for elapsed time across windows (a 24-hour day pass over a clock
+-- change): UTC from the offset the file printed, else from the line's time zone (lines), else
+-- the wall time as it stands. Displays keep the wall time.
+CREATE OR REPLACE MACRO zone_offset_min(time_zone, wall) AS
+    CAST((epoch(wall) - epoch(timezone(time_zone, wall))) // 60 AS INTEGER);
+
+CREATE OR REPLACE MACRO instant(wall, utc_offset_min, time_zone := NULL) AS
+    wall - to_minutes(CAST(coalesce(utc_offset_min,
+                                    CASE WHEN time_zone IS NOT NULL
+                                         THEN zone_offset_min(time_zone, wall) END,
+                                    0) AS BIGINT));
+
 CREATE OR REPLACE MACRO money_text(amount, currency) AS
     CASE minor_unit(currency)
         WHEN 1.0 THEN CAST(CAST(amount AS DECIMAL(18,0)) AS VARCHAR)

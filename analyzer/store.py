@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # 2: events.superseded (copies resolved when a file is saved)
 # 3: statements, events and rejects reference sources (foreign keys); the project marker
 # 4: a CSV's text kept once (source_files, source_text) instead of a JSON copy of every row
-SCHEMA_VERSION = 4
+# 5: events.utc_offset_min (the UTC offset a file prints with the start time), lines.time_zone
+SCHEMA_VERSION = 5
 DEFAULT_DB = "usage.duckdb"
 # Written into `meta` of every database this project creates: only such files are opened.
 MARKER_KEY = "application"
@@ -176,10 +177,12 @@ def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
     """Bring an older database to this version in one transaction.
 
     Before 3, the child tables are rebuilt with their foreign keys (DuckDB cannot add one to a
-    table); from 3, new tables are only created (older rows keep their ``raw`` copies).
+    table); from 3, new tables and columns are only added (older rows keep their ``raw`` copies,
+    and their events no printed UTC offset).
     """
     if found >= 3:
         with transaction(con):
+            _add_columns(con)
             con.execute(schema)
             _mark(con)
         return
@@ -187,6 +190,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
         for table in CHILD_TABLES:
             con.execute(f"ALTER TABLE {table} RENAME TO {table}_v{found}")
         con.execute(schema)
+        _add_columns(con)
         for table in CHILD_TABLES:
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v{found} "
@@ -197,6 +201,13 @@ def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
         # Copies are matched and ranked by this version's key (charges by amount and
         # description, the latest document wins): flag those an older database holds again.
         resolve_copies(con)
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns added to existing tables since version 3 (CREATE TABLE IF NOT EXISTS keeps old
+    tables as they are)."""
+    con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS utc_offset_min SMALLINT")
+    con.execute("ALTER TABLE lines ADD COLUMN IF NOT EXISTS time_zone VARCHAR")
 
 
 def orphan_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -314,14 +325,16 @@ def _insert_rows(
 ) -> None:
     if part.events.num_rows:
         con.register("incoming_events", part.events)
+        offset = "utc_offset_min" if "utc_offset_min" in part.events.column_names else "NULL"
         con.execute(
-            """
-            INSERT INTO events
-            SELECT nextval('event_ids'), ?,
-                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END,
+            f"""
+            INSERT INTO events BY NAME
+            SELECT nextval('event_ids') AS event_id, ? AS source_id,
+                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END
+                       AS statement_id,
                    line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
                    counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
-                   description, page, "row", raw, false
+                   description, page, "row", raw, false AS superseded, {offset} AS utc_offset_min
             FROM incoming_events
             """,
             [source_id, statement_ids],

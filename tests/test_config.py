@@ -135,6 +135,11 @@ def test_rule_parameters_are_read(tmp_path: Path) -> None:
             "analyzer.toml: rate_cards.X.roaming.Australia: 'Australia' is not a two-letter "
             "country code",
         ),
+        (
+            '[lines."+1"]\ntime_zone = "Paris"\n',
+            "analyzer.toml: lines.+1.time_zone: 'Paris' is not a time zone; write it like "
+            '"Europe/Paris"',
+        ),
         ("rules = 3\n", "analyzer.toml: 'rules' must be a table like [rules.NAME]"),
     ],
 )
@@ -150,3 +155,9 @@ def test_missing_explicit_config_says_what_to_check(tmp_path: Path) -> None:
     assert (
         str(error.value) == f"no config file at {tmp_path / 'nope.toml'}; check the --config path"
     )
+
+
+def test_a_line_time_zone_is_kept_under_its_canonical_name(tmp_path: Path, db) -> None:
+    config = load_config(write(tmp_path, '[lines."+1"]\ntime_zone = "europe/paris"\n'))
+    apply_config(db, config)
+    assert db.sql("SELECT line, time_zone FROM lines").fetchall() == [("+1", "Europe/Paris")]

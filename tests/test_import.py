@@ -12,7 +12,7 @@ import pytest
 from conftest import ICCID, session, wayfarer_csv
 
 from analyzer.importing import import_paths
-from analyzer.store import open_db, source_row
+from analyzer.store import SCHEMA_VERSION, open_db, source_row
 
 
 def counts(con) -> dict[str, int]:
@@ -188,7 +188,53 @@ def test_a_schema_3_database_gains_the_source_text_tables(tmp_path: Path) -> Non
     con = open_db(path)
     try:
         version = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        assert version == [("4",)]
+        assert version == [(str(SCHEMA_VERSION),)]
         assert con.sql("SELECT count(*) FROM source_text").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_the_utc_offset_printed_after_a_time_is_kept_beside_the_wall_time(db, tmp_path) -> None:
+    rows = [
+        f"2026-10-25T01:30:00+02:00,2026-10-25T01:40:00+02:00,100,FR,Net,{ICCID}",
+        f"2026-10-26T01:00:00+0100,2026-10-26T01:10:00+0100,100,FR,Net,{ICCID}",
+        f"2026-10-27T09:00:00-03:30,2026-10-27T09:10:00-03:30,100,CA,Net,{ICCID}",
+        f"2026-10-28T09:00:00Z,2026-10-28T09:10:00Z,100,GB,Net,{ICCID}",
+        f"2026-10-29 09:00:00,2026-10-29 09:10:00,100,US,Net,{ICCID}",
+    ]
+    [result] = import_paths(db, [wayfarer_csv(tmp_path, rows)])
+    assert (result.status, result.events) == ("imported", 5)
+    stored = db.sql(
+        "SELECT strftime(started_at, '%Y-%m-%d %H:%M'), utc_offset_min, "
+        "strftime(instant(started_at, utc_offset_min), '%Y-%m-%d %H:%M') "
+        'FROM events ORDER BY "row"'
+    ).fetchall()
+    assert stored == [
+        ("2026-10-25 01:30", 120, "2026-10-24 23:30"),
+        ("2026-10-26 01:00", 60, "2026-10-26 00:00"),
+        ("2026-10-27 09:00", -210, "2026-10-27 12:30"),
+        ("2026-10-28 09:00", 0, "2026-10-28 09:00"),
+        ("2026-10-29 09:00", None, "2026-10-29 09:00"),  # none printed: the wall time stands
+    ]
+
+
+def test_a_schema_4_database_gains_the_utc_offset_and_time_zone_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    wayfarer_csv(tmp_path, [session("2026-10-01", 5)])
+    con = open_db(path)
+    import_paths(con, [tmp_path / "wayfarer.csv"])
+    con.execute("ALTER TABLE events DROP COLUMN utc_offset_min")
+    con.execute("ALTER TABLE lines DROP COLUMN time_zone")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    con = open_db(path)
+    try:
+        version = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        assert version == [(str(SCHEMA_VERSION),)]
+        assert con.sql("SELECT count(*), count(utc_offset_min) FROM usage").fetchall() == [(1, 0)]
+        assert con.sql("SELECT count(time_zone) FROM lines").fetchall() == [(0,)]
+        later = wayfarer_csv(tmp_path, [session("2026-10-02", 5)], name="later.csv")
+        [result] = import_paths(con, [later])
+        assert (result.status, result.events) == ("imported", 1)
     finally:
         con.close()

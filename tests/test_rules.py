@@ -333,24 +333,32 @@ def test_roaming_started_not_at_home(db, tmp_path: Path) -> None:
 PASS = "International Day Pass - Mexico"
 
 
-def trip(con, tmp_path: Path, rows: list[tuple[str, str, str | None, str]]) -> None:
-    """(time, kind, direction, country) rows; kind 'pass' is a 10.00 USD day-pass fee."""
+def trip(
+    con, tmp_path: Path, rows: list[tuple[str, str, str | None, str]], settings: str = ""
+) -> None:
+    """(time, kind, direction, country) rows; kind 'pass' is a 10.00 USD day-pass fee. A time
+    with a UTC offset ('2026-10-25 01:30+02:00') is stored as the file printed it."""
     events = []
     for at, kind, direction, country in rows:
-        when = datetime.fromisoformat(at)
+        printed = datetime.fromisoformat(at)
+        offset = printed.utcoffset()
+        when = {
+            "started_at": printed.replace(tzinfo=None),
+            "utc_offset_min": None if offset is None else int(offset.total_seconds()) // 60,
+        }
         if kind == "pass":
             events.append(
-                {"started_at": when, "kind": "fee", "amount": Decimal("10.00"), "currency": "USD",
+                {**when, "kind": "fee", "amount": Decimal("10.00"), "currency": "USD",
                  "description": PASS, "country": country}
             )  # fmt: skip
         else:
             quantity = {"data": 200 * MB, "voice": 120}.get(kind, 1)
             events.append(
-                {"started_at": when, "kind": kind, "direction": direction, "country": country,
+                {**when, "kind": kind, "direction": direction, "country": country,
                  "quantity": quantity, "amount": Decimal(0), "currency": "USD"}
             )  # fmt: skip
     add_events(con, events)
-    configure(con, tmp_path, 'home_country = "US"\n')
+    configure(con, tmp_path, 'home_country = "US"\n' + settings)
     run_rules(con)
 
 
@@ -409,6 +417,63 @@ def test_roaming_charges_accepts_one_pass_per_window_even_dated_without_time(db,
         ],
     )
     assert findings(db, "roaming_charges") == []
+
+
+def test_a_day_pass_bought_the_night_the_clocks_go_back_lasts_24_hours(db, tmp_path) -> None:
+    # Paris leaves summer time at 03:00 on 2026-10-25: 01:30+02:00 to 01:00+01:00 the next
+    # night is 24.5 hours, though the wall clocks say 23.5.
+    trip(
+        db,
+        tmp_path,
+        [
+            ("2026-10-25 01:30+02:00", "data", None, "FR"),
+            ("2026-10-25 01:30+02:00", "pass", None, "FR"),
+            ("2026-10-26 01:00+01:00", "data", None, "FR"),  # outside the first pass's 24 hours
+            ("2026-10-26 01:00+01:00", "pass", None, "FR"),
+        ],
+    )
+    hours = db.sql(
+        "SELECT epoch(max(instant(started_at, utc_offset_min)) - "
+        "min(instant(started_at, utc_offset_min))) / 3600, "
+        "epoch(max(started_at) - min(started_at)) / 3600 FROM usage"
+    ).fetchall()
+    assert hours == [(24.5, 23.5)]
+    assert findings(db, "roaming_charges") == []
+
+
+def test_a_day_pass_bought_the_night_the_clocks_go_forward_lasts_24_hours(db, tmp_path) -> None:
+    # Paris enters summer time at 02:00 on 2026-03-29: 01:30+01:00 to 02:00+02:00 the next
+    # night is 23.5 hours, though the wall clocks say 24.5; the second pass is inside the first.
+    trip(
+        db,
+        tmp_path,
+        [
+            ("2026-03-29 01:30+01:00", "data", None, "FR"),
+            ("2026-03-29 01:30+01:00", "pass", None, "FR"),
+            ("2026-03-30 02:00+02:00", "data", None, "FR"),
+            ("2026-03-30 02:00+02:00", "pass", None, "FR"),
+        ],
+    )
+    assert findings(db, "roaming_charges") == [
+        (LINE, "2026-03-30", "2026-03-30", "a second fee in the window opened 2026-03-29 01:30")
+    ]
+
+
+def test_a_line_time_zone_measures_a_day_pass_where_no_offset_is_printed(db, tmp_path) -> None:
+    rows = [
+        ("2026-10-25 01:30", "data", None, "FR"),
+        ("2026-10-25 01:30", "pass", None, "FR"),
+        ("2026-10-26 01:00", "data", None, "FR"),
+        ("2026-10-26 01:00", "pass", None, "FR"),
+    ]
+    trip(db, tmp_path, rows, f'[lines."{LINE}"]\ntime_zone = "Europe/Paris"\n')
+    assert findings(db, "roaming_charges") == []
+    # Without the setting the wall clocks are all there is: 23.5 hours, one window.
+    configure(db, tmp_path, 'home_country = "US"\n')
+    run_rules(db)
+    assert findings(db, "roaming_charges") == [
+        (LINE, "2026-10-26", "2026-10-26", "a second fee in the window opened 2026-10-25 01:30")
+    ]
 
 
 # ---------------------------------------------------------------------------- bill_total_mismatch

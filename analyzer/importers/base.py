@@ -43,6 +43,9 @@ EVENT_FIELDS: dict[str, str] = {
     "currency": "VARCHAR",
     "description": "VARCHAR",
 }
+# Event columns read from a mapped field rather than mapped themselves: the UTC offset printed
+# after the start time, in minutes (NULL when the file prints none).
+DERIVED_FIELDS: dict[str, str] = {"utc_offset_min": "SMALLINT"}
 PROVENANCE_FIELDS: dict[str, str] = {
     "counterparty_e164": "VARCHAR",
     "counterparty_country": "VARCHAR",

@@ -26,6 +26,10 @@ TIME_TEXT = (
     r"(?: ?[AaPp]\.? ?[Mm]\.?)?$"
 )
 
+# A UTC offset printed right after a time ('09:28:00+12:00', '7:52 Z', '19:52 UTC'): group 1 is
+# the time's end, group 2 the offset, then its sign, hours and minutes.
+_OFFSET_AFTER_TIME = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|UTC|GMT|([+-])(\d\d):?(\d\d))$"
+
 
 @lru_cache(maxsize=32)
 def month_names(locales: tuple[str, ...]) -> dict[str, int]:
@@ -117,15 +121,30 @@ class Timestamp:
             text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
         # Spreadsheet cells may carry a midnight time after a date; strip ' 00:00:00' first.
         text = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
-        # Times are local wall time as printed: a UTC offset after the time is dropped.
-        text = (
-            f"regexp_replace({text}, '(\\d:\\d\\d(?::\\d\\d(?:\\.\\d+)?)?)\\s*"
-            "(?:Z|UTC|GMT|[+-]\\d\\d:?\\d\\d)$', '\\1')"
-        )
+        # The wall time is kept as printed; a UTC offset after the time is read by offset_sql.
+        text = f"regexp_replace({text}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
         text = f"trim({text})"
         if any("%b" in f or "%B" in f for f in self.formats):
             text = self._english_months(text)
         return text
+
+    def offset_sql(self, ref: Ref) -> str:
+        """SQL: the UTC offset printed after the time, in minutes (NULL when none is printed).
+
+        Kept beside the wall time so durations and 24-hour windows can be measured on instants.
+        """
+        text = f"trim({ref(self.column)})"
+        if self.time_column:
+            text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
+
+        def group(n: int) -> str:
+            return f"regexp_extract(trim({text}), {sql_str(_OFFSET_AFTER_TIME)}, {n})"
+
+        minutes = f"(CAST({group(4)} AS INTEGER) * 60 + CAST({group(5)} AS INTEGER))"
+        return (
+            f"CAST(CASE WHEN {group(2)} = '' THEN NULL WHEN {group(3)} = '' THEN 0 "
+            f"WHEN {group(3)} = '-' THEN -{minutes} ELSE {minutes} END AS SMALLINT)"
+        )
 
     def _english_months(self, text: str) -> str:
         """SQL: month names of the locales replaced by English abbreviations (folded text)."""

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from analyzer.importers.base import (
+    DERIVED_FIELDS,
     EVENT_FIELDS,
     ROW_FACTS,
     Staged,
@@ -24,7 +25,7 @@ from analyzer.importers.base import (
 from analyzer.importers.countries import ensure_country_names, needs_country_names
 from analyzer.importers.phones import normalise_numbers
 from analyzer.importers.source_text import unique_names
-from analyzer.importers.specs import Const, blank, sql_str
+from analyzer.importers.specs import Const, Timestamp, blank, sql_str
 from analyzer.model import KINDS, UNITS
 from analyzer.regex import compile_re2
 
@@ -159,10 +160,9 @@ def _map_each(
 ) -> None:
     """``mapped_i``: every field of mapping i for the rows it selects, and its reject reason."""
     for index, m in enumerate(mappings):
-        values = ",\n".join(
-            f"{spec.sql(ref)} AS {_quote_ident(name)}" for name, spec in m.fields.items()
-        )
-        names = ", ".join(_quote_ident(name) for name in m.fields)
+        columns = {n: spec.sql(ref) for n, spec in m.fields.items()} | _derived_fields(m, ref)
+        values = ",\n".join(f"{sql} AS {_quote_ident(name)}" for name, sql in columns.items())
+        names = ", ".join(_quote_ident(name) for name in columns)
         where = m.where.sql(ref) if m.where else "TRUE"
         total = m.summary_total or m.fields.get("amount")
         total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
@@ -209,6 +209,12 @@ def _decide(
     )
 
 
+def _derived_fields(mapping: TableMapping, ref: Callable[[str], str]) -> dict[str, str]:
+    """SQL of the event columns read from other fields: the UTC offset printed with the start."""
+    start = mapping.fields.get("started_at")
+    return {"utc_offset_min": start.offset_sql(ref)} if isinstance(start, Timestamp) else {}
+
+
 def _raw_json(names: tuple[str, ...]) -> str:
     """SQL: a staged row (``s``) as JSON under its header's names, as it was printed."""
     cells = ", ".join(
@@ -232,10 +238,11 @@ def _collect_events(
     parts = []
     for i, m in enumerate(mappings):
         select = []
-        for name, sql_type in {**EVENT_FIELDS, **{f: ROW_FACTS[f] for f in facts}}.items():
+        typed = {**EVENT_FIELDS, **DERIVED_FIELDS, **{f: ROW_FACTS[f] for f in facts}}
+        for name, sql_type in typed.items():
             if name == "unit" and name not in m.fields:
                 select.append(f"CASE m.kind {units} ELSE 'items' END AS unit")
-            elif name in m.fields:
+            elif name in m.fields or name in _derived_fields(m, str):
                 select.append(f"CAST(m.{_quote_ident(name)} AS {sql_type}) AS {_quote_ident(name)}")
             else:
                 select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
