@@ -9,12 +9,14 @@ user's database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -130,9 +132,13 @@ class Importer(Protocol):
 
 @dataclass(frozen=True)
 class Staged:
-    """A file's rows as text: columns ``c0..cN`` plus ``_page`` and ``_row`` for provenance."""
+    """A file's rows as text: columns ``c0..cN`` plus ``_page`` and ``_row`` for provenance.
 
-    table: pa.Table
+    ``table`` is an Arrow table, or the name of a table in the extraction's connection (a CSV
+    split by DuckDB stays there: copying millions of rows out and back costs time and memory).
+    """
+
+    table: pa.Table | str
     names: tuple[str, ...]  # the header names of c0..cN, as printed (or "#1".."#N")
     preamble: str = ""  # text above the header (statement facts, export time)
     rows_read: int = 0  # data rows below the header, including those DuckDB could not split
@@ -140,6 +146,30 @@ class Staged:
     blank_rows: int = 0  # blank lines the reader passed over: counted as skipped
     # The file's text kept once (CSV): rows are shown again from it, not copied into ``raw``.
     text: SourceText | None = None
+
+
+@contextmanager
+def staged_view(con: duckdb.DuckDBPyConnection, staged: Staged, name: str) -> Iterator[str]:
+    """The staged rows under ``name`` in ``con`` for the length of the block."""
+    if isinstance(staged.table, str):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {staged.table}")
+        try:
+            yield name
+        finally:
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+        return
+    con.register(name, staged.table)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+def staged_rows(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:
+    """How many rows are staged."""
+    if isinstance(staged.table, str):
+        return int(con.sql(f"SELECT count(*) FROM {staged.table}").fetchall()[0][0])
+    return staged.table.num_rows
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analyzer.errors import InputError
-from analyzer.importers.base import Staged, TableMapping, _column_lookup
+from analyzer.importers.base import Staged, TableMapping, _column_lookup, staged_view
 from analyzer.importers.specs import Timestamp
+
+# Candidates are first compared on this many rows of a large file (parsing every candidate on
+# every row cost seconds a file); a winner needs this lead over the runner-up.
+SAMPLE_ROWS = 20_000
+CLEAR_LEAD = 0.9
 
 
 def resolve_date_formats(
@@ -35,11 +42,11 @@ def resolve_date_formats(
             ]
         except KeyError:
             continue
-        hits, disagree = _format_counts(con, staged, parsed)
-        best = max(hits)
-        if best == 0:
+        winner = _winner(con, staged, parsed)
+        if winner is None:
             continue
-        winners = [i for i, n in enumerate(hits) if n == best]
+        hits, disagree = winner
+        winners = [i for i, n in enumerate(hits) if n == max(hits)]
         for i in winners[1:]:
             if disagree[(winners[0], i)]:
                 raise InputError(
@@ -52,8 +59,49 @@ def resolve_date_formats(
     return replace(mapping, fields=fields) if fields != dict(mapping.fields) else mapping
 
 
-def _format_counts(
+def _winner(
     con: duckdb.DuckDBPyConnection, staged: Staged, parsed: list[str]
+) -> tuple[list[int], dict[tuple[int, int], int]] | None:
+    """Each format's count of dates read and each pair's disagreements; None when no format
+    reads any date.
+
+    A large file is first counted on a random sample: a format that reads clearly more of the
+    sample's dates than any other (the runner-up under ``CLEAR_LEAD`` of its count) wins. A
+    close race, a tie or a sample without dates is counted over the whole file.
+    """
+    with staged_view(con, staged, "staged_dates"):
+        sample = _sample(con, staged)
+        if sample is not None:
+            try:
+                hits, disagree = _format_counts(con, sample, parsed)
+            finally:
+                if sample == "staged_sample":
+                    con.unregister(sample)
+            ranked = sorted(hits, reverse=True)
+            if ranked[0] and (len(ranked) == 1 or ranked[1] < CLEAR_LEAD * ranked[0]):
+                return hits, disagree
+        hits, disagree = _format_counts(con, "staged_dates", parsed)
+    return (hits, disagree) if max(hits) else None
+
+
+def _sample(con: duckdb.DuckDBPyConnection, staged: Staged) -> str | None:
+    """SQL of about SAMPLE_ROWS staged rows drawn at random (the same ones for the same file);
+    None for small files."""
+    if isinstance(staged.table, pa.Table):
+        rows = staged.table.num_rows
+        if rows <= 2 * SAMPLE_ROWS:
+            return None
+        picked = sorted(random.Random(rows).sample(range(rows), SAMPLE_ROWS))
+        con.register("staged_sample", staged.table.take(pa.array(picked)))
+        return "staged_sample"
+    rows = int(con.sql(f"SELECT count(*) FROM {staged.table}").fetchall()[0][0])
+    if rows <= 2 * SAMPLE_ROWS:
+        return None
+    return f"(SELECT * FROM {staged.table} WHERE hash(rowid) % {rows // SAMPLE_ROWS} = 0)"
+
+
+def _format_counts(
+    con: duckdb.DuckDBPyConnection, source: str, parsed: list[str]
 ) -> tuple[list[int], dict[tuple[int, int], int]]:
     """How many dates each format reads, and on how many rows each pair reads different ones
     (each format parsed once per row)."""
@@ -63,12 +111,6 @@ def _format_counts(
         for i, j in pairs
     ]
     values = ", ".join(f"{p} AS _p{i}" for i, p in enumerate(parsed))
-    con.register("staged_dates", staged.table)
-    try:
-        row = con.sql(
-            f"SELECT {', '.join(counts)} FROM (SELECT {values} FROM staged_dates)"
-        ).fetchall()[0]
-    finally:
-        con.unregister("staged_dates")
+    row = con.sql(f"SELECT {', '.join(counts)} FROM (SELECT {values} FROM {source})").fetchall()[0]
     hits = list(row[: len(parsed)])
     return hits, dict(zip(pairs, row[len(parsed) :], strict=True))

@@ -120,7 +120,8 @@ class Timestamp:
         if self.time_column:
             text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
         # Spreadsheet cells may carry a midnight time after a date; strip ' 00:00:00' first.
-        text = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
+        midnight = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
+        text = f"CASE WHEN contains({text}, ' 00:00:00 ') THEN {midnight} ELSE {text} END"
         # The wall time is kept as printed; a UTC offset after the time is read by offset_sql.
         text = f"regexp_replace({text}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
         text = f"trim({text})"
@@ -137,13 +138,13 @@ class Timestamp:
         if self.time_column:
             text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
 
-        def group(n: int) -> str:
-            return f"regexp_extract(trim({text}), {sql_str(_OFFSET_AFTER_TIME)}, {n})"
-
-        minutes = f"(CAST({group(4)} AS INTEGER) * 60 + CAST({group(5)} AS INTEGER))"
+        # The zone as printed (Z, UTC, GMT, +10:00, -0530), cut apart; DuckDB matches the
+        # repeated expression once per row.
+        zone = f"regexp_extract(trim({text}), {sql_str(_OFFSET_AFTER_TIME)}, 2)"
+        minutes = f"(CAST({zone}[2:3] AS INTEGER) * 60 + CAST(right({zone}, 2) AS INTEGER))"
         return (
-            f"CAST(CASE WHEN {group(2)} = '' THEN NULL WHEN {group(3)} = '' THEN 0 "
-            f"WHEN {group(3)} = '-' THEN -{minutes} ELSE {minutes} END AS SMALLINT)"
+            f"CAST(CASE WHEN {zone} = '' THEN NULL WHEN {zone} IN ('Z', 'UTC', 'GMT') THEN 0 "
+            f"WHEN {zone}[1] = '-' THEN -{minutes} ELSE {minutes} END AS SMALLINT)"
         )
 
     def _english_months(self, text: str) -> str:

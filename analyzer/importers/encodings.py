@@ -117,11 +117,21 @@ def _legacy_encoding(head: bytes) -> str | None:
 
 
 def _is_utf8(path: Path) -> bool:
+    stat = path.stat()
+    return _is_utf8_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _is_utf8_file(path: Path, mtime_ns: int, size: int) -> bool:
+    """Whether every byte of the file is UTF-8 (cached: identify and extract both ask)."""
+    del mtime_ns, size  # part of the cache key only
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(block)
+                # Plain ASCII (most exports) is UTF-8: checked far faster than decoded.
+                if not (block.isascii() and not decoder.getstate()[0]):
+                    decoder.decode(block)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False

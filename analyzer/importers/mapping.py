@@ -114,7 +114,8 @@ def _stage_rows(
     lookup: dict[str, str],
     ref: Callable[[str], str],
 ) -> list[str]:
-    """``staged_rows``: the text rows numbered, with derived, carried and filled columns."""
+    """``staged_rows``: the text rows numbered, with derived, carried and filled columns (a view
+    over ``staged_base``, or over ``staged_carried`` when windows carry values down)."""
     derived: list[str] = []
     for m in mappings:
         for name, (column, pattern) in m.derived.items():
@@ -123,13 +124,19 @@ def _stage_rows(
                 f"nullif(trim(regexp_extract({ref(column)}, {sql_str(pattern)}, 1)), '') AS {alias}"
             )
             lookup.setdefault(name.strip().lower(), alias)
-    con.register("staged_input", staged.table)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT row_number() OVER () AS _rid, * "
-        + "".join(f", {d}" for d in derived)
-        + " FROM staged_input"
-    )
-    con.unregister("staged_input")
+    extra = "".join(f", {d}" for d in derived)
+    if isinstance(staged.table, str):
+        # Already numbered in the extraction's database: read in place, not copied.
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW staged_base AS SELECT *{extra} FROM {staged.table}"
+        )
+    else:
+        con.register("staged_input", staged.table)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_base AS "
+            f"SELECT row_number() OVER () AS _rid, *{extra} FROM staged_input"
+        )
+        con.unregister("staged_input")
     return _carry_down(con, mappings, lookup, ref)
 
 
@@ -306,12 +313,12 @@ def _carry_down(
             alias = f"k{len(columns)}"
             columns.append(f"coalesce({cell}, last_value({cell} IGNORE NULLS) {window}) AS {alias}")
             names[key] = alias
+    carried = "".join(f", {c}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT *{carried} FROM staged_base")
     if columns:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE staged_rows AS SELECT *, "
-            + ", ".join(columns)
-            + " FROM staged_rows"
-        )
+        # The windows run once, not in every query that reads the rows.
+        con.execute("CREATE OR REPLACE TEMP TABLE staged_carried AS SELECT * FROM staged_rows")
+        con.execute("CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM staged_carried")
         lookup.update(names)
     return headings
 

@@ -27,6 +27,7 @@ from analyzer.importers.encodings import detect_encoding as detect_encoding
 from analyzer.importers.encodings import head_text as head_text
 from analyzer.importers.sheet_reader import cell_text as cell_text
 from analyzer.importers.source_text import SourceText, scan_text
+from analyzer.importers.sql_text import sql_str
 from analyzer.importers.workbook_checks import _RESAVE as _RESAVE
 from analyzer.importers.workbook_checks import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
 from analyzer.importers.workbook_checks import check_workbook as check_workbook
@@ -192,17 +193,22 @@ def _read_csv(
             "reason": pa.array([reason for reason, _ in reasons.values()], pa.string()),
         }
     )
-    data = con.sql(
-        f"SELECT CAST(NULL AS INTEGER) AS _page, {row_expr} AS _row, "
-        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows ORDER BY _ordinal"
-    ).to_arrow_table()
+    # The rows stay in the extraction's database (see base.Staged), numbered in file order.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE staged_text AS "
+        f"SELECT _ordinal AS _rid, CAST(NULL AS INTEGER) AS _page, {row_expr} AS _row, "
+        f"{', '.join(f'c{i}' for i in range(len(names)))} FROM csv_rows "
+        f"WHERE NOT {repeated_header_sql(names)} ORDER BY _ordinal"
+    )
+    split = con.sql("SELECT count(*) FROM csv_rows").fetchall()[0][0]
+    kept = con.sql("SELECT count(*) FROM staged_text").fetchall()[0][0]
     con.execute("DROP TABLE csv_rows")
-    data, repeated = drop_repeated_headers(data, names)
+    repeated = split - kept
     return Staged(
-        table=data,
+        table="staged_text",
         names=names,
         preamble=preamble,
-        rows_read=data.num_rows + read_rejects.num_rows + len(blank_lines) + repeated,
+        rows_read=kept + read_rejects.num_rows + len(blank_lines) + repeated,
         read_rejects=read_rejects,
         blank_rows=len(blank_lines) + repeated,
         text=SourceText(delimiter, names, tuple(scanned.blocks)),
@@ -264,6 +270,19 @@ def drop_repeated_headers(table: pa.Table, names: tuple[str, ...]) -> tuple[pa.T
     if not count:
         return table, 0
     return table.filter(pc.invert(repeated)), count
+
+
+def repeated_header_sql(names: tuple[str, ...]) -> str:
+    """SQL: the row repeats the header, by the rule of ``drop_repeated_headers``."""
+    named = [(f"c{i}", name.strip().lower()) for i, name in enumerate(names) if name.strip()]
+    if not named:
+        return "FALSE"
+    cells = [(f"lower(trim({column}))", name) for column, name in named]
+    every = " AND ".join(f"coalesce({c} = {sql_str(n)} OR {c} = '', TRUE)" for c, n in cells)
+    hits = " + ".join(f"coalesce({c} = {sql_str(n)}, FALSE)::INTEGER" for c, n in cells)
+    # Only rows holding a column's name somewhere are looked at closely.
+    near = " OR ".join(f"contains(lower({column}), {sql_str(n)})" for column, n in named)
+    return f"(CASE WHEN {near} THEN {every} AND {hits} >= {(len(named) + 1) // 2} ELSE FALSE END)"
 
 
 _WORKBOOK_NAMES = ("SheetData", "read_sheet", "stage_xlsx", "xlsx_head_rows", "xlsx_rows")

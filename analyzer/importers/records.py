@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer.importers.base import Staged, _column_lookup, column_ref
+from analyzer.importers.base import Staged, _column_lookup, column_ref, staged_view
 from analyzer.importers.conditions import Condition
 
 # Statement fields a statement record may fill, by how they are stored on the Statement.
@@ -54,8 +54,7 @@ def read_statement_records(
         return facts
     ref = column_ref(_column_lookup(staged.names))
 
-    con.register("statement_input", staged.table)
-    try:
+    with staged_view(con, staged, "statement_input"):
         for record in records:
             names = list(record.fields)
             select = ", ".join(
@@ -74,8 +73,6 @@ def read_statement_records(
                     for name, value in values.items():
                         if value is not None:
                             facts.values.setdefault(name, value)
-    finally:
-        con.unregister("statement_input")
     return facts
 
 

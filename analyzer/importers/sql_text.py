@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 Ref = Callable[[str], str]
@@ -14,15 +15,26 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# What is not white space: a cell is blank when no character of it matches (one search that
+# stops at the first such character, several times cheaper than matching the whole text).
+_NOT_SPACE = "[^\\s\u00a0\u202f]"
+
+
 def blank(expr: str) -> str:
     """SQL: the text is missing or only white space (including no-break spaces)."""
-    return f"coalesce(regexp_full_match({expr}, '{SPACES}*'), TRUE)"
+    return f"coalesce(NOT regexp_matches({expr}, '{_NOT_SPACE}'), TRUE)"
 
 
 def within(value: str, test: str) -> str:
-    """SQL: ``value`` when ``test`` (an expression of ``_v``) holds for it, else NULL; the value
-    is computed once (a lambda, not a subquery: many of these must stay cheap to plan)."""
-    return f"list_filter([{value}], lambda _v: {test})[1]"
+    """SQL: ``value`` when ``test`` (an expression of ``_v``) holds for it, else NULL.
+
+    The value is written out where ``_v`` stands: DuckDB computes a repeated expression once
+    per row, and that is cheaper than binding it in a lambda (half the time of a date column).
+    """
+    return f"CASE WHEN {_V.sub(lambda _: f'({value})', test)} THEN {value} END"
+
+
+_V = re.compile(r"\b_v\b")
 
 
 def let(value: str, name: str, body: str) -> str:
