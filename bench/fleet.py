@@ -1,0 +1,191 @@
+"""Years of a fleet on one machine: import many monthly exports, audit them, report on them.
+
+    python bench/fleet.py --files 30          # 30 exports of 1M sessions: 30M events
+    python bench/fleet.py --files 2 --rows 50000   # a quick check of the harness
+
+Each export is the Wayfarer-style session CSV of `make_corpus.py`, moved one month later per
+file and given its own block of ICCIDs (about 1,000 lines over the whole run). The three steps
+run as the CLI runs them, each in its own process so that its peak memory (ru_maxrss) is its
+own: `import` of the folder (one transaction per file), `run_rules`, and the report. Figures go
+to bench/FLEET.md with the machine, versions and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+RESULTS = HERE / "FLEET.md"
+LINE_BLOCKS = 17  # each file's ICCIDs are moved by (file % 17) * 1000: about 1,000 lines
+
+
+def seed(rows: int) -> Path:
+    """The session export every file is made from (written once by make_corpus.py)."""
+    path = OUT / f"wayfarer_{rows}.csv"
+    if not path.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "make_corpus.py"),
+                str(OUT / "corpus"),
+                "--events",
+                str(rows),
+            ],
+            check=True,
+        )
+        (OUT / "corpus" / f"bench_wayfarer_{rows}.csv").rename(path)
+    return path
+
+
+def make_exports(folder: Path, files: int, rows: int) -> None:
+    """``files`` monthly exports of ``rows`` sessions, written aside and renamed when whole."""
+    import duckdb
+
+    source = seed(rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profiles").mkdir(exist_ok=True)
+    profile = ROOT / "sample_bills" / "profiles" / "wayfarer_csv.toml"
+    (folder / "profiles" / profile.name).write_text(profile.read_text())
+    con = duckdb.connect()
+    for month in range(files):
+        target = folder / f"sessions_{month:03d}.csv"
+        if target.exists():
+            continue
+        moved = (
+            "strftime(CAST(substr({c}, 1, 19) AS TIMESTAMP) + INTERVAL {m} MONTH, "
+            "'%Y-%m-%dT%H:%M:%S') || substr({c}, 20)"
+        )
+        partial = target.with_suffix(".partial")
+        con.execute(
+            f"""
+            COPY (
+                SELECT {moved.format(c='"Session Start"', m=month)} AS "Session Start",
+                       {moved.format(c='"Session End"', m=month)} AS "Session End",
+                       Bytes, Country, Network,
+                       lpad(CAST(CAST(ICCID AS HUGEINT) + {(month % LINE_BLOCKS) * 1000}
+                                 AS VARCHAR), 20, '0') AS ICCID
+                FROM read_csv({str(source)!r}, all_varchar = true)
+            ) TO {str(partial)!r} (HEADER, DELIMITER ',')
+            """
+        )
+        partial.rename(target)
+    con.close()
+
+
+STEPS = {
+    "import": """
+from analyzer.importing import import_paths
+results = import_paths(con, [folder])
+bad = [r for r in results if r.status not in ("imported", "partial")]
+assert not bad, bad[:3]
+result = {"files": len(results), "events": sum(r.events for r in results)}
+""",
+    "rules": """
+from analyzer.rules import run_rules
+result = {"findings": run_rules(con).findings}
+""",
+    "report": """
+from analyzer.report import build
+html = build(con).to_html()
+result = {"html_mb": round(len(html.encode()) / 1e6, 2)}
+""",
+}
+
+
+def run_step(step: str, db: Path, folder: Path) -> dict:
+    """One step in a fresh process: its wall time, peak memory and figures."""
+    script = (
+        textwrap.dedent(
+            f"""
+        import json, resource, time
+        from pathlib import Path
+        from analyzer.store import open_db
+        folder = Path({str(folder)!r})
+        con = open_db(Path({str(db)!r}))
+        start = time.perf_counter()
+        """
+        )
+        + textwrap.dedent(STEPS[step])
+        + textwrap.dedent(
+            """
+        seconds = time.perf_counter() - start
+        con.close()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "peak_mb": peak, **result}))
+        """
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=OUT
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def write_results(files: int, rows: int, figures: dict[str, dict], note: str) -> None:
+    import importlib.metadata as md
+
+    versions = ", ".join(f"{n} {md.version(n)}" for n in ("duckdb", "pyarrow", "altair"))
+    lines = [
+        "# Fleet years on one machine",
+        "",
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on {platform.machine()} with "
+        f"{_cores()} cores, Python {platform.python_version()}; {versions}.",
+        f"{files} monthly exports of {rows:,} sessions ({files * rows:,} events), imported "
+        "into one database, then audited and reported on; each step in its own process "
+        "(`python bench/fleet.py --files N --rows R`).",
+        "",
+        "| step | seconds | peak MB | figures |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for step, f in figures.items():
+        extra = ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+            for k, v in f.items()
+            if k not in ("seconds", "peak_mb")
+        )
+        lines.append(f"| {step} | {f['seconds']:.1f} | {f['peak_mb']:,.0f} | {extra} |")
+    if note:
+        lines += ["", note]
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=30)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--note", default="", help="a sentence on the conditions of the run")
+    args = parser.parse_args()
+    folder = OUT / f"fleet_{args.files}x{args.rows}"
+    began = time.perf_counter()
+    make_exports(folder, args.files, args.rows)
+    print(f"exports ready in {time.perf_counter() - began:.0f} s", flush=True)
+    db = OUT / f"fleet_{args.files}x{args.rows}.duckdb"
+    for path in (db, Path(str(db) + ".wal")):
+        path.unlink(missing_ok=True)
+    figures = {}
+    for step in STEPS:
+        figures[step] = run_step(step, db, folder)
+        print(step, figures[step], flush=True)
+    write_results(args.files, args.rows, figures, args.note)
+
+
+if __name__ == "__main__":
+    main()
