@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,20 @@ class AnalyzerGroup(click.Group):
 
 def _stop(ctx: click.Context, message: str) -> None:
     click.echo(f"Interrupted: {message}", err=True)
+    _forget_interrupt_in_runner()
     ctx.exit(EXIT_INTERRUPTED)
+
+
+def _forget_interrupt_in_runner() -> None:
+    """Let the exit code be 130, not death by SIGINT.
+
+    CPython ends the process with SIGINT when a KeyboardInterrupt ended the last code it ran
+    through ``PyRun_*`` (DuckDB runs some), even when that interrupt was caught; running one
+    statement that completes clears the mark."""
+    import ctypes
+
+    with suppress(AttributeError, OSError):
+        ctypes.pythonapi.PyRun_SimpleString(b"pass")
 
 
 def _remember_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:

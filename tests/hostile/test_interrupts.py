@@ -22,7 +22,7 @@ from analyzer.errors import EXIT_INTERRUPTED
 from analyzer.store import connect, orphan_counts
 
 ROOT = Path(__file__).resolve().parents[2]
-BIG_ROWS = 150_000
+BIG_ROWS = 300_000
 SMALL = ("cn_yunyou_esim.csv", "travel_wayfarer_esim_export1.csv")
 # More examples of the property test with USAGE_ANALYZER_INTERRUPT_EXAMPLES=50.
 EXAMPLES = int(os.environ.get("USAGE_ANALYZER_INTERRUPT_EXAMPLES", "3"))
