@@ -135,17 +135,17 @@ def _build(con: duckdb.DuckDBPyConnection, scope: Scope, lang: str, mask: bool) 
     data.summary = _summary(con, scope, names, t, data.figures)
     listed = lines.listed_lines(data.figures, names)
     plans = chart_data.forecasts(con)
+    visits = queries.trips(con, scope)
+    shared: dict[str, tuple[Any, ...]] = {"allowance": (plans,), "countries": (visits,)}
     for name in CHARTS:
         make = getattr(chart_data, f"chart_{name}")
-        spec = (
-            make(con, scope, names, t, plans) if name == "allowance" else make(con, scope, names, t)
-        )
+        spec = make(con, scope, names, t, *shared.get(name, ()))
         if spec is None:
             data.notes[name] = t[f"chart_{name}_empty"]
         else:
             data.charts[name] = chart_data.finish_spec(spec, name, t)
             data.tables[f"chart_{name}"] = chart_data.chart_table(data.charts[name])
-    data.cards = lines.line_cards(con, scope, names, t, listed, plans, findings)
+    data.cards = lines.line_cards(con, names, t, listed, plans, visits, findings)
     data.tables.update(
         {
             "findings": findings,

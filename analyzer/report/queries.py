@@ -44,9 +44,6 @@ scoped_findings AS (
 )
 """
 SCOPED = "WITH " + SHARED
-# The two queries that need each event's hour or counterparty read `scoped` too (DuckDB plans a
-# CTE even when no query names it, so it is only there when used).
-SCOPED_EVENTS = "WITH " + EVENTS + "," + SHARED
 # The period's events summed per line, day and what a query groups by: computed once per
 # report, so each figure reads a few hundred thousand rows, not every event again. `timed` says
 # the events had a time of their own (day_of is then their day).
@@ -102,12 +99,9 @@ def shared_days(con: duckdb.DuckDBPyConnection, scope: Scope) -> Iterator[None]:
         con.execute("DROP TABLE IF EXISTS temp.report_days")
 
 
-def frame(
-    con: duckdb.DuckDBPyConnection, scope: Scope, sql: str, events: bool = False
-) -> pd.DataFrame:
-    """Run one query after the scoped CTEs (``scoped``, each event, only with ``events``),
-    with the period as parameters."""
-    return con.execute((SCOPED_EVENTS if events else SCOPED) + sql, scope.params()).df()
+def frame(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> pd.DataFrame:
+    """Run one query after the scoped CTEs, with the period as parameters."""
+    return con.execute(SCOPED + sql, scope.params()).df()
 
 
 def rows(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[tuple]:
@@ -226,30 +220,38 @@ def daily_bytes(con: duckdb.DuckDBPyConnection, lines: list[str]) -> pd.DataFram
     ).df()
 
 
-def spend_by_category(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        SELECT line, strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
+def spend_by_category(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]
+) -> pd.DataFrame:
+    """Spend per charted line (the others as one series, line NULL), month, currency and
+    category."""
+    return con.execute(
+        SCOPED
+        + f"""
+        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+               strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
                sum(amount) AS amount
         FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL
         GROUP BY ALL ORDER BY month, currency, category
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
-def data_by_country(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        """
-        SELECT line, country, round(sum(quantity) / 1048576.0, 2) AS mb,
-               CAST(sum(records) AS BIGINT) AS records
+def data_by_country(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]
+) -> pd.DataFrame:
+    """MiB and records per charted line (the others as one series, line NULL) and country."""
+    return con.execute(
+        SCOPED
+        + """
+        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line, country,
+               round(sum(quantity) / 1048576.0, 2) AS mb, CAST(sum(records) AS BIGINT) AS records
         FROM per_day WHERE kind = 'data' AND country IS NOT NULL
         GROUP BY ALL ORDER BY mb DESC
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
 def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -274,12 +276,13 @@ def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     )
 
 
-def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
+def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]) -> pd.DataFrame:
+    """MiB per weekday and hour for each charted line, the other lines as one series (line
+    NULL): a few hundred rows however many lines the fleet has."""
+    return con.execute(
         """
-        SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
+        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+               isodow(started_at) AS weekday, hour(started_at) AS hour,
                round(sum(quantity) / 1048576.0, 1) AS mb
         FROM usage
         WHERE kind = 'data' AND started_at IS NOT NULL
@@ -287,21 +290,40 @@ def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
           AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
         GROUP BY ALL
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
-def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
+def counterparties(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str], per_line: int
+) -> pd.DataFrame:
+    """The busiest contacts of each charted line and of the other lines together (line NULL).
+
+    Events are grouped before their statement is joined: only an event without a time of its
+    own needs its statement's first day to be placed in the period, and joining every call
+    and text to its statement cost more than the grouping itself."""
+    return con.execute(
         f"""
-        , contacts AS (
-            SELECT line, coalesce(counterparty_e164, counterparty) AS contact, kind,
+        WITH grouped AS (
+            SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+                   coalesce(counterparty_e164, counterparty) AS contact, kind, statement_id,
+                   CASE WHEN started_at IS NOT NULL
+                        THEN ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+                             AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
+                   END AS in_period,
                    count(*) AS count,
-                   round(sum(CASE WHEN kind = 'voice' THEN quantity END) / 60.0, 1) AS minutes
-            FROM scoped
+                   sum(CASE WHEN kind = 'voice' THEN quantity END) AS seconds
+            FROM usage
             WHERE kind IN ('voice', 'sms', 'mms')
               AND coalesce(counterparty_e164, counterparty) IS NOT NULL
+            GROUP BY ALL
+        ),
+        contacts AS (
+            SELECT g.line, g.contact, g.kind, sum(g.count) AS count,
+                   round(sum(g.seconds) / 60.0, 1) AS minutes
+            FROM grouped g LEFT JOIN statements s USING (statement_id)
+            WHERE coalesce(g.in_period, ($start IS NULL OR s.period_start >= $start)
+                                        AND ($end IS NULL OR s.period_start <= $end))
             GROUP BY ALL
         ),
         ranked AS (
@@ -310,8 +332,8 @@ def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) 
         SELECT line, contact, kind, count, minutes FROM ranked
         QUALIFY dense_rank() OVER (PARTITION BY line ORDER BY total DESC, contact) <= {per_line}
         """,
-        events=True,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
 def balance_movements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -408,21 +430,29 @@ def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope, per_rule: int) 
         con,
         scope,
         f"""
-        , ranked AS (
+        , ranked AS MATERIALIZED (
             SELECT f.*,
                    row_number() OVER (PARTITION BY f.rule
                                       ORDER BY abs(f.amount_at_stake) DESC NULLS LAST,
                                                f.line, f.period_start) AS rank_in_rule,
                    count(*) OVER (PARTITION BY f.rule) AS in_rule
             FROM scoped_findings f
+            QUALIFY rank_in_rule <= {int(per_rule)}
+        ),
+        -- the evidence (the view finding_evidence) of the listed findings only: a fleet's
+        -- year holds hundreds of thousands of findings
+        evidence AS (
+            SELECT r.finding_id,
+                   list({{'path': s.path, 'page': e.page, 'row': e."row"}}
+                        ORDER BY s.path, e.page, e."row") AS evidence
+            FROM ranked r, unnest(r.event_ids) AS t(event_id)
+            JOIN events e USING (event_id)
+            JOIN sources s USING (source_id)
+            GROUP BY r.finding_id
         )
         SELECT f.finding_id, f.rule, f.severity, f.title, f.line, f.period_start, f.period_end,
-               f.detail, f.amount_at_stake, f.currency, f.in_rule,
-               (SELECT list({{'path': e.path, 'page': e.page, 'row': e."row"}}
-                            ORDER BY e.path, e.page, e."row")
-                FROM finding_evidence e WHERE e.finding_id = f.finding_id) AS evidence
-        FROM ranked f
-        WHERE f.rank_in_rule <= {int(per_rule)}
+               f.detail, f.amount_at_stake, f.currency, f.in_rule, e.evidence
+        FROM ranked f LEFT JOIN evidence e USING (finding_id)
         ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
                  f.rule, f.line, f.period_start
         """,
