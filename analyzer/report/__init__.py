@@ -267,6 +267,38 @@ def script_json(value: Any) -> str:
     )
 
 
+def packed_specs(charts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The specs with each dataset in columns, as the page carries them (the page's script
+    turns them back into rows before drawing): a row's field names are written once per
+    dataset, not once per row, and a text column that repeats (a line, a day) is written as
+    its distinct values and an index per row. A year of daily data is a third of its size."""
+    return {
+        name: {**spec, "datasets": {k: _columns(v) for k, v in spec.get("datasets", {}).items()}}
+        if "datasets" in spec
+        else spec
+        for name, spec in charts.items()
+    }
+
+
+def _columns(rows: list[dict[str, Any]]) -> Any:
+    """{"n": rows, "c": {field: values or {"d": distinct values, "i": indexes}}}; rows whose
+    fields differ stay rows."""
+    fields = list(rows[0]) if rows else []
+    if not rows or any(list(r) != fields for r in rows):
+        return rows
+    columns: dict[str, Any] = {}
+    for field_name in fields:
+        values = [r[field_name] for r in rows]
+        if all(isinstance(v, str) for v in values):
+            distinct = list(dict.fromkeys(values))
+            if len(distinct) * 2 <= len(values):
+                index = {v: n for n, v in enumerate(distinct)}
+                columns[field_name] = {"d": distinct, "i": [index[v] for v in values]}
+                continue
+        columns[field_name] = values
+    return {"n": len(rows), "c": columns}
+
+
 def render_html(data: ReportData) -> str:
     """One self-contained HTML page."""
     import jinja2
@@ -287,7 +319,7 @@ def render_html(data: ReportData) -> str:
         t=data.text,
         csp=CSP,
         vega_bundle=vega_bundle(),
-        specs_json=script_json(data.charts),
+        specs_json=script_json(packed_specs(data.charts)),
         provenance_json=json.dumps(data.provenance, ensure_ascii=False, sort_keys=True),
         page_json=script_json(
             {
