@@ -1,8 +1,10 @@
 """The SQL behind the report: every number and every chart's data is an aggregate from here.
 
-Each query starts from ``scoped``: the ``usage`` view (overlapping exports collapsed) limited to
-the report's period, where an event without a time of its own (a plan fee, a tax, a fleet's
-monthly total) counts on its statement's first day.
+The events are read once per report into ``report_days`` (``shared_days``): ``scoped``, the
+``usage`` view (overlapping exports collapsed) limited to the report's period, where an event
+without a time of its own (a plan fee, a tax, a fleet's monthly total) counts on its statement's
+first day, summed per line and day. Most queries read that table; the few that need an event's
+hour or counterparty read ``usage`` and sum the lines that are not charted into one series.
 """
 
 from __future__ import annotations
@@ -197,16 +199,6 @@ def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     )
 
 
-def allowance_lines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.sql(
-        """
-        SELECT line, data_allowance, cycle, cycle_day, cycle_days, cycle_start, validity_days,
-               validity_starts
-        FROM lines WHERE data_allowance IS NOT NULL AND data_allowance > 0
-        """
-    ).df()
-
-
 def daily_bytes(con: duckdb.DuckDBPyConnection, lines: list[str]) -> pd.DataFrame:
     """Every day's data per line, whole history: a cycle may start before the period."""
     return con.execute(
@@ -278,17 +270,33 @@ def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]) -> pd.DataFrame:
     """MiB per weekday and hour for each charted line, the other lines as one series (line
-    NULL): a few hundred rows however many lines the fleet has."""
+    NULL): a few hundred rows however many lines the fleet has. The other lines are the whole
+    fleet less the charted ones, so no hash table holds a row per line, weekday and hour."""
     return con.execute(
         """
-        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
-               isodow(started_at) AS weekday, hour(started_at) AS hour,
-               round(sum(quantity) / 1048576.0, 1) AS mb
-        FROM usage
-        WHERE kind = 'data' AND started_at IS NOT NULL
-          AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
-          AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
-        GROUP BY ALL
+        WITH data AS NOT MATERIALIZED (
+            SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour, quantity
+            FROM usage
+            WHERE kind = 'data' AND started_at IS NOT NULL
+              AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+              AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
+        ),
+        charted AS MATERIALIZED (
+            SELECT line, weekday, hour, count(*) AS n, sum(quantity) AS bytes
+            FROM data WHERE list_contains($charted, line) GROUP BY ALL
+        ),
+        fleet AS (
+            SELECT weekday, hour, count(*) AS n, sum(quantity) AS bytes FROM data GROUP BY ALL
+        ),
+        others AS (
+            SELECT f.weekday, f.hour, f.n - coalesce(sum(c.n), 0) AS n,
+                   f.bytes - coalesce(sum(c.bytes), 0) AS bytes
+            FROM fleet f LEFT JOIN charted c USING (weekday, hour)
+            GROUP BY f.weekday, f.hour, f.n, f.bytes
+        )
+        SELECT line, weekday, hour, round(bytes / 1048576.0, 1) AS mb FROM charted
+        UNION ALL
+        SELECT NULL, weekday, hour, round(bytes / 1048576.0, 1) FROM others WHERE n > 0
         """,
         {**scope.params(), "charted": charted},
     ).df()
@@ -363,64 +371,6 @@ def balance_anchors(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         WHERE balance_after IS NOT NULL AND len(lines) = 1
         """
     ).fetchall()
-
-
-def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        , spend AS (
-            SELECT line, string_agg(currency || '=' || CAST(total AS VARCHAR), ';'
-                                    ORDER BY currency) AS spend
-            FROM (SELECT line, currency, sum(amount) AS total FROM per_day
-                  WHERE {SPEND_FILTER} GROUP BY ALL)
-            GROUP BY line
-        ),
-        usage_totals AS (
-            SELECT line,
-                   sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
-                   sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
-                   sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')) AS messages
-            FROM per_day GROUP BY line
-        ),
-        found AS (SELECT line, count(*) AS findings FROM scoped_findings GROUP BY line)
-        SELECT u.line, l.label, s.spend,
-               coalesce(u.data_bytes, st.data_bytes) AS data_bytes,
-               coalesce(u.voice_seconds, st.voice_seconds) AS voice_seconds,
-               coalesce(u.messages, st.messages) AS messages,
-               coalesce(f.findings, 0) AS findings
-        FROM usage_totals u
-        LEFT JOIN scoped_stated st USING (line)
-        LEFT JOIN spend s USING (line)
-        LEFT JOIN found f USING (line)
-        LEFT JOIN lines l USING (line)
-        WHERE u.line IS NOT NULL
-        ORDER BY u.line
-        """,
-    )
-
-
-def month_over_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        , months AS (
-            SELECT strftime(day_of, '%Y-%m') AS month, currency, sum(amount) AS spend
-            FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL GROUP BY ALL
-        ),
-        data AS (
-            SELECT strftime(day_of, '%Y-%m') AS month, sum(quantity) AS data_bytes
-            FROM per_day WHERE kind = 'data' AND day_of IS NOT NULL GROUP BY ALL
-        )
-        SELECT m.month, m.currency, m.spend,
-               lag(m.spend) OVER (PARTITION BY m.currency ORDER BY m.month) AS previous,
-               d.data_bytes
-        FROM months m LEFT JOIN data d USING (month)
-        ORDER BY m.month, m.currency
-        """,
-    )
 
 
 def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope, per_rule: int) -> pd.DataFrame:
