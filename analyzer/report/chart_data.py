@@ -259,7 +259,7 @@ def chart_allowance(con, scope, names, t, plans: pd.DataFrame | None = None):
     plans = plans[plans["data_allowance"].notna() & plans["line"].isin(names.charted)]
     if not len(plans):
         return None
-    daily = queries.daily_bytes(con, list(plans["line"]))
+    daily = queries.daily_bytes(con, scope, list(plans["line"]))
     actual_rows, forecast_rows = [], []
     for row in plans.itertuples():
         start, as_of, end = row.starts_at, row.as_of, row.ends_at

@@ -85,8 +85,8 @@ def line_figures(
 ) -> dict[str, dict[str, Any]]:
     """Every line's figures by key, formatted; the page's summary shows them when one is chosen."""
     figures = {}
-    for r in queries.frame(con, scope, LINE_FIGURES).to_dict("records"):
-        spend = r["spend"] if isinstance(r["spend"], list | tuple) else []
+    for r in queries.records(con, scope, LINE_FIGURES):
+        spend = r["spend"] or []
         figures[names.key(r["line"])] = {
             "line": r["line"],
             "number": names(r["line"]),

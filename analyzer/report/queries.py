@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -104,6 +105,13 @@ def shared_days(con: duckdb.DuckDBPyConnection, scope: Scope) -> Iterator[None]:
 def frame(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> pd.DataFrame:
     """Run one query after the scoped CTEs, with the period as parameters."""
     return con.execute(SCOPED + sql, scope.params()).df()
+
+
+def records(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[dict[str, Any]]:
+    """Rows as dicts, DECIMAL kept as Decimal and NULL as None (no DataFrame on the way)."""
+    cursor = con.execute(SCOPED + sql, scope.params())
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def rows(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[tuple]:
@@ -199,17 +207,25 @@ def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     )
 
 
-def daily_bytes(con: duckdb.DuckDBPyConnection, lines: list[str]) -> pd.DataFrame:
-    """Every day's data per line, whole history: a cycle may start before the period."""
-    return con.execute(
-        """
-        SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) AS bytes
-        FROM usage
-        WHERE kind = 'data' AND started_at IS NOT NULL AND line IN (SELECT unnest(?))
-        GROUP BY ALL ORDER BY line, day
-        """,
-        [lines],
-    ).df()
+def daily_bytes(con: duckdb.DuckDBPyConnection, scope: Scope, lines: list[str]) -> pd.DataFrame:
+    """Every day's data per line, whole history: a cycle may start before the period. With no
+    period the per-day table holds that history already."""
+    if scope.start is None and scope.end is None:
+        sql = (
+            SCOPED
+            + """
+            SELECT line, day_of AS day, sum(quantity) AS bytes FROM per_day
+            WHERE kind = 'data' AND timed AND list_contains($lines, line)
+            """
+        )
+        params: dict[str, Any] = {**scope.params(), "lines": lines}
+    else:
+        sql = """
+            SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) AS bytes FROM usage
+            WHERE kind = 'data' AND started_at IS NOT NULL AND list_contains($lines, line)
+            """
+        params = {"lines": lines}
+    return con.execute(sql + "GROUP BY ALL ORDER BY line, day", params).df()
 
 
 def spend_by_category(
