@@ -343,7 +343,7 @@ def counterparties(
             GROUP BY ALL
         ),
         contacts AS (
-            SELECT g.line, g.contact, g.kind, sum(g.count) AS count,
+            SELECT g.line, g.contact, g.kind, CAST(sum(g.count) AS BIGINT) AS count,
                    round(sum(g.seconds) / 60.0, 1) AS minutes
             FROM grouped g LEFT JOIN statements s USING (statement_id)
             WHERE coalesce(g.in_period, ($start IS NULL OR s.period_start >= $start)
