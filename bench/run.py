@@ -360,9 +360,9 @@ con.close()
     )
     report = measure(
         """
-from analyzer.report import build
+from analyzer.report import build, vega_bundle
 html = build(con).to_html()
-result = {"html_mb": len(html.encode()) / 1e6}
+result = {"html_mb": len(html.encode()) / 1e6, "of_it_vega_mb": len(vega_bundle().encode()) / 1e6}
 con.close()
 """,
         runs,

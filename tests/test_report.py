@@ -438,3 +438,54 @@ def test_top_contacts_stay_few_when_many_quiet_lines_are_merged(tmp_path: Path) 
     rows = max(len(v) for v in spec.get("datasets", {}).values())
     lines_charted = 21  # the busiest 20 and "other lines"
     assert rows <= lines_charted * 25
+
+
+def test_quiet_lines_are_one_exact_series_in_the_heatmap_and_top_contacts(tmp_path: Path) -> None:
+    """Twelve lines: the eight busiest are charted, the other four are one series whose heatmap
+    cells and top contacts are theirs summed, not a merge of each line's own top ten."""
+    con = open_db(tmp_path / "quiet.duckdb")
+    con.execute(
+        "INSERT INTO sources (source_id, sha256, path, size, format, imported_at, status) "
+        "VALUES (1, 'x', 'quiet.csv', 1, 'csv', now(), 'ok')"
+    )
+    # Lines 0-7 are busy (a thousand sessions each); lines 8-11 each text eleven contacts of
+    # their own once and one shared contact once: the shared one is no line's favourite but
+    # the quiet lines' favourite together.
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit)
+        SELECT i, 1, '+1201555' || lpad(CAST(i % 8 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-03-02 09:00' + INTERVAL (i % 50) HOUR, 'data', 1048576, 'bytes'
+        FROM range(0, 8000) t(i)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit,
+                            counterparty, counterparty_e164)
+        SELECT 10000 + i, 1, '+1201555' || lpad(CAST(8 + i // 12 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-03-04 10:00', 'sms', 1, 'messages', number, number
+        FROM (SELECT i, CASE WHEN i % 12 = 11 THEN '+12125559999'
+                             ELSE '+1212555' || lpad(CAST(i AS VARCHAR), 4, '0') END AS number
+              FROM range(0, 48) t(i))
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO events (event_id, source_id, line, started_at, kind, quantity, unit)
+        SELECT 20000 + i, 1, '+1201555' || lpad(CAST(8 + i % 4 AS VARCHAR), 4, '0'),
+               TIMESTAMP '2026-03-04 10:30', 'data', 2097152, 'bytes'
+        FROM range(0, 4) t(i)
+        """
+    )
+    data = build(con)
+    con.close()
+    other = data.text["other_lines"]
+    heat = max(data.charts["heatmap"]["datasets"].values(), key=len)
+    quiet = [r for r in heat if r["line"] == other]
+    assert [(r["weekday"], r["hour"], r["mb"]) for r in quiet] == [(3, 10, 8.0)]
+    assert sum(r["mb"] for r in heat) == 8000 + 8
+    contacts = max(data.charts["counterparties"]["datasets"].values(), key=len)
+    quiet_contacts = {r["contact"]: r["count"] for r in contacts if r["line"] == other}
+    assert quiet_contacts["+12125559999"] == 4
+    assert len(quiet_contacts) == 10

@@ -238,3 +238,21 @@ def test_allowance_forecast_uses_the_window_the_rule_ran_with(
         assert f"{plans.loc[findings[0][0], 'runs_out']:%Y-%m-%d}" in card["forecast"]
     finally:
         con.close()
+
+
+def test_a_chosen_lines_summary_shows_its_spend(sample_report, sample_db: Path) -> None:
+    """The figures the summary shows when one line is chosen carry that line's spend."""
+    con = open_db(sample_db, read_only=True)
+    try:
+        spenders = {
+            line
+            for (line,) in con.sql(
+                "SELECT DISTINCT line FROM usage WHERE amount IS NOT NULL AND currency IS NOT NULL"
+                " AND kind NOT IN ('topup', 'adjustment', 'transfer')"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    figures = sample_report.figures.values()
+    assert any(f["spend"] for f in figures)
+    assert {f["line"] for f in figures if f["spend"]} == {f["line"] for f in figures} & spenders

@@ -135,17 +135,17 @@ def _build(con: duckdb.DuckDBPyConnection, scope: Scope, lang: str, mask: bool) 
     data.summary = _summary(con, scope, names, t, data.figures)
     listed = lines.listed_lines(data.figures, names)
     plans = chart_data.forecasts(con)
+    visits = queries.trips(con, scope)
+    shared: dict[str, tuple[Any, ...]] = {"allowance": (plans,), "countries": (visits,)}
     for name in CHARTS:
         make = getattr(chart_data, f"chart_{name}")
-        spec = (
-            make(con, scope, names, t, plans) if name == "allowance" else make(con, scope, names, t)
-        )
+        spec = make(con, scope, names, t, *shared.get(name, ()))
         if spec is None:
             data.notes[name] = t[f"chart_{name}_empty"]
         else:
             data.charts[name] = chart_data.finish_spec(spec, name, t)
             data.tables[f"chart_{name}"] = chart_data.chart_table(data.charts[name])
-    data.cards = lines.line_cards(con, scope, names, t, listed, plans, findings)
+    data.cards = lines.line_cards(con, names, t, listed, plans, visits, findings)
     data.tables.update(
         {
             "findings": findings,
@@ -267,6 +267,38 @@ def script_json(value: Any) -> str:
     )
 
 
+def packed_specs(charts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The specs with each dataset in columns, as the page carries them (the page's script
+    turns them back into rows before drawing): a row's field names are written once per
+    dataset, not once per row, and a text column that repeats (a line, a day) is written as
+    its distinct values and an index per row. A year of daily data is a third of its size."""
+    return {
+        name: {**spec, "datasets": {k: _columns(v) for k, v in spec.get("datasets", {}).items()}}
+        if "datasets" in spec
+        else spec
+        for name, spec in charts.items()
+    }
+
+
+def _columns(rows: list[dict[str, Any]]) -> Any:
+    """{"n": rows, "c": {field: values or {"d": distinct values, "i": indexes}}}; rows whose
+    fields differ stay rows."""
+    fields = list(rows[0]) if rows else []
+    if not rows or any(list(r) != fields for r in rows):
+        return rows
+    columns: dict[str, Any] = {}
+    for field_name in fields:
+        values = [r[field_name] for r in rows]
+        if all(isinstance(v, str) for v in values):
+            distinct = list(dict.fromkeys(values))
+            if len(distinct) * 2 <= len(values):
+                index = {v: n for n, v in enumerate(distinct)}
+                columns[field_name] = {"d": distinct, "i": [index[v] for v in values]}
+                continue
+        columns[field_name] = values
+    return {"n": len(rows), "c": columns}
+
+
 def render_html(data: ReportData) -> str:
     """One self-contained HTML page."""
     import jinja2
@@ -287,7 +319,7 @@ def render_html(data: ReportData) -> str:
         t=data.text,
         csp=CSP,
         vega_bundle=vega_bundle(),
-        specs_json=script_json(data.charts),
+        specs_json=script_json(packed_specs(data.charts)),
         provenance_json=json.dumps(data.provenance, ensure_ascii=False, sort_keys=True),
         page_json=script_json(
             {

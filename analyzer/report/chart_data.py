@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -60,15 +62,10 @@ def _summary_sentence(name: str, rows: list[dict[str, Any]], t: dict[str, str]) 
     )
 
 
-def _chart_lines(frame: pd.DataFrame, names: LineNames, sums: list[str]) -> pd.DataFrame:
-    """Map lines to what charts show and merge the quiet ones into one series."""
-    if not len(frame):
-        return frame
-    frame = frame.copy()
-    frame["line"] = [names.chart_key(v) for v in frame["line"]]
-    if names.other in set(frame["line"]):
-        keys = [c for c in frame.columns if c not in sums]
-        frame = frame.groupby(keys, dropna=False, as_index=False)[sums].sum()
+def _series(frame: pd.DataFrame, names: LineNames) -> pd.DataFrame:
+    """Lines as charts name them: the query already summed the quiet lines into one series
+    (line NULL), which takes the "other lines" name."""
+    frame["line"] = [names.chart_key(v) for v in frame["line"].tolist()]
     return frame
 
 
@@ -115,10 +112,10 @@ def chart_daily_data(con, scope, names, t):
 def chart_spend(con, scope, names, t):
     from analyzer.report import charts
 
-    frame = queries.spend_by_category(con, scope)
+    frame = queries.spend_by_category(con, scope, sorted(names.charted))
     if not len(frame):
         return None
-    frame = _chart_lines(frame, names, ["amount"])
+    frame = _series(frame, names)
     frame = _floats(frame, ["amount"])
     order = list(charts.CATEGORY_COLORS)
     frame["category_order"] = [order.index(c) for c in frame["category"]]
@@ -126,15 +123,15 @@ def chart_spend(con, scope, names, t):
     return charts.spend(frame, t)
 
 
-def chart_countries(con, scope, names, t):
+def chart_countries(con, scope, names, t, visits: pd.DataFrame | None = None):
     from analyzer.report import charts
 
-    by_country = queries.data_by_country(con, scope)
+    by_country = queries.data_by_country(con, scope, sorted(names.charted))
     if not len(by_country):
         return None
-    by_country = _floats(_chart_lines(by_country, names, ["mb", "records"]), ["mb"])
+    by_country = _floats(_series(by_country, names), ["mb"])
     by_country["country_name"] = [country_name(c, t) for c in by_country["country"]]
-    visits = queries.trips(con, scope)
+    visits = queries.trips(con, scope) if visits is None else visits
     visits = visits[visits["line"].isin(names.charted)].copy()
     visits["country_name"] = [country_name(c, t) for c in visits["country"]]
     visits["line"] = [names.chart_key(v) for v in visits["line"]]
@@ -147,31 +144,24 @@ def chart_countries(con, scope, names, t):
 def chart_heatmap(con, scope, names, t):
     from analyzer.report import charts
 
-    frame = queries.heatmap(con, scope)
+    frame = queries.heatmap(con, scope, sorted(names.charted))
     if not len(frame):
         return None
-    return charts.heatmap(_floats(_chart_lines(frame, names, ["mb"]), ["mb"]), t)
+    return charts.heatmap(_floats(_series(frame, names), ["mb"]), t)
 
 
 def chart_counterparties(con, scope, names, t):
     from analyzer.report import charts
 
-    frame = queries.counterparties(con, scope, TOP_CONTACTS)
+    frame = queries.counterparties(con, scope, sorted(names.charted), TOP_CONTACTS)
     if not len(frame):
         return None
-    frame["contact"] = [names.number(v) for v in frame["contact"]]
-    frame["kind_label"] = [t[f"kind_{k}"] for k in frame["kind"]]
-    frame = _chart_lines(frame.drop(columns=["kind"]), names, ["count", "minutes"])
+    frame = _series(frame, names)
+    frame["contact"] = [names.number(v) for v in frame["contact"].tolist()]
+    frame["kind_label"] = [t[f"kind_{k}"] for k in frame["kind"].tolist()]
+    frame = frame.drop(columns=["kind"])
     frame["minutes"] = frame["minutes"].astype(float).fillna(0.0)
-    return charts.counterparties(_top_contacts(frame, TOP_CONTACTS), t, TOP_CONTACTS)
-
-
-def _top_contacts(frame: pd.DataFrame, keep: int) -> pd.DataFrame:
-    """The busiest contacts of each charted line (the merged quiet lines included)."""
-    totals = frame.groupby(["line", "contact"], as_index=False)["count"].sum()
-    totals = totals.sort_values(["line", "count", "contact"], ascending=[True, False, True])
-    top = totals[totals.groupby("line").cumcount() < keep][["line", "contact"]]
-    return frame.merge(top, on=["line", "contact"])
+    return charts.counterparties(frame, t, TOP_CONTACTS)
 
 
 def chart_balance(con, scope, names, t):
@@ -269,7 +259,7 @@ def chart_allowance(con, scope, names, t, plans: pd.DataFrame | None = None):
     plans = plans[plans["data_allowance"].notna() & plans["line"].isin(names.charted)]
     if not len(plans):
         return None
-    daily = queries.daily_bytes(con, list(plans["line"]))
+    daily = queries.daily_bytes(con, scope, list(plans["line"]))
     actual_rows, forecast_rows = [], []
     for row in plans.itertuples():
         start, as_of, end = row.starts_at, row.as_of, row.ends_at
@@ -333,13 +323,33 @@ def _dates(values: pd.Series) -> list[date | None]:
 
 def country_name(code: str, t: dict[str, str]) -> str:
     """'New Zealand (NZ)': the name from phonenumbers' locale data, in the report's language."""
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names = LOCALE_DATA.get(code or "", {})
+    names = _country_names().get(code or "", {})
     name = names.get(t["html_lang"].split("-")[0], "")
     if name.startswith("*"):  # held under another language's entry
         name = names.get(name[1:], "")
     return f"{name} ({code})" if name else (code or "")
+
+
+@cache
+def _country_names() -> dict[str, dict[str, str]]:
+    """phonenumbers' table of country names by language. Importing it as
+    ``phonenumbers.geodata.locale`` first runs the package's ``__init__``, which loads every
+    prefix's place names (a second of a report's time); the table's own module is loaded alone
+    when it is where phonenumbers keeps it."""
+    import importlib.util
+
+    import phonenumbers
+
+    path = Path(phonenumbers.__file__).parent / "geodata" / "locale.py"
+    spec = importlib.util.spec_from_file_location("phonenumbers.geodata.locale", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        from phonenumbers.geodata.locale import LOCALE_DATA
+
+        return LOCALE_DATA
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "phonenumbers.geodata"
+    spec.loader.exec_module(module)
+    return module.LOCALE_DATA
 
 
 def chart_table(spec: dict[str, Any], limit: int = 60) -> dict[str, Any]:

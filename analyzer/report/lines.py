@@ -6,7 +6,6 @@ things: they are kept in separate columns and never added into one figure.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -86,8 +85,8 @@ def line_figures(
 ) -> dict[str, dict[str, Any]]:
     """Every line's figures by key, formatted; the page's summary shows them when one is chosen."""
     figures = {}
-    for r in queries.frame(con, scope, LINE_FIGURES).to_dict("records"):
-        spend = r["spend"] if isinstance(r["spend"], list | tuple) else []
+    for r in queries.records(con, scope, LINE_FIGURES):
+        spend = r["spend"] or []
         figures[names.key(r["line"])] = {
             "line": r["line"],
             "number": names(r["line"]),
@@ -115,28 +114,29 @@ def month_over_month(
     month with the calendar month before it on the same line in the same currency only."""
     rows: list[dict[str, Any]] = []
     previous: dict[tuple[str, str | None], tuple[str, Decimal]] = {}
-    for r in queries.frame(con, scope, MONTHS).to_dict("records"):
-        spend = None if _missing(r["spend"]) else Decimal(r["spend"])
+    keys = {}
+    cursor = con.execute(queries.SCOPED + MONTHS, scope.params())
+    for line, month, currency, spend, data_bytes, stated_bytes in cursor.fetchall():
         change = ""
-        before = previous.get((r["line"], r["currency"]))
-        if spend is not None and before and before[0] == _month_before(r["month"]) and before[1]:
+        before = previous.get((line, currency))
+        if spend is not None and before and before[0] == _month_before(month) and before[1]:
             change = f"{(spend - before[1]) / abs(before[1]) * 100:+.0f} %"
         if spend is not None:
-            previous[(r["line"], r["currency"])] = (r["month"], spend)
+            previous[(line, currency)] = (month, spend)
+        if line not in keys:
+            keys[line] = names.key(line)
         rows.append(
             {
-                "line": names.key(r["line"]),
-                "raw_line": r["line"],
-                "listed": r["line"] in listed,
-                "month": r["month"],
-                "currency": r["currency"] or "",
-                "spend": format_money(spend, r["currency"]) if spend is not None else "",
+                "line": keys[line],
+                "raw_line": line,
+                "listed": line in listed,
+                "month": month,
+                "currency": currency or "",
+                "spend": format_money(spend, currency) if spend is not None else "",
                 "change": change,
-                "data_bytes": _int(r["data_bytes"]),
-                "data": format_bytes(r["data_bytes"]) if not _missing(r["data_bytes"]) else "",
-                "stated": format_bytes(r["stated_bytes"])
-                if not _missing(r["stated_bytes"])
-                else "",
+                "data_bytes": 0 if data_bytes is None else int(data_bytes),
+                "data": format_bytes(data_bytes) if data_bytes is not None else "",
+                "stated": format_bytes(stated_bytes) if stated_bytes is not None else "",
             }
         )
     return rows
@@ -159,11 +159,11 @@ def listed_lines(figures: dict[str, dict[str, Any]], names: LineNames) -> list[s
 
 def line_cards(
     con: duckdb.DuckDBPyConnection,
-    scope: Scope,
     names: LineNames,
     t: dict[str, str],
     listed: list[str],
     forecast: pd.DataFrame,
+    trips: pd.DataFrame,
     findings: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Per line: plan and price, the current cycle, the forecast, roaming, open findings."""
@@ -180,7 +180,6 @@ def line_cards(
         ).fetchall()
     )
     cycles = {r["line"]: r for r in forecast.to_dict("records")}
-    trips = queries.trips(con, scope)
     cards = []
     for line in listed:
         plan = plans.get(line)
@@ -256,8 +255,7 @@ def _day(value: Any) -> str:
 
 def _month_before(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
-    before = date(year - (number == 1), 12 if number == 1 else number - 1, 1)
-    return before.strftime("%Y-%m")
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
 def _missing(value: Any) -> bool:

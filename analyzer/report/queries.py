@@ -1,8 +1,10 @@
 """The SQL behind the report: every number and every chart's data is an aggregate from here.
 
-Each query starts from ``scoped``: the ``usage`` view (overlapping exports collapsed) limited to
-the report's period, where an event without a time of its own (a plan fee, a tax, a fleet's
-monthly total) counts on its statement's first day.
+The events are read once per report into ``report_days`` (``shared_days``): ``scoped``, the
+``usage`` view (overlapping exports collapsed) limited to the report's period, where an event
+without a time of its own (a plan fee, a tax, a fleet's monthly total) counts on its statement's
+first day, summed per line and day. Most queries read that table; the few that need an event's
+hour or counterparty read ``usage`` and sum the lines that are not charted into one series.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -44,9 +47,6 @@ scoped_findings AS (
 )
 """
 SCOPED = "WITH " + SHARED
-# The two queries that need each event's hour or counterparty read `scoped` too (DuckDB plans a
-# CTE even when no query names it, so it is only there when used).
-SCOPED_EVENTS = "WITH " + EVENTS + "," + SHARED
 # The period's events summed per line, day and what a query groups by: computed once per
 # report, so each figure reads a few hundred thousand rows, not every event again. `timed` says
 # the events had a time of their own (day_of is then their day).
@@ -102,12 +102,16 @@ def shared_days(con: duckdb.DuckDBPyConnection, scope: Scope) -> Iterator[None]:
         con.execute("DROP TABLE IF EXISTS temp.report_days")
 
 
-def frame(
-    con: duckdb.DuckDBPyConnection, scope: Scope, sql: str, events: bool = False
-) -> pd.DataFrame:
-    """Run one query after the scoped CTEs (``scoped``, each event, only with ``events``),
-    with the period as parameters."""
-    return con.execute((SCOPED_EVENTS if events else SCOPED) + sql, scope.params()).df()
+def frame(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> pd.DataFrame:
+    """Run one query after the scoped CTEs, with the period as parameters."""
+    return con.execute(SCOPED + sql, scope.params()).df()
+
+
+def records(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[dict[str, Any]]:
+    """Rows as dicts, DECIMAL kept as Decimal and NULL as None (no DataFrame on the way)."""
+    cursor = con.execute(SCOPED + sql, scope.params())
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def rows(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> list[tuple]:
@@ -203,53 +207,59 @@ def shading(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     )
 
 
-def allowance_lines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.sql(
-        """
-        SELECT line, data_allowance, cycle, cycle_day, cycle_days, cycle_start, validity_days,
-               validity_starts
-        FROM lines WHERE data_allowance IS NOT NULL AND data_allowance > 0
-        """
-    ).df()
+def daily_bytes(con: duckdb.DuckDBPyConnection, scope: Scope, lines: list[str]) -> pd.DataFrame:
+    """Every day's data per line, whole history: a cycle may start before the period. With no
+    period the per-day table holds that history already."""
+    if scope.start is None and scope.end is None:
+        sql = (
+            SCOPED
+            + """
+            SELECT line, day_of AS day, sum(quantity) AS bytes FROM per_day
+            WHERE kind = 'data' AND timed AND list_contains($lines, line)
+            """
+        )
+        params: dict[str, Any] = {**scope.params(), "lines": lines}
+    else:
+        sql = """
+            SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) AS bytes FROM usage
+            WHERE kind = 'data' AND started_at IS NOT NULL AND list_contains($lines, line)
+            """
+        params = {"lines": lines}
+    return con.execute(sql + "GROUP BY ALL ORDER BY line, day", params).df()
 
 
-def daily_bytes(con: duckdb.DuckDBPyConnection, lines: list[str]) -> pd.DataFrame:
-    """Every day's data per line, whole history: a cycle may start before the period."""
+def spend_by_category(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]
+) -> pd.DataFrame:
+    """Spend per charted line (the others as one series, line NULL), month, currency and
+    category."""
     return con.execute(
-        """
-        SELECT line, CAST(started_at AS DATE) AS day, sum(quantity) AS bytes
-        FROM usage
-        WHERE kind = 'data' AND started_at IS NOT NULL AND line IN (SELECT unnest(?))
-        GROUP BY ALL ORDER BY line, day
-        """,
-        [lines],
-    ).df()
-
-
-def spend_by_category(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        SELECT line, strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
+        SCOPED
+        + f"""
+        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+               strftime(day_of, '%Y-%m') AS month, currency, {CATEGORY} AS category,
                sum(amount) AS amount
         FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL
         GROUP BY ALL ORDER BY month, currency, category
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
-def data_by_country(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        """
-        SELECT line, country, round(sum(quantity) / 1048576.0, 2) AS mb,
-               CAST(sum(records) AS BIGINT) AS records
+def data_by_country(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]
+) -> pd.DataFrame:
+    """MiB and records per charted line (the others as one series, line NULL) and country."""
+    return con.execute(
+        SCOPED
+        + """
+        SELECT CASE WHEN list_contains($charted, line) THEN line END AS line, country,
+               round(sum(quantity) / 1048576.0, 2) AS mb, CAST(sum(records) AS BIGINT) AS records
         FROM per_day WHERE kind = 'data' AND country IS NOT NULL
         GROUP BY ALL ORDER BY mb DESC
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
 def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -274,34 +284,70 @@ def trips(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     )
 
 
-def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
+def heatmap(con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str]) -> pd.DataFrame:
+    """MiB per weekday and hour for each charted line, the other lines as one series (line
+    NULL): a few hundred rows however many lines the fleet has. The other lines are the whole
+    fleet less the charted ones, so no hash table holds a row per line, weekday and hour."""
+    return con.execute(
         """
-        SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour,
-               round(sum(quantity) / 1048576.0, 1) AS mb
-        FROM usage
-        WHERE kind = 'data' AND started_at IS NOT NULL
-          AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
-          AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
-        GROUP BY ALL
+        WITH data AS NOT MATERIALIZED (
+            SELECT line, isodow(started_at) AS weekday, hour(started_at) AS hour, quantity
+            FROM usage
+            WHERE kind = 'data' AND started_at IS NOT NULL
+              AND ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+              AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
+        ),
+        charted AS MATERIALIZED (
+            SELECT line, weekday, hour, count(*) AS n, sum(quantity) AS bytes
+            FROM data WHERE list_contains($charted, line) GROUP BY ALL
+        ),
+        fleet AS (
+            SELECT weekday, hour, count(*) AS n, sum(quantity) AS bytes FROM data GROUP BY ALL
+        ),
+        others AS (
+            SELECT f.weekday, f.hour, f.n - coalesce(sum(c.n), 0) AS n,
+                   f.bytes - coalesce(sum(c.bytes), 0) AS bytes
+            FROM fleet f LEFT JOIN charted c USING (weekday, hour)
+            GROUP BY f.weekday, f.hour, f.n, f.bytes
+        )
+        SELECT line, weekday, hour, round(bytes / 1048576.0, 1) AS mb FROM charted
+        UNION ALL
+        SELECT NULL, weekday, hour, round(bytes / 1048576.0, 1) FROM others WHERE n > 0
         """,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
-def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
+def counterparties(
+    con: duckdb.DuckDBPyConnection, scope: Scope, charted: list[str], per_line: int
+) -> pd.DataFrame:
+    """The busiest contacts of each charted line and of the other lines together (line NULL).
+
+    Events are grouped before their statement is joined: only an event without a time of its
+    own needs its statement's first day to be placed in the period, and joining every call
+    and text to its statement cost more than the grouping itself."""
+    return con.execute(
         f"""
-        , contacts AS (
-            SELECT line, coalesce(counterparty_e164, counterparty) AS contact, kind,
+        WITH grouped AS (
+            SELECT CASE WHEN list_contains($charted, line) THEN line END AS line,
+                   coalesce(counterparty_e164, counterparty) AS contact, kind, statement_id,
+                   CASE WHEN started_at IS NOT NULL
+                        THEN ($start IS NULL OR CAST(started_at AS DATE) >= $start)
+                             AND ($end IS NULL OR CAST(started_at AS DATE) <= $end)
+                   END AS in_period,
                    count(*) AS count,
-                   round(sum(CASE WHEN kind = 'voice' THEN quantity END) / 60.0, 1) AS minutes
-            FROM scoped
+                   sum(CASE WHEN kind = 'voice' THEN quantity END) AS seconds
+            FROM usage
             WHERE kind IN ('voice', 'sms', 'mms')
               AND coalesce(counterparty_e164, counterparty) IS NOT NULL
+            GROUP BY ALL
+        ),
+        contacts AS (
+            SELECT g.line, g.contact, g.kind, CAST(sum(g.count) AS BIGINT) AS count,
+                   round(sum(g.seconds) / 60.0, 1) AS minutes
+            FROM grouped g LEFT JOIN statements s USING (statement_id)
+            WHERE coalesce(g.in_period, ($start IS NULL OR s.period_start >= $start)
+                                        AND ($end IS NULL OR s.period_start <= $end))
             GROUP BY ALL
         ),
         ranked AS (
@@ -310,8 +356,8 @@ def counterparties(con: duckdb.DuckDBPyConnection, scope: Scope, per_line: int) 
         SELECT line, contact, kind, count, minutes FROM ranked
         QUALIFY dense_rank() OVER (PARTITION BY line ORDER BY total DESC, contact) <= {per_line}
         """,
-        events=True,
-    )
+        {**scope.params(), "charted": charted},
+    ).df()
 
 
 def balance_movements(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -343,64 +389,6 @@ def balance_anchors(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def per_line(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        , spend AS (
-            SELECT line, string_agg(currency || '=' || CAST(total AS VARCHAR), ';'
-                                    ORDER BY currency) AS spend
-            FROM (SELECT line, currency, sum(amount) AS total FROM per_day
-                  WHERE {SPEND_FILTER} GROUP BY ALL)
-            GROUP BY line
-        ),
-        usage_totals AS (
-            SELECT line,
-                   sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
-                   sum(quantity) FILTER (WHERE kind = 'voice') AS voice_seconds,
-                   sum(quantity) FILTER (WHERE kind IN ('sms', 'mms')) AS messages
-            FROM per_day GROUP BY line
-        ),
-        found AS (SELECT line, count(*) AS findings FROM scoped_findings GROUP BY line)
-        SELECT u.line, l.label, s.spend,
-               coalesce(u.data_bytes, st.data_bytes) AS data_bytes,
-               coalesce(u.voice_seconds, st.voice_seconds) AS voice_seconds,
-               coalesce(u.messages, st.messages) AS messages,
-               coalesce(f.findings, 0) AS findings
-        FROM usage_totals u
-        LEFT JOIN scoped_stated st USING (line)
-        LEFT JOIN spend s USING (line)
-        LEFT JOIN found f USING (line)
-        LEFT JOIN lines l USING (line)
-        WHERE u.line IS NOT NULL
-        ORDER BY u.line
-        """,
-    )
-
-
-def month_over_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    return frame(
-        con,
-        scope,
-        f"""
-        , months AS (
-            SELECT strftime(day_of, '%Y-%m') AS month, currency, sum(amount) AS spend
-            FROM per_day WHERE {SPEND_FILTER} AND day_of IS NOT NULL GROUP BY ALL
-        ),
-        data AS (
-            SELECT strftime(day_of, '%Y-%m') AS month, sum(quantity) AS data_bytes
-            FROM per_day WHERE kind = 'data' AND day_of IS NOT NULL GROUP BY ALL
-        )
-        SELECT m.month, m.currency, m.spend,
-               lag(m.spend) OVER (PARTITION BY m.currency ORDER BY m.month) AS previous,
-               d.data_bytes
-        FROM months m LEFT JOIN data d USING (month)
-        ORDER BY m.month, m.currency
-        """,
-    )
-
-
 def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope, per_rule: int) -> pd.DataFrame:
     """Findings to list, at most ``per_rule`` of each rule (most money at stake first), with
     ``in_rule``, how many that rule found in all, so the page can say what it leaves out."""
@@ -408,21 +396,29 @@ def findings_table(con: duckdb.DuckDBPyConnection, scope: Scope, per_rule: int) 
         con,
         scope,
         f"""
-        , ranked AS (
+        , ranked AS MATERIALIZED (
             SELECT f.*,
                    row_number() OVER (PARTITION BY f.rule
                                       ORDER BY abs(f.amount_at_stake) DESC NULLS LAST,
                                                f.line, f.period_start) AS rank_in_rule,
                    count(*) OVER (PARTITION BY f.rule) AS in_rule
             FROM scoped_findings f
+            QUALIFY rank_in_rule <= {int(per_rule)}
+        ),
+        -- the evidence (the view finding_evidence) of the listed findings only: a fleet's
+        -- year holds hundreds of thousands of findings
+        evidence AS (
+            SELECT r.finding_id,
+                   list({{'path': s.path, 'page': e.page, 'row': e."row"}}
+                        ORDER BY s.path, e.page, e."row") AS evidence
+            FROM ranked r, unnest(r.event_ids) AS t(event_id)
+            JOIN events e USING (event_id)
+            JOIN sources s USING (source_id)
+            GROUP BY r.finding_id
         )
         SELECT f.finding_id, f.rule, f.severity, f.title, f.line, f.period_start, f.period_end,
-               f.detail, f.amount_at_stake, f.currency, f.in_rule,
-               (SELECT list({{'path': e.path, 'page': e.page, 'row': e."row"}}
-                            ORDER BY e.path, e.page, e."row")
-                FROM finding_evidence e WHERE e.finding_id = f.finding_id) AS evidence
-        FROM ranked f
-        WHERE f.rank_in_rule <= {int(per_rule)}
+               f.detail, f.amount_at_stake, f.currency, f.in_rule, e.evidence
+        FROM ranked f LEFT JOIN evidence e USING (finding_id)
         ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
                  f.rule, f.line, f.period_start
         """,
