@@ -10,7 +10,8 @@ the text is read while the parent works.
 from __future__ import annotations
 
 import json
-import os
+import sys
+import threading
 from typing import Any
 
 from pdf_text import (
@@ -24,54 +25,89 @@ from pdf_text import (
 )
 
 
-def serve(stdin: int = 0) -> dict[str, Any] | None:
-    """One file for identify and import in one process: the first line on ``stdin`` opens the
+def serve() -> dict[str, Any] | None:
+    """One file for identify and import in one process: the first line on stdin opens the
     file (path, password, page limit), the first page's text is said at once, the other pages
-    are read while the parent decides, and the next line is the request to cut them by (an
-    empty line or the end of input: the file was not wanted). The final result is returned."""
-    lines = _Lines(stdin)
-    opening = json.loads(lines.line() or "null")
+    are read in a thread from then on, and the next line is the request to cut them by (an
+    empty line or the end of input: the file was not wanted). The final result is returned.
+
+    PDFium runs without the interpreter lock, so the pages are read while the parent chooses
+    the layout, and then while the lines of those already read are cut.
+    """
+    opening = json.loads(sys.stdin.buffer.readline() or b"null")
     if not opening:
         return None
     opened = open_document(opening)
     if isinstance(opened, dict):
         return opened
     document, pages = opened
+    texts = PageTexts(document, pages)
     try:
-        texts = {0: page_text(document, 0)} if pages else {}
-        say({"first_page": texts.get(0, ""), "pages": pages})
-        for index in range(1, pages):
-            if lines.waiting():
-                break
-            texts[index] = page_text(document, index)
-        line = lines.line()
+        say({"first_page": texts.read_first(), "pages": pages})
+        texts.start()
+        line = sys.stdin.buffer.readline()
         if not line.strip():
             return None
-        return read_document(document, pages, {**json.loads(line), **opening}, texts)
+        return read_document(document, pages, {**json.loads(line), **opening}, texts.take)
+    except MemoryError:
+        raise
     except Exception as exc:  # pypdfium2's errors for a damaged page
         return {"error": MALFORMED, "detail": str(exc)}
     finally:
+        texts.stop()
         document.close()
 
 
-class _Lines:
-    """Lines from a file descriptor, unbuffered, so that one can ask whether one is waiting."""
+class PageTexts:
+    """The pages' texts, read in order by a thread of their own (the only one using PDFium
+    until it stops); a failure is raised where its page is asked for."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd, self.buffer, self.ended = fd, b"", False
+    def __init__(self, document: Any, pages: int) -> None:
+        self.document, self.pages = document, pages
+        self.texts: dict[int, str] = {}
+        self.failure: BaseException | None = None
+        self.stopping = False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._read, name="pages", daemon=True)
 
-    def waiting(self) -> bool:
-        import select
+    def read_first(self) -> str:
+        """The first page's text, read at once (before the thread starts)."""
+        first = page_text(self.document, 0) if self.pages else ""
+        self.texts[0] = first
+        return first
 
-        return b"\n" in self.buffer or self.ended or bool(select.select([self.fd], [], [], 0)[0])
+    def start(self) -> None:
+        self.thread.start()
 
-    def line(self) -> str:
-        while b"\n" not in self.buffer and not self.ended:
-            block = os.read(self.fd, 1 << 16)
-            self.ended = not block
-            self.buffer += block
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return line.decode()
+    def take(self, index: int) -> str:
+        """Page ``index``'s text, once it is read (each page is asked for once)."""
+        with self.changed:
+            while index not in self.texts and self.failure is None:
+                self.changed.wait()
+            if index in self.texts:
+                return self.texts.pop(index)
+            raise self.failure  # type: ignore[misc]
+
+    def stop(self) -> None:
+        """Stop reading (after the page being read), so the document can be closed."""
+        self.stopping = True
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _read(self) -> None:
+        for index in range(1, self.pages):
+            if self.stopping:
+                return
+            try:
+                text = page_text(self.document, index)
+            except BaseException as exc:  # given to the reader of that page
+                with self.changed:
+                    self.failure = exc
+                    self.changed.notify_all()
+                return
+            with self.changed:
+                self.texts[index] = text
+                self.changed.notify_all()
 
 
 def main() -> None:

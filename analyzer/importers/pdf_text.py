@@ -20,6 +20,8 @@ import json
 import re
 import resource
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 # Error codes the parent turns into messages (see pdf.py).
@@ -308,7 +310,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         return opened
     document, pages = opened
     try:
-        return read_document(document, pages, request, {})
+        return read_document(document, pages, request)
     finally:
         document.close()
 
@@ -335,9 +337,12 @@ def open_document(request: dict[str, Any]) -> tuple[Any, int] | dict[str, Any]:
 
 
 def read_document(
-    document: Any, pages: int, request: dict[str, Any], texts: dict[int, str]
+    document: Any,
+    pages: int,
+    request: dict[str, Any],
+    text_of: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
-    """The result of a read: ``texts`` holds the pages whose text was read before."""
+    """The result of a read; ``text_of`` gives a page's text by index (default: read it)."""
     import pypdfium2 as pdfium
 
     result: dict[str, Any] = {
@@ -355,7 +360,7 @@ def read_document(
     if request.get("trace"):
         result["trace"] = []
     try:
-        chosen = _read_pages(document, pages, request, result, texts)
+        chosen = _read_pages(request, result, pages, text_of or partial(page_text, document))
     except pdfium.PdfiumError as exc:
         return {"error": MALFORMED, "detail": str(exc)}
     if request.get("tables") is not None and chosen:
@@ -392,13 +397,13 @@ def page_text(document: Any, index: int) -> str:
 
 
 def _read_pages(
-    document: Any, pages: int, request: dict[str, Any], result: dict, texts: dict[int, str]
+    request: dict[str, Any], result: dict, pages: int, text_of: Callable[[int], str]
 ) -> list[int]:
     """Read each page's text (each page closed as read); cut the chosen pages into rows."""
     context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
     chosen: list[int] = []
     for index in range(1 if request.get("first_page_only") else pages):
-        text = texts.pop(index) if index in texts else page_text(document, index)
+        text = text_of(index)
         result["chars"] += len(text.strip())
         if index == 0:
             result["first_page"] = text
