@@ -15,7 +15,7 @@ from conftest import SAMPLES, sample_profile
 from analyzer.errors import InputError
 from analyzer.importers import pdf_reading, pdf_sessions, workbooks
 from analyzer.importers.base import ImportOptions
-from analyzer.importers.pdf_reading import first_page_text
+from analyzer.importers.pdf_reading import first_page_text, start_reading
 from analyzer.importers.reading import read_sheet
 
 MERIDIAN = sample_profile("meridian_pdf")
@@ -105,4 +105,23 @@ def test_a_reader_not_taken_by_an_import_is_stopped(tmp_path: Path) -> None:
     first_page_text(Path(copy))
     assert waiting.process.poll() is not None
     pdf_reading._SESSIONS.discard()
+    assert pdf_reading._SESSIONS.current is None
+
+
+def test_a_reader_started_before_identify_serves_it(monkeypatch) -> None:
+    pdf_reading._SESSIONS.discard()
+    pdf_reading._FIRST_PAGES.clear()
+    started = counting(monkeypatch, pdf_sessions, "Popen")
+    start_reading(MERIDIAN_PDF)
+    assert MERIDIAN.identify(MERIDIAN_PDF)
+    assert len(started) == 1
+    assert MERIDIAN.extract(MERIDIAN_PDF, ImportOptions()).events.num_rows > 0
+    assert (len(started), pdf_reading._SESSIONS.current) == (1, None)
+
+
+def test_starting_to_read_what_is_not_a_pdf_does_nothing(tmp_path: Path) -> None:
+    pdf_reading._SESSIONS.discard()
+    (tmp_path / "bill.pdf").write_bytes(b"PK\x03\x04 a zip named .pdf")
+    start_reading(tmp_path / "bill.pdf")
+    start_reading(SAMPLES / "cu_conecta_caribe.xlsx")
     assert pdf_reading._SESSIONS.current is None
