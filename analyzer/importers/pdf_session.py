@@ -67,6 +67,7 @@ class PageTexts:
         self.texts: dict[int, str] = {}
         self.failure: BaseException | None = None
         self.stopping = False
+        self.threaded = True
         self.changed = threading.Condition()
         self.thread = threading.Thread(target=self._read, name="pages", daemon=True)
 
@@ -77,10 +78,15 @@ class PageTexts:
         return first
 
     def start(self) -> None:
-        self.thread.start()
+        try:
+            self.thread.start()
+        except RuntimeError:  # no room for a thread's stack under a tight memory limit
+            self.threaded = False
 
     def take(self, index: int) -> str:
         """Page ``index``'s text, once it is read (each page is asked for once)."""
+        if not self.threaded:
+            return self.texts.pop(index) if index in self.texts else page_text(self.document, index)
         with self.changed:
             while index not in self.texts and self.failure is None:
                 self.changed.wait()
