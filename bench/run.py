@@ -37,18 +37,21 @@ def with_sample_profiles(folder: Path) -> None:
     shutil.copytree(SAMPLE_PROFILES, folder / "profiles", dirs_exist_ok=True)
 
 
-def measure(code: str, runs: int = 3, setup: str = "", whole: bool = False) -> dict[str, float]:
+def measure(
+    code: str, runs: int = 3, setup: str = "", whole: bool = False, root: Path = ROOT
+) -> dict[str, float]:
     """Median wall time (s) of ``code`` and the largest peak RSS (MB), each run in a subprocess.
 
     ``setup`` runs before the clock starts (imports, fresh paths); ``code`` may set ``result``
     to a dict of extra figures, reported from the last run. ``whole``: the time is the whole
     process's (interpreter start, imports and setup included), and the peak memory is that of
-    the process or of any reader process it ran, whichever is larger.
+    the process or of any reader process it ran, whichever is larger. ``root``: the checkout
+    whose ``analyzer`` is imported.
     """
     script = textwrap.dedent(
         f"""
         import json, resource, sys, time
-        sys.path.insert(0, {str(ROOT)!r})
+        sys.path.insert(0, {str(root)!r})
         result = {{}}
         {textwrap.indent(textwrap.dedent(setup), "        ").strip()}
         start = time.perf_counter()
@@ -202,6 +205,43 @@ con.close()
 """
 
 
+# Another checkout's analyzer (``--baseline``), imported side by side with this one.
+BASELINE: Path | None = None
+
+
+def import_side_by_side(code: str, runs: int) -> tuple[dict, dict | None]:
+    """This checkout's whole-process import and, with ``--baseline``, the other checkout's,
+    run after run in turn (so that both see the same machine load); medians of each."""
+    if BASELINE is None:
+        return measure(code, runs, whole=True), None
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(measure(code, 1, whole=True))
+        theirs.append(measure(code, 1, whole=True, root=BASELINE))
+    return _median_of(ours), _median_of(theirs)
+
+
+def _median_of(samples: list[dict]) -> dict:
+    figures = dict(samples[-1])
+    figures["seconds"] = statistics.median(s["seconds"] for s in samples)
+    figures["peak_mb"] = max(s["peak_mb"] for s in samples)
+    return figures
+
+
+def _baseline_row(name: str, theirs: dict | None, ours: dict, reference: dict) -> list[dict]:
+    """The baseline checkout's figure, and this checkout's speed-up over it."""
+    if theirs is None:
+        return []
+    return [
+        {
+            "name": f"{name}: analyzer of the baseline checkout ({BASELINE})",
+            **theirs,
+            "ratio": reference["seconds"] / theirs["seconds"],
+            "this_checkout_faster": theirs["seconds"] / ours["seconds"],
+        }
+    ]
+
+
 def bench_xlsx(rows: int, runs: int) -> list[dict]:
     """A workbook read by openpyxl (read-only) and python-calamine alone, and imported by the
     analyzer: each a whole process (interpreter start and imports included)."""
@@ -238,7 +278,8 @@ result = {{"rows": len(wb.get_sheet_by_index(0).to_python())}}
         },
     ]
     try:
-        ours = measure(WHOLE_IMPORT.format(tag="xlsx", path=str(target)), runs, whole=True)
+        code = WHOLE_IMPORT.format(tag="xlsx", path=str(target))
+        ours, theirs = import_side_by_side(code, runs)
         figures.append(
             {
                 "name": f"XLSX import, {rows:,} rows: analyzer end to end",
@@ -246,6 +287,7 @@ result = {{"rows": len(wb.get_sheet_by_index(0).to_python())}}
                 "ratio": openpyxl["seconds"] / ours["seconds"],
             }
         )
+        figures += _baseline_row(f"XLSX, {rows:,} rows", theirs, ours, openpyxl)
     except RuntimeError as exc:
         figures.append({"name": "XLSX import: analyzer", "error": str(exc).splitlines()[-1]})
     return figures
@@ -297,7 +339,8 @@ result = {{"pages": {pages}}}
         {"name": f"PDF, {pages} pages: bare pypdfium2 text (the practical ceiling)", **pdfium},
     ]
     try:
-        ours = measure(WHOLE_IMPORT.format(tag="pdf", path=str(target)), runs, whole=True)
+        code = WHOLE_IMPORT.format(tag="pdf", path=str(target))
+        ours, theirs = import_side_by_side(code, runs)
         figures.append(
             {
                 "name": f"PDF import, {pages} pages: analyzer end to end",
@@ -306,6 +349,7 @@ result = {{"pages": {pages}}}
                 "vs_pypdfium2": ours["seconds"] / pdfium["seconds"],
             }
         )
+        figures += _baseline_row(f"PDF, {pages} pages", theirs, ours, table)
     except RuntimeError as exc:
         figures.append({"name": "PDF import: analyzer", "error": str(exc).splitlines()[-1]})
     for figure in figures:
@@ -644,7 +688,15 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=_sizes, help="workbook sizes, e.g. 100000,1000000")
     parser.add_argument("--pages", type=_sizes, help="PDF sizes in pages, e.g. 50,400")
     parser.add_argument("--events", type=int, help="rows of the largest CSV (default 10M)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (a folder holding analyzer/) whose XLSX and PDF import is "
+        "measured in turn with this one's, e.g. the main branch",
+    )
     args = parser.parse_args()
+    global BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
     unknown = set(args.only) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")

@@ -34,6 +34,7 @@ from analyzer.importers.base import (
     map_rows,
     new_connection,
 )
+from analyzer.importers.countries import needs_country_names, prefetch_country_names
 from analyzer.importers.pdf_fields import (
     STATEMENT_FIELDS,
     field_texts,
@@ -185,9 +186,11 @@ class PdfLayout:
         }
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
-        result = read_pdf(
-            path, self.limits, options.password, {**self.request(), "trace": options.trace}
-        )
+        request = {**self.request(), "trace": options.trace, "columnar": True}
+        mappings = [row.mapping for row in self.rows] + list(self.table_mappings)
+        if any(needs_country_names(s) for m in mappings for s in m.fields.values()):
+            prefetch_country_names()  # in a thread, while the reader process reads the text
+        result = read_pdf(path, self.limits, options.password, request)
         if result["chars"] == 0:
             raise InputError(
                 path,
@@ -211,7 +214,7 @@ class PdfLayout:
             place = self._year_placer(path, statement, options)
             events, rejects, skipped = [], [], result["skipped"]
             for pattern in self.rows:
-                rows = result["rows"].get(pattern.name, [])
+                rows = result["rows"].get(pattern.name, {})
                 if not rows and events:  # map at least one pattern: it gives the empty schema
                     continue
                 staged = self._stage(pattern, rows, texts)
@@ -307,24 +310,28 @@ class PdfLayout:
             detail={"pages": result["pages"], "table_rows": len(rows)},
         )
 
-    def _stage(self, pattern: RowPattern, rows: list[dict], texts: Mapping[str, str]) -> Staged:
-        """One row pattern's rows as a text table: the line, its groups, contexts, fields."""
+    def _stage(
+        self, pattern: RowPattern, rows: Mapping[str, list[Any]], texts: Mapping[str, str]
+    ) -> Staged:
+        """One row pattern's rows (a list per column) as a text table: the line, its groups,
+        contexts, fields."""
         groups = list(compile_re2(pattern.pattern).groupindex)
         contexts = [c.name for c in self.context if c.name not in groups]
         used = {c for spec in pattern.mapping.fields.values() for c in spec.columns()}
         fields = [f for f in STATEMENT_FIELDS if f in used and f not in groups + contexts]
         names = ("text", *groups, *contexts, *fields)
+        count = len(rows.get("_row", ()))
         columns: dict[str, pa.Array] = {
-            "_page": pa.array([r["_page"] for r in rows], pa.int32()),
-            "_row": pa.array([r["_row"] for r in rows], pa.int64()),
+            "_page": pa.array(rows.get("_page", []), pa.int32()),
+            "_row": pa.array(rows.get("_row", []), pa.int64()),
         }
         for index, name in enumerate(names):
             if name in fields:
-                values = [texts.get(name)] * len(rows)
+                values = [texts.get(name)] * count
             else:
-                values = [r.get(name) for r in rows]
+                values = rows.get(name) or [None] * count
             columns[f"c{index}"] = pa.array(values, pa.string())
-        return Staged(table=pa.table(columns), names=names, rows_read=len(rows))
+        return Staged(table=pa.table(columns), names=names, rows_read=count)
 
     def _unmatched(self, lines: list[list]) -> pa.Table:
         if not lines:

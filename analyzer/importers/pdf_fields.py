@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from analyzer.errors import InputError
 from analyzer.importers.base import normalise_line
@@ -60,12 +59,14 @@ def read_statement(
             specs[name] = Money(name, decimal=layout.decimal, thousands=layout.thousands)
     values: dict[str, Any] = {}
     if specs:
-        con.register("statement_fields", pa.table({k: [v] for k, v in texts.items()}))
+        # The texts as a one-row query of parameters (no Arrow table: its first list imports
+        # pandas, which nothing here needs).
+        given = ", ".join(f'CAST(? AS VARCHAR) AS "{name}"' for name in texts)
         select = ", ".join(
             f"{spec.sql(lambda c: chr(34) + c + chr(34))} AS {name}" for name, spec in specs.items()
         )
-        row = con.sql(f"SELECT {select} FROM statement_fields").fetchall()[0]
-        con.unregister("statement_fields")
+        row = con.execute(f"SELECT {select} FROM (SELECT {given})", list(texts.values()))
+        row = row.fetchall()[0]
         values = dict(zip(specs, row, strict=True))
         for name, value in values.items():
             if value is None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from analyzer.errors import InputError
 from analyzer.importers import pdf_text
+from analyzer.importers.pdf_sessions import Sessions
 
 GIB = 1 << 30
 
@@ -79,8 +80,15 @@ def read_pdf(
     *,
     first_page_only: bool = False,
 ) -> dict[str, Any]:
-    """Run the child process on ``path``; its failures become InputErrors that say what to do."""
+    """Run the child process on ``path``; its failures become InputErrors that say what to do.
+
+    The process that read the file's first page for identify (see :func:`first_page_text`)
+    reads the rest, if it was started with the same password and limits.
+    """
     _check_file(path)
+    session = None if first_page_only else _SESSIONS.take(path, password, limits)
+    if session is not None:
+        return _result(path, limits, *session.finish(request, limits.seconds))
     payload = {
         **request,
         "path": str(path),
@@ -98,22 +106,35 @@ def read_pdf(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise InputError(
-            path,
-            f"reading it took longer than the {limits.seconds:g} s time limit",
-            hint="the PDF may be malformed or far too large; export a smaller one",
-        ) from exc
-    if done.returncode != 0:
+        raise _too_slow(path, limits) from exc
+    return _result(path, limits, done.stdout, done.returncode, done.stderr)
+
+
+def _too_slow(path: Path, limits: PdfLimits) -> InputError:
+    return InputError(
+        path,
+        f"reading it took longer than the {limits.seconds:g} s time limit",
+        hint="the PDF may be malformed or far too large; export a smaller one",
+    )
+
+
+def _result(
+    path: Path, limits: PdfLimits, stdout: bytes, returncode: int | None, stderr: bytes
+) -> dict[str, Any]:
+    """The child's result, or the InputError that says what went wrong."""
+    if returncode is None:
+        raise _too_slow(path, limits)
+    if returncode != 0:
         # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer kills.
         out_of_memory = (-signal.SIGABRT, -signal.SIGKILL)
-        if done.returncode in out_of_memory or b"MemoryError" in done.stderr:
+        if returncode in out_of_memory or b"MemoryError" in stderr:
             raise _out_of_memory(path, limits)
         raise InputError(
             path,
-            f"the PDF reader failed (exit {done.returncode})",
+            f"the PDF reader failed (exit {returncode})",
             hint="the file may be malformed; download or export it again",
         )
-    result = json.loads(done.stdout)
+    result = json.loads(stdout)
     error = result.get("error")
     if error == pdf_text.ENCRYPTED:
         raise InputError(
@@ -158,14 +179,32 @@ def _size(count: int) -> str:
 def first_page_text(path: Path, limits: PdfLimits = PdfLimits()) -> str:
     """The first page's text, read in the child process once per file version.
 
-    Every PDF layout's identify() asks for it, so it is cached (the password never is).
+    Every PDF layout's identify() asks for it, so it is cached (the password never is). The
+    process that reads it stays to read the other pages, for the import that follows.
     """
     stat = path.stat()
     key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
     if key not in _FIRST_PAGES:
         if len(_FIRST_PAGES) > 64:
             _FIRST_PAGES.clear()
-        request = {"contexts": [], "skips": [], "rows": [], "item": None, "fields": {}}
-        result = read_pdf(path, limits, _PASSWORD.get(), request, first_page_only=True)
+        _check_file(path)
+        session = _SESSIONS.start(path, limits, _PASSWORD.get())
+        try:
+            result = _result(path, limits, *session.first_page(limits.seconds))
+        except InputError:
+            _SESSIONS.discard()
+            raise
         _FIRST_PAGES[key] = result["first_page"]
     return _FIRST_PAGES[key]
+
+
+def start_reading(path: Path, password: str | None = None) -> None:
+    """Start reading a PDF's text in the background (a file about to be imported), so that
+    identify and import find it read; nothing happens for a file that is not a readable PDF."""
+    if path.suffix.lower() == ".pdf":
+        with contextlib.suppress(InputError, OSError):
+            _check_file(path)
+            _SESSIONS.start(path, PdfLimits(), password)
+
+
+_SESSIONS = Sessions(Path(pdf_text.__file__).with_name("pdf_session.py"))

@@ -20,6 +20,8 @@ import json
 import re
 import resource
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 # Error codes the parent turns into messages (see pdf.py).
@@ -30,6 +32,7 @@ TOO_MANY_PAGES = "too_many_pages"
 OUT_OF_MEMORY = "out_of_memory"
 
 _PDFIUM_PASSWORD_ERROR = 4
+_SPACES = re.compile(r"[ \t]+")
 
 
 @functools.lru_cache(maxsize=512)
@@ -45,6 +48,21 @@ def _compile(pattern: str, fields: bool = False) -> Any:
 
 def _matches(when: dict[str, str], context: dict[str, str | None]) -> bool:
     return all(_fits(pattern, context.get(name) or "") for name, pattern in when.items())
+
+
+def _allowed(when: dict[str, str], context: dict[str, str | None], result: dict) -> bool:
+    """:func:`_matches`, remembered for the read while the context stays the same (it changes
+    at headings only, and is asked for on every line)."""
+    if not when:
+        return True
+    memo = result["_state"].setdefault("allowed", {})
+    key = (id(when), tuple(context.items()))
+    found = memo.get(key)
+    if found is None:
+        if len(memo) > 100_000:
+            memo.clear()
+        found = memo[key] = _matches(when, context)
+    return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,6 +109,11 @@ def _named_groups(pattern: Any, line: str) -> dict[str, str | None] | None:
     spans = regexp.Match(type(regexp).Anchor.UNANCHORED, encoded, 0, len(encoded))
     if spans[0][0] < 0:
         return None
+    if len(encoded) == len(line):  # ASCII: byte offsets are character offsets
+        return {
+            name: line[spans[index][0] : spans[index][1]] if spans[index][0] >= 0 else None
+            for name, index in _group_index(pattern)
+        }
     return {
         name: encoded[spans[index][0] : spans[index][1]].decode() if spans[index][0] >= 0 else None
         for name, index in _group_index(pattern)
@@ -153,7 +176,8 @@ def cut_page(
     result.setdefault("unreadable", 0)
     trace = result.get("trace")
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = re.sub(r"[ \t]+", " ", raw).strip()
+        # Runs of spaces and tabs become one space (most lines have none: no regex for them).
+        line = _SPACES.sub(" ", raw).strip() if "  " in raw or "\t" in raw else raw.strip()
         if not line:
             continue
         taken = _take(line, page, number, patterns, context, result, request)
@@ -213,7 +237,7 @@ def _skip(
     line: str, patterns: Patterns, found: Any, context: dict[str, str | None], result: dict
 ) -> str | None:
     for index, (_pattern, when) in enumerate(patterns.skips):
-        if patterns.skip_base + index in found and _matches(when, context):
+        if patterns.skip_base + index in found and _allowed(when, context, result):
             result["skipped"] += 1
             result["rows_read"] += 1
             return f"skip[{index}]"
@@ -232,12 +256,14 @@ def _record(
 ) -> str | None:
     filled = result["_state"]["filled"]
     for index, (name, pattern, when, defaults) in enumerate(patterns.rows):
-        if patterns.row_base + index not in found or not _matches(when, context):
+        if patterns.row_base + index not in found or not _allowed(when, context, result):
             continue
         groups = _named_groups(pattern, line)
         if groups is None:
             continue
-        values = {k: (v if v is not None else defaults.get(k)) for k, v in groups.items()}
+        values = groups
+        if defaults:
+            values = {k: (v if v is not None else defaults.get(k)) for k, v in groups.items()}
         for group in request.get("fill_down", ()):
             if group in values:
                 if values[group]:
@@ -279,10 +305,48 @@ def _unreadable(line: str) -> bool:
 
 def read(request: dict[str, Any]) -> dict[str, Any]:
     """Open the PDF, read page by page (each page closed as read), and cut the text."""
+    opened = open_document(request)
+    if isinstance(opened, dict):
+        return opened
+    document, pages = opened
+    try:
+        return read_document(document, pages, request)
+    finally:
+        document.close()
+
+
+def open_document(request: dict[str, Any]) -> tuple[Any, int] | dict[str, Any]:
+    """(document, pages), or the error result: encrypted, damaged, too many pages."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(request["path"], password=request.get("password"))
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+            return {"error": BAD_PASSWORD if request.get("password") else ENCRYPTED}
+        return {"error": MALFORMED, "detail": str(exc)}
+    try:
+        pages = len(document)
+    except pdfium.PdfiumError as exc:
+        document.close()
+        return {"error": MALFORMED, "detail": str(exc)}
+    if pages > request["max_pages"]:
+        document.close()
+        return {"error": TOO_MANY_PAGES, "detail": str(pages)}
+    return document, pages
+
+
+def read_document(
+    document: Any,
+    pages: int,
+    request: dict[str, Any],
+    text_of: Callable[[int], str] | None = None,
+) -> dict[str, Any]:
+    """The result of a read; ``text_of`` gives a page's text by index (default: read it)."""
     import pypdfium2 as pdfium
 
     result: dict[str, Any] = {
-        "pages": 0,
+        "pages": pages,
         "chars": 0,
         "first_page": "",
         "fields": {},
@@ -296,44 +360,50 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     if request.get("trace"):
         result["trace"] = []
     try:
-        document = pdfium.PdfDocument(request["path"], password=request.get("password"))
-    except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
-            return {"error": BAD_PASSWORD if request.get("password") else ENCRYPTED}
-        return {"error": MALFORMED, "detail": str(exc)}
-    try:
-        pages = len(document)
-        result["pages"] = pages
-        if pages > request["max_pages"]:
-            return {"error": TOO_MANY_PAGES, "detail": str(pages)}
-        chosen = _read_pages(document, pages, request, result)
+        chosen = _read_pages(request, result, pages, text_of or partial(page_text, document))
     except pdfium.PdfiumError as exc:
         return {"error": MALFORMED, "detail": str(exc)}
-    finally:
-        document.close()
     if request.get("tables") is not None and chosen:
         result["table_rows"] = _tables(request, chosen)
     result.pop("_state", None)
     for rows in result["rows"].values():
         for row in rows:
             row.pop("_continued", None)
+    if request.get("columnar"):
+        result["rows"] = {name: as_columns(rows) for name, rows in result["rows"].items()}
     return result
 
 
-def _read_pages(document: Any, pages: int, request: dict[str, Any], result: dict) -> list[int]:
+def as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """A row pattern's rows as one list per column (a smaller, faster result to pass on)."""
+    names = dict.fromkeys(name for row in rows[:1] for name in row)
+    for row in rows:
+        if row.keys() != names.keys():
+            names.update(dict.fromkeys(row))
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def page_text(document: Any, index: int) -> str:
+    """One page's text, the page closed as soon as it is read."""
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _read_pages(
+    request: dict[str, Any], result: dict, pages: int, text_of: Callable[[int], str]
+) -> list[int]:
     """Read each page's text (each page closed as read); cut the chosen pages into rows."""
     context: dict[str, str | None] = {name: None for name, _ in request["contexts"]}
     chosen: list[int] = []
     for index in range(1 if request.get("first_page_only") else pages):
-        page = document[index]
-        try:
-            textpage = page.get_textpage()
-            try:
-                text = textpage.get_text_range()
-            finally:
-                textpage.close()
-        finally:
-            page.close()
+        text = text_of(index)
         result["chars"] += len(text.strip())
         if index == 0:
             result["first_page"] = text
@@ -392,17 +462,26 @@ def _tables(request: dict[str, Any], pages: list[int]) -> list[list[Any]]:
     return rows
 
 
+def say(result: dict[str, Any]) -> None:
+    """One result as a line of JSON on stdout."""
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     """Cap memory, read the request, write the result (errors are results, not tracebacks)."""
-    limit = int(sys.argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    request = json.load(sys.stdin)
+    limit_memory()
     try:
-        result = read(request)
+        result = read(json.load(sys.stdin))
     except MemoryError:
         result = {"error": OUT_OF_MEMORY}
-    sys.stdout.write(json.dumps(result))
-    sys.stdout.flush()
+    say(result)
+
+
+def limit_memory() -> None:
+    """Cap this process's address space at the size its command line gives."""
+    limit = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ shared-string table declaring four billion entries) makes it allocate without bo
 the whole process. So the parent (``reading.read_sheet``) runs this file with
 ``python sheet_reader.py MEMORY_BYTES``: it caps its own address space, reads a JSON request on
 stdin, writes the sheet as an Arrow IPC file of text columns (c0, c1, ...) to the path the
-request names, and a JSON result on stdout. Every cell becomes the text a person sees
+request names, and a line of JSON on stdout. When the request asks, the workbook's other small
+sheets follow, each to its own file and line (a facts sheet then costs no second process).
+Every cell becomes the text a person sees
 (:func:`cell_text`); error values cached on formula cells (``#DIV/0!``) stay as that text, so
 that a value parser refuses them instead of reading a blank. It imports nothing from
 ``analyzer`` (no DuckDB), so it starts fast and small.
@@ -149,8 +151,9 @@ def _fill_merged(rows: list[list[object]], offset: int, ranges: list[Any], tops:
                     row[c] = value
 
 
-def read(request: dict[str, Any]) -> dict[str, Any]:
-    """Read the chosen sheet's rows as text and write them to the request's Arrow file."""
+def read(request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Read the chosen sheet's rows as text and write them to the request's Arrow file; then,
+    when the request asks, the other small sheets (see :func:`read_small_sheets`)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
@@ -160,17 +163,79 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         ]
         name, error = choose_sheet(metadata, request.get("sheet"), request.get("pattern"))
         if error:
-            return {"error": error, "sheets": [n for n, _ in metadata]}
-        found = workbook.get_sheet_by_name(name)
-        ranges = found.merged_cell_ranges or []
-        merged = ranges if request.get("merged") else []
-        errors = error_cells(request["path"], name) if request.get("errors", True) else {}
-        rows = _write(_batches(found, request.get("limit"), merged, errors), request["output"])
+            yield {"error": error, "sheets": [n for n, _ in metadata]}
+            return
+        done = _read_one(workbook, name, request, request["output"])
     except MemoryError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
-        return {"error": UNREADABLE, "detail": str(exc).splitlines()[0] if str(exc) else ""}
-    return {"sheet": name, "rows": rows, "merges": len(ranges)}
+        yield {"error": UNREADABLE, "detail": str(exc).splitlines()[0] if str(exc) else ""}
+        return
+    yield {"sheet": name, **done}
+    yield from read_small_sheets(workbook, name, request)
+
+
+def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) -> dict[str, int]:
+    found = workbook.get_sheet_by_name(name)
+    ranges = found.merged_cell_ranges or []
+    merged = ranges if request.get("merged") else []
+    errors = error_cells(request["path"], name) if request.get("errors", True) else {}
+    rows = _write(_batches(found, request.get("limit"), merged, errors), output)
+    return {"rows": rows, "merges": len(ranges)}
+
+
+def small_sheets(path: str, taken: str, most_bytes: int) -> list[str]:
+    """The other sheets of an XLSX workbook small enough to read at once (a facts sheet beside
+    the table), whose cells all lie within a modest range (so none can exhaust memory)."""
+    if not path.lower().endswith((".xlsx", ".xlsm")) or not zipfile.is_zipfile(path):
+        return []
+    from defusedxml import ElementTree
+
+    chosen = []
+    with zipfile.ZipFile(path) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+        for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+            name = sheet.get("name")
+            part = _sheet_part(archive, name) if name and name != taken else None
+            info = archive.NameToInfo.get(part or "")
+            if info is None or info.file_size > most_bytes:
+                continue
+            refs = _CELL_REFS.findall(archive.read(info))
+            rows = max((int(row) for _, row in refs), default=0)
+            columns = max((_column_index(c.decode()) + 1 for c, _ in refs), default=0)
+            if rows * columns <= SMALL_SHEET_CELLS:
+                chosen.append(name)
+    return chosen
+
+
+SMALL_SHEET_CELLS = 100_000
+_CELL_REFS = re.compile(rb'<c[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def read_small_sheets(
+    workbook: Any, name: str, request: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """After the chosen sheet, the other small sheets, each to its own Arrow file (a sheet
+    that cannot be read is left out: it is read on its own if it is ever asked for)."""
+    most = request.get("small_sheets")
+    try:
+        others = small_sheets(request["path"], name, most) if most else []
+    except Exception:  # a damaged part: the chosen sheet was read, the rest can wait
+        others = []
+    for index, other in enumerate(others):
+        output = f"{request['output']}.{index}"
+        try:
+            done = _read_one(workbook, other, {**request, "merged": False}, output)
+        except MemoryError:
+            raise
+        except Exception:  # read again on its own when asked, and refused with its message
+            continue
+        yield {"sheet": other, "output": output, **done}
+
+
+def _say(result: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
 
 
 FIRST_BATCH_ROWS = 256
@@ -272,17 +337,33 @@ def _write(batches: Iterator[list[Any]], output: str) -> int:
     return rows
 
 
+class _WithoutPandas:
+    """pyarrow imports pandas (half a second) on its first conversion of a list, to learn
+    whether the list is a pandas object; this reader never has one, so pandas is not found."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not used by the sheet reader", name=name)
+
+
 def main() -> None:
-    """Cap memory, read the request, write the result (errors are results, not tracebacks)."""
+    """Cap memory, read the request, write the results (errors are results, not tracebacks).
+
+    The chosen sheet's result is the first line on stdout; the small sheets read after it
+    follow, a line each.
+    """
+    sys.meta_path.insert(0, _WithoutPandas())
     limit = int(sys.argv[1])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     request = json.load(sys.stdin)
+    said = False
     try:
-        result = read(request)
+        for result in read(request):
+            _say(result)
+            said = True
     except MemoryError:
-        result = {"error": OUT_OF_MEMORY}
-    sys.stdout.write(json.dumps(result))
-    sys.stdout.flush()
+        if not said:
+            _say({"error": OUT_OF_MEMORY})
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@ sizes, and formulas whose results were never saved."""
 
 from __future__ import annotations
 
-import io
+import contextlib
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from analyzer.errors import InputError
 
@@ -19,6 +21,7 @@ MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_ABOVE = 8 << 20
 _XML_BOMB = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _FORMULA = re.compile(rb"<f[ />]")
+_ERROR_VALUE = b't="e"'  # a cell holding an error value (#DIV/0!, #N/A)
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -33,7 +36,16 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,
 _STRING_COUNT = re.compile(rb'<sst[^>]*?\buniqueCount="([0-9]+)"')
 
 
-def check_workbook(path: Path, sheet: str | None = None) -> None:
+@dataclass(frozen=True)
+class WorkbookScan:
+    """What the one pass over a workbook's XML parts saw: the parts that hold a formula and
+    the parts that hold an error value, so that later steps look only where there are some."""
+
+    formulas: frozenset[str] = frozenset()
+    errors: frozenset[str] = frozenset()
+
+
+def check_workbook(path: Path, sheet: str | None = None) -> WorkbookScan:
     """Refuse a workbook before parsing it: not a workbook, a zip bomb, an XML entity bomb, a
     sheet or string table declaring an absurd size, or formulas whose results were never saved
     (they would read as blanks, not as numbers).
@@ -42,6 +54,13 @@ def check_workbook(path: Path, sheet: str | None = None) -> None:
     limits ever reaches the reader. A legacy .xls is only checked to be one: its reader runs
     under the same memory and time limits as the others.
     """
+    scan = scan_workbook(path)
+    check_sheet(path, scan, sheet)
+    return scan
+
+
+def scan_workbook(path: Path) -> WorkbookScan:
+    """The workbook-wide checks (all but the sheet's own): once per file, whichever sheet."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
         with path.open("rb") as handle:
@@ -51,34 +70,54 @@ def check_workbook(path: Path, sheet: str | None = None) -> None:
                     "this is not an XLS workbook (it lacks the signature of one)",
                     hint="export it again as .xls or .xlsx, or check it is the file you meant",
                 )
-        return
+        return WorkbookScan()
     if not zipfile.is_zipfile(path):
         raise InputError(
             path,
             "this is not an XLSX workbook (it is not a zip archive)",
             hint="export it again as .xlsx, or check it is the file you meant",
         )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-            names = {info.filename for info in parts}
-            if suffix != ".ods" and "xl/workbook.xml" not in names:
-                raise InputError(
-                    path,
-                    "this is not an XLSX workbook (it has no xl/workbook.xml)",
-                    hint="export it again as .xlsx, or check it is the file you meant",
-                )
-            _check_sizes(path, parts)
-            for info in parts:
-                if info.filename.endswith((".xml", ".rels")):
-                    _scan_part(path, archive, info)
-            if suffix == ".ods":
-                return
+    with _damage_as_input_error(path), zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        names = {info.filename for info in parts}
+        if suffix != ".ods" and "xl/workbook.xml" not in names:
+            raise InputError(
+                path,
+                "this is not an XLSX workbook (it has no xl/workbook.xml)",
+                hint="export it again as .xlsx, or check it is the file you meant",
+            )
+        _check_sizes(path, parts)
+        formulas, errors = set(), set()
+        for info in parts:
+            if info.filename.endswith((".xml", ".rels")):
+                found = _scan_part(path, archive, info)
+                if _FORMULA in found:
+                    formulas.add(info.filename)
+                if _ERROR_VALUE in found:
+                    errors.add(info.filename)
+        if suffix != ".ods":
             _check_declared_sizes(path, archive)
-            target = _sheet_part(archive, sheet)
-            if target in names:
-                _check_dimension(path, archive, target)
+    return WorkbookScan(frozenset(formulas), frozenset(errors))
+
+
+def check_sheet(path: Path, scan: WorkbookScan, sheet: str | None = None) -> None:
+    """The checks of one sheet (the named one, else the first): its declared size, and
+    formulas without results (read only where the scan saw a formula)."""
+    if path.suffix.lower() in (".xls", ".ods"):
+        return
+    with _damage_as_input_error(path), zipfile.ZipFile(path) as archive:
+        target = _sheet_part(archive, sheet)
+        if target in archive.NameToInfo:
+            _check_dimension(path, archive, target)
+            if target in scan.formulas:
                 _check_formulas(path, archive, target)
+
+
+@contextlib.contextmanager
+def _damage_as_input_error(path: Path) -> Iterator[None]:
+    """A damaged archive or XML part as the one-line message that says what to do."""
+    try:
+        yield
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -155,8 +194,10 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> set[Any]:
+    """Refuse an XML bomb; the part's formula and error-value markers that were seen."""
     tail = b""
+    seen: set[Any] = set()
     with archive.open(info) as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             window = tail + block
@@ -167,7 +208,12 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> N
                     "spreadsheets never need them)",
                     hint=_RESAVE,
                 )
+            if _FORMULA not in seen and _FORMULA.search(window):
+                seen.add(_FORMULA)
+            if _ERROR_VALUE not in seen and _ERROR_VALUE in window:
+                seen.add(_ERROR_VALUE)
             tail = window[-16:]
+    return seen
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str:
@@ -193,9 +239,6 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str:
 
 def _check_formulas(path: Path, archive: zipfile.ZipFile, part: str) -> None:
     """A formula cell without a cached value reads as blank: refuse instead of guessing."""
-    with archive.open(part) as stream:
-        if not any(_FORMULA.search(block) for block in _overlapping_blocks(stream)):
-            return
     from defusedxml import ElementTree
 
     with archive.open(part) as stream:
@@ -221,10 +264,3 @@ def _check_formulas(path: Path, archive: zipfile.ZipFile, part: str) -> None:
                     "are stored with the formulas",
                 )
             cell.clear()
-
-
-def _overlapping_blocks(stream: io.BufferedIOBase) -> Iterator[bytes]:
-    tail = b""
-    for block in iter(lambda: stream.read(1 << 20), b""):
-        yield tail + block
-        tail = block[-8:]

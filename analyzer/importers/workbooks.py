@@ -8,6 +8,7 @@ further down are skipped and counted.
 
 from __future__ import annotations
 
+import array
 import json
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pyarrow as pa
 
@@ -25,11 +27,11 @@ from analyzer.importers.base import Staged
 from analyzer.importers.reading import (
     _RESAVE,
     HEADER_SEARCH_ROWS,
-    check_workbook,
     drop_repeated_headers,
     find_header,
 )
 from analyzer.importers.sheet_reader import cell_text as cell_text
+from analyzer.importers.workbook_checks import WorkbookScan, check_sheet, scan_workbook
 
 SHEET_SECONDS = 60.0
 SHEET_MEMORY_BYTES = 2 << 30
@@ -68,29 +70,51 @@ def read_sheet(
     ('#DIV/0!'), so value specs reject them.
 
     The sheet is read whole once per file version: the first rows that identify a file and
-    find its header are a slice of the same read, and a sheet without merged cells is not read
-    again to fill them.
+    find its header are a slice of the same read, a sheet without merged cells is not read
+    again to fill them, and the workbook's other small sheets (a facts sheet) come with the
+    first read.
     """
     stat = path.stat()
     version = (path, stat.st_mtime, stat.st_size)
-    data = _read_sheet_cached(*version, sheet, sheet_pattern, False)
+    scan = _check_sheet_cached(*version, sheet)
+    data = _sheet(version, scan, sheet, sheet_pattern, merged=False)
     if merged and data.merges:
-        data = _read_sheet_cached(*version, sheet, sheet_pattern, True)
+        data = _sheet(version, scan, sheet, sheet_pattern, merged=True)
     if limit is not None and limit < data.table.num_rows:
         return replace(data, table=data.table.slice(0, limit))
     return data
 
 
-@lru_cache(maxsize=4)
-def _read_sheet_cached(
-    path: Path,
-    mtime: float,
-    size: int,
+# Sheets read, by (path, mtime, size, sheet, pattern, merged), of the last few file versions.
+_SHEETS: dict[tuple[object, ...], SheetData] = {}
+KEPT_VERSIONS = 2
+SMALL_SHEET_BYTES = 1 << 20  # other sheets up to this much XML come with the first read
+
+
+def _sheet(
+    version: tuple[Path, float, int],
+    scan: WorkbookScan,
     sheet: str | None,
     pattern: str | None,
+    *,
     merged: bool,
 ) -> SheetData:
-    _check_workbook_cached(path, mtime, size, sheet)
+    key = (*version, sheet, pattern, merged)
+    if key not in _SHEETS:
+        versions = list(dict.fromkeys(k[:3] for k in _SHEETS))
+        if version not in versions and len(versions) >= KEPT_VERSIONS:
+            for old in [k for k in _SHEETS if k[:3] == versions[0]]:
+                del _SHEETS[old]
+        for name, data in _read(version[0], scan, sheet, pattern, merged):
+            _SHEETS.setdefault((*version, name, None, merged), data)
+            _SHEETS.setdefault(key, data)
+    return _SHEETS[key]
+
+
+def _read(
+    path: Path, scan: WorkbookScan, sheet: str | None, pattern: str | None, merged: bool
+) -> list[tuple[str, SheetData]]:
+    """The chosen sheet (first), then the small sheets read with it, each by its name."""
     with tempfile.TemporaryDirectory(prefix="analyzer-sheet-") as workdir:
         output = Path(workdir) / "sheet.arrow"
         request = {
@@ -98,22 +122,40 @@ def _read_sheet_cached(
             "sheet": sheet,
             "pattern": pattern,
             "merged": merged,
+            "errors": bool(scan.errors),
+            "small_sheets": 0 if merged else SMALL_SHEET_BYTES,
             "output": str(output),
         }
-        result = _run_reader(path, request)
-        with pa.memory_map(str(output)) as source:
-            table = pa.ipc.open_file(source).read_all()
+        first, *others = _run_reader(path, request)
+        sheets = [(first["sheet"], _load(output, first))]
+        sheets += [(o["sheet"], _load(Path(o["output"]), o)) for o in others]
+    return sheets
+
+
+def _load(output: Path, result: dict[str, Any]) -> SheetData:
+    with pa.memory_map(str(output)) as source:
+        table = pa.ipc.open_file(source).read_all()
     return SheetData(name=result["sheet"], table=table, merges=result.get("merges", 0))
 
 
 @lru_cache(maxsize=16)
-def _check_workbook_cached(path: Path, mtime: float, size: int, sheet: str | None) -> None:
-    """The workbook's checks, once per file version and sheet (a refusal raises every time)."""
+def _scan_cached(path: Path, mtime: float, size: int) -> WorkbookScan:
+    """The workbook-wide checks, once per file version (a refusal raises every time)."""
     del mtime, size  # part of the cache key only
-    check_workbook(path, sheet)
+    return scan_workbook(path)
 
 
-def _run_reader(path: Path, request: dict[str, object]) -> dict[str, object]:
+@lru_cache(maxsize=16)
+def _check_sheet_cached(path: Path, mtime: float, size: int, sheet: str | None) -> WorkbookScan:
+    """The workbook's checks, and the sheet's own, once per file version and sheet."""
+    scan = _scan_cached(path, mtime, size)
+    check_sheet(path, scan, sheet)
+    return scan
+
+
+def _run_reader(path: Path, request: dict[str, object]) -> list[dict[str, Any]]:
+    """The reader's results: the chosen sheet's, then those of the small sheets read after it
+    (the reader may have failed after the chosen sheet: that sheet is read all the same)."""
     try:
         done = subprocess.run(
             [sys.executable, sheet_reader.__file__, str(SHEET_MEMORY_BYTES)],
@@ -128,20 +170,33 @@ def _run_reader(path: Path, request: dict[str, object]) -> dict[str, object]:
             f"reading the workbook took longer than the {SHEET_SECONDS:g} s time limit",
             hint="the workbook may be malformed or far too large; " + _RESAVE,
         ) from exc
+    lines = done.stdout.split(b"\n")
+    results = [json.loads(line) for line in lines[:-1]]  # each complete line, said when done
+    if not results or "error" in results[0]:
+        _refuse(path, request, done, results[0] if results else {})
+    return results
+
+
+def _refuse(
+    path: Path,
+    request: dict[str, object],
+    done: subprocess.CompletedProcess[bytes],
+    result: dict[str, Any],
+) -> NoReturn:
+    """The reader's failure as the message that says what to do."""
     out_of_memory = InputError(
         path,
         f"reading the workbook needed more than the {SHEET_MEMORY_BYTES >> 30} GiB memory limit",
         hint="it may be crafted to exhaust memory (a cell far outside the data, or a huge "
         "declared table); " + _RESAVE,
     )
-    if done.returncode != 0:
+    error = result.get("error")
+    if error is None:
         if done.returncode in (-signal.SIGABRT, -signal.SIGKILL) or b"MemoryError" in done.stderr:
             raise out_of_memory
         raise InputError(
             path, f"the spreadsheet reader failed (exit {done.returncode})", hint=_RESAVE
         )
-    result = json.loads(done.stdout)
-    error = result.get("error")
     if error == sheet_reader.OUT_OF_MEMORY:
         raise out_of_memory
     if error in (sheet_reader.NO_SHEET, sheet_reader.NO_VISIBLE_SHEET):
@@ -149,11 +204,9 @@ def _run_reader(path: Path, request: dict[str, object]) -> dict[str, object]:
         listed = ", ".join(result.get("sheets", [])) or "none"
         what = f"no sheet matches {wanted!r}" if wanted else "it has no visible sheet"
         raise InputError(path, f"{what} (its sheets: {listed})", hint="check the sheet name")
-    if error == sheet_reader.UNREADABLE:
-        raise InputError(
-            path, f"the spreadsheet cannot be read ({result.get('detail', '')})", hint=_RESAVE
-        )
-    return result
+    raise InputError(
+        path, f"the spreadsheet cannot be read ({result.get('detail', '')})", hint=_RESAVE
+    )
 
 
 def xlsx_head_rows(
@@ -195,7 +248,7 @@ def stage_xlsx(
     table = pa.table(
         {
             "_page": pa.nulls(body.num_rows, pa.int32()),
-            "_row": pa.array(range(start + 2, start + 2 + body.num_rows), pa.int64()),
+            "_row": _numbers(start + 2, start + 2 + body.num_rows),
             **{f"c{i}": body.column(i) for i in range(len(names))},
         }
     )
@@ -205,3 +258,10 @@ def stage_xlsx(
     return Staged(
         table=table, names=names, preamble=preamble, rows_read=body.num_rows, blank_rows=repeated
     )
+
+
+def _numbers(first: int, end: int) -> pa.Array:
+    """first, first + 1, ... end - 1 as int64, built from a buffer: pa.array() of a Python
+    sequence would import pandas (half a second) to ask whether it is a pandas object."""
+    values = array.array("q", range(first, end))
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])

@@ -1,0 +1,127 @@
+"""The reader processes: one per file where one is enough, results the same as reading alone,
+and none left running."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import SAMPLES, sample_profile
+
+from analyzer.errors import InputError
+from analyzer.importers import pdf_reading, pdf_sessions, workbooks
+from analyzer.importers.base import ImportOptions
+from analyzer.importers.pdf_reading import first_page_text, start_reading
+from analyzer.importers.reading import read_sheet
+
+MERIDIAN = sample_profile("meridian_pdf")
+MERIDIAN_PDF = SAMPLES / "us_meridian_wireless_2026-10.pdf"
+LAGON_PDF = SAMPLES / "nc_lagon_mobile_2026-09.pdf"
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[object]:
+    """Record every process ``module`` starts through ``subprocess.name``."""
+    started: list[object] = []
+    real = getattr(subprocess, name)
+
+    def start(args, *rest, **options):
+        started.append(args)
+        return real(args, *rest, **options)
+
+    monkeypatch.setattr(module.subprocess, name, start)  # type: ignore[attr-defined]
+    return started
+
+
+def facts_workbook(path: Path, far_sheet: bool = False) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "Usage"
+    for row in [["Date", "Amount"], ["01/10/2026", 10], ["02/10/2026", 2.5]]:
+        book.active.append(row)
+    book.create_sheet("Facts").append(["Account", "A-1"])
+    if far_sheet:
+        book.create_sheet("Far")["A1"] = "x"
+    book.save(path)
+    if far_sheet:  # a cell at the last address: reading that sheet exhausts memory
+        with_far_cell(path)
+    return path
+
+
+def with_far_cell(path: Path) -> None:
+    with zipfile.ZipFile(path) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts:
+            if name == "xl/worksheets/sheet3.xml":
+                data = data.replace(b"</sheetData>", far)
+            target.writestr(name, data)
+
+
+def test_a_facts_sheet_comes_with_the_first_read(tmp_path: Path, monkeypatch) -> None:
+    started = counting(monkeypatch, workbooks, "run")
+    path = facts_workbook(tmp_path / "facts.xlsx")
+    assert read_sheet(path).rows() == [
+        ["Date", "Amount"],
+        ["01/10/2026", "10"],
+        ["02/10/2026", "2.5"],
+    ]
+    assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
+    assert len(started) == 1
+
+
+def test_a_sheet_too_large_to_come_along_is_read_alone_when_asked(tmp_path: Path) -> None:
+    path = facts_workbook(tmp_path / "far.xlsx", far_sheet=True)
+    assert read_sheet(path, "Usage").rows()[1] == ["01/10/2026", "10"]
+    assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
+    with pytest.raises(InputError, match="memory limit"):
+        read_sheet(path, "Far")
+
+
+def test_identify_and_import_of_a_pdf_share_one_reader(monkeypatch) -> None:
+    pdf_reading._SESSIONS.discard()
+    pdf_reading._FIRST_PAGES.clear()
+    sessions = counting(monkeypatch, pdf_sessions, "Popen")
+    alone = counting(monkeypatch, pdf_reading, "run")
+    assert MERIDIAN.identify(MERIDIAN_PDF)
+    extracted = MERIDIAN.extract(MERIDIAN_PDF, ImportOptions())
+    assert (len(sessions), len(alone)) == (1, 0)
+    pdf_reading._FIRST_PAGES.clear()  # the same file read by a process of its own
+    again = MERIDIAN.extract(MERIDIAN_PDF, ImportOptions())
+    assert len(alone) == 1
+    assert extracted.events.equals(again.events)
+    assert extracted.statements == again.statements
+
+
+def test_a_reader_not_taken_by_an_import_is_stopped(tmp_path: Path) -> None:
+    pdf_reading._FIRST_PAGES.clear()
+    first_page_text(MERIDIAN_PDF)
+    waiting = pdf_reading._SESSIONS.current
+    assert waiting is not None and waiting.process.poll() is None
+    copy = shutil.copy(LAGON_PDF, tmp_path / "other.pdf")
+    first_page_text(Path(copy))
+    assert waiting.process.poll() is not None
+    pdf_reading._SESSIONS.discard()
+    assert pdf_reading._SESSIONS.current is None
+
+
+def test_a_reader_started_before_identify_serves_it(monkeypatch) -> None:
+    pdf_reading._SESSIONS.discard()
+    pdf_reading._FIRST_PAGES.clear()
+    started = counting(monkeypatch, pdf_sessions, "Popen")
+    start_reading(MERIDIAN_PDF)
+    assert MERIDIAN.identify(MERIDIAN_PDF)
+    assert len(started) == 1
+    assert MERIDIAN.extract(MERIDIAN_PDF, ImportOptions()).events.num_rows > 0
+    assert (len(started), pdf_reading._SESSIONS.current) == (1, None)
+
+
+def test_starting_to_read_what_is_not_a_pdf_does_nothing(tmp_path: Path) -> None:
+    pdf_reading._SESSIONS.discard()
+    (tmp_path / "bill.pdf").write_bytes(b"PK\x03\x04 a zip named .pdf")
+    start_reading(tmp_path / "bill.pdf")
+    start_reading(SAMPLES / "cu_conecta_caribe.xlsx")
+    assert pdf_reading._SESSIONS.current is None
