@@ -112,15 +112,25 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
             GROUP BY m.finding_id, m.detail, m.event_ids, m.amount_at_stake, m.currency
             """
         )
-        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT x_id FROM fold_pairs)")
+        # The incidents are written again whole rather than updated: DuckDB updates a row with
+        # a list (its evidence) as a delete and an insert, one row at a time.
         con.execute(
             """
-            UPDATE findings SET detail = u.detail, event_ids = u.event_ids,
-                   amount_at_stake = u.amount_at_stake, currency = u.currency
-            FROM fold_updates u WHERE findings.finding_id = u.finding_id
+            CREATE OR REPLACE TEMP TABLE fold_incidents AS
+            SELECT m.* REPLACE (u.detail AS detail, u.event_ids AS event_ids,
+                                u.amount_at_stake AS amount_at_stake, u.currency AS currency)
+            FROM findings m JOIN fold_updates u USING (finding_id)
             """
         )
+        con.execute(
+            """
+            DELETE FROM findings
+            WHERE finding_id IN (SELECT x_id FROM fold_pairs UNION ALL SELECT m_id FROM fold_pairs)
+            """
+        )
+        con.execute("INSERT INTO findings SELECT * FROM fold_incidents")
         folded += count
     con.execute("DROP TABLE IF EXISTS fold_pairs")
     con.execute("DROP TABLE IF EXISTS fold_updates")
+    con.execute("DROP TABLE IF EXISTS fold_incidents")
     return folded
