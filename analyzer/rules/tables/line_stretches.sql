@@ -2,8 +2,8 @@
 -- roaming state, with the line's home country and what the stretch used and was charged.
 -- Computed once per run from `usage` and read by the rules that follow a line across borders
 -- (roaming_started, trip_summary). A day's records in one country form one part without
--- sorting them; only days whose countries interleave are ordered record by record, and only
--- their keys are sorted. A record's key orders it by time, then event id, in one number
+-- sorting them; only days whose countries interleave are ordered record by record (each such
+-- day's keys sorted as one list). A record's key orders it by time, then event id, in one number
 -- (microseconds since 1970 in the high 64 bits, the event id in the low ones), so a part's
 -- first and last record are a min and a max, not an ordered aggregate.
 WITH records AS NOT MATERIALIZED (  -- read again by each step: cheaper than keeping a copy
@@ -37,17 +37,23 @@ interleaved AS (
     WHERE next_us <= last_us
 ),
 run_starts AS (
-    -- in those days, each record where the country or roaming changes starts a part
-    SELECT line, day, at_key AS start_key,
-           lead(at_key) OVER (PARTITION BY line, day ORDER BY at_key) AS next_key
-    FROM (SELECT r.line, r.day, r.at_key, r.country, r.roaming,
-                 lag(r.country) OVER by_time AS previous_country,
-                 lag(r.roaming) OVER by_time AS previous_roaming
-          FROM records r
-          SEMI JOIN interleaved i ON i.line = r.line AND i.day = r.day
-          WINDOW by_time AS (PARTITION BY r.line, r.day ORDER BY r.at_key))
-    WHERE previous_country IS NULL OR previous_country <> country
-       OR previous_roaming <> roaming
+    -- in those days, each record where the country or roaming changes starts a part: found in
+    -- each day's records sorted as a list (a small sort per day, not a window over them all)
+    SELECT line, day, unnest(starts) AS start_key,
+           unnest(list_concat(starts[2:], [NULL])) AS next_key
+    FROM (SELECT line, day,
+                 list_transform(
+                     list_filter(range(1, len(day_records) + 1),
+                                 lambda i: i = 1
+                                     OR day_records[i].country <> day_records[i - 1].country
+                                     OR day_records[i].roaming <> day_records[i - 1].roaming),
+                     lambda i: day_records[i].at_key) AS starts
+          FROM (SELECT r.line, r.day,
+                       list_sort(list({'at_key': r.at_key, 'country': r.country,
+                                       'roaming': r.roaming})) AS day_records
+                FROM records r
+                SEMI JOIN interleaved i ON i.line = r.line AND i.day = r.day
+                GROUP BY r.line, r.day))
 ),
 network_parts AS (
     -- a part's pieces by network: the days that do not interleave as they are, the others
