@@ -18,7 +18,7 @@ calendar AS (
 baseline AS (
     -- the windows carry the day's bytes alone (what a window carries, it sorts); the same
     -- weekdays around a day are the lists of the four before and the four after: the same
-    -- values as one frame with EXCLUDE CURRENT ROW, which DuckDB computes row by row
+    -- values as one frame with EXCLUDE CURRENT ROW, and cheaper to compute
     SELECT line, day, bytes, median_bytes, mad_bytes, baseline_days,
            list_aggregate(other_weekdays, 'median') AS weekday_median,
            len(other_weekdays) AS weekdays

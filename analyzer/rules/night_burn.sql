@@ -42,7 +42,7 @@ calendar AS (
 ),
 baseline AS (
     -- each night against the 14 before and the 14 after, as lists of the two halves: the same
-    -- values as one frame with EXCLUDE CURRENT ROW, which DuckDB computes row by row, and the
+    -- values as one frame with EXCLUDE CURRENT ROW, and cheaper to compute; the
     -- window carries the bytes alone (what it carries, it sorts)
     SELECT line, night, bytes,
            list_aggregate(other_nights, 'median') AS median_bytes,
