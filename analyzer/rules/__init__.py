@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -202,19 +203,37 @@ def run_rules(
         raise
     con.execute("COMMIT")
     shared = SharedTables(con)
-    try:
-        failures = [
-            failure
-            for rule in selected
-            if (failure := _run_one(con, rule, params[rule.id], shared)) is not None
-        ]
-    finally:
-        shared.drop()
-    failure = _fold(con, [fold for rule in selected for fold in rule.explains])
+    with _plain_subplans(con):
+        try:
+            failures = [
+                failure
+                for rule in selected
+                if (failure := _run_one(con, rule, params[rule.id], shared)) is not None
+            ]
+        finally:
+            shared.drop()
+        failure = _fold(con, [fold for rule in selected for fold in rule.explains])
     if failure is not None:
         failures.append(failure)
     count = con.sql("SELECT count(*) FROM findings").fetchall()[0][0]
     return RulesRun(int(count), tuple(failures))
+
+
+@contextmanager
+def _plain_subplans(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the rules without DuckDB's common-subplan optimizer, then put the setting back.
+
+    It keeps a copy of a subplan that a query reads twice: the view unmatched_overlap reads
+    copy_keys twice, and that copy of ten million events took a gigabyte and most of its time.
+    """
+    before = con.sql("SELECT current_setting('disabled_optimizers')").fetchall()[0][0] or ""
+    disabled = [name for name in before.split(",") if name.strip()]
+    if "common_subplan" not in disabled:
+        con.execute("SET disabled_optimizers = ?", [",".join([*disabled, "common_subplan"])])
+    try:
+        yield
+    finally:
+        con.execute("SET disabled_optimizers = ?", [before])
 
 
 def _run_one(

@@ -91,36 +91,43 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
             FROM findings x JOIN fold_pairs p ON p.x_id = x.finding_id
             """
         )
+        # The incidents are written again whole rather than updated: DuckDB updates a row with
+        # a list (its evidence) as a delete and an insert, one row at a time. What they explain
+        # is gathered per incident first, so nothing groups by a text or a list.
         con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE fold_updates AS
-            SELECT m.finding_id,
-                   m.detail || ' ' || string_agg(
-                       'It explains "' || x.title || '": ' || x.detail, ' '
-                       ORDER BY x.finding_id) AS detail,
-                   list_concat(coalesce(m.event_ids, []),
-                               list_filter(list_distinct(flatten(list(coalesce(x.event_ids, [])
-                                                                      ORDER BY x.finding_id))),
-                                           lambda e: NOT list_contains(coalesce(m.event_ids, []), e)))
-                       AS event_ids,
-                   -- the incident keeps its own money; it takes the other's only when it has none
-                   coalesce(m.amount_at_stake, max(x.amount_at_stake)) AS amount_at_stake,
-                   coalesce(m.currency, max(x.currency)) AS currency
-            FROM findings m
-            JOIN fold_pairs p ON p.m_id = m.finding_id
-            JOIN findings x ON x.finding_id = p.x_id
-            GROUP BY m.finding_id, m.detail, m.event_ids, m.amount_at_stake, m.currency
+            CREATE OR REPLACE TEMP TABLE fold_incidents AS
+            WITH explained AS (
+                SELECT p.m_id,
+                       string_agg('It explains "' || x.title || '": ' || x.detail, ' '
+                                  ORDER BY x.finding_id) AS explanation,
+                       list_distinct(flatten(list(coalesce(x.event_ids, [])
+                                                  ORDER BY x.finding_id))) AS evidence,
+                       max(x.amount_at_stake) AS amount_at_stake,
+                       max(x.currency) AS currency
+                FROM fold_pairs p JOIN findings x ON x.finding_id = p.x_id
+                GROUP BY p.m_id
+            )
+            SELECT m.* REPLACE (
+                       m.detail || ' ' || e.explanation AS detail,
+                       list_concat(coalesce(m.event_ids, []),
+                                   list_filter(e.evidence, lambda v: NOT list_contains(
+                                       coalesce(m.event_ids, []), v))) AS event_ids,
+                       -- the incident keeps its own money; it takes the other's only when it
+                       -- has none
+                       coalesce(m.amount_at_stake, e.amount_at_stake) AS amount_at_stake,
+                       coalesce(m.currency, e.currency) AS currency)
+            FROM findings m JOIN explained e ON e.m_id = m.finding_id
             """
         )
-        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT x_id FROM fold_pairs)")
         con.execute(
             """
-            UPDATE findings SET detail = u.detail, event_ids = u.event_ids,
-                   amount_at_stake = u.amount_at_stake, currency = u.currency
-            FROM fold_updates u WHERE findings.finding_id = u.finding_id
+            DELETE FROM findings
+            WHERE finding_id IN (SELECT x_id FROM fold_pairs UNION ALL SELECT m_id FROM fold_pairs)
             """
         )
+        con.execute("INSERT INTO findings SELECT * FROM fold_incidents")
         folded += count
     con.execute("DROP TABLE IF EXISTS fold_pairs")
-    con.execute("DROP TABLE IF EXISTS fold_updates")
+    con.execute("DROP TABLE IF EXISTS fold_incidents")
     return folded

@@ -27,7 +27,10 @@ nights AS (
            count(*) FILTER (WHERE at_night) AS sessions,
            min(started_at) FILTER (WHERE at_night) AS first_at,
            max(started_at) FILTER (WHERE at_night) AS last_at,
-           list(event_id ORDER BY quantity DESC, event_id) FILTER (WHERE at_night) AS biggest
+           -- the five biggest sessions, biggest first (then the lowest id): see line_days
+           arg_max(event_id, CAST(quantity * 1000 AS HUGEINT) * 18446744073709551616
+                                 + (9223372036854775807 - event_id::HUGEINT), 5)
+               FILTER (WHERE at_night) AS biggest
     FROM sessions
     GROUP BY line, night
 ),
@@ -38,17 +41,32 @@ calendar AS (
           FROM nights GROUP BY line)
 ),
 baseline AS (
-    SELECT c.line, c.night, coalesce(n.bytes, 0) AS bytes, n.sessions, n.first_at, n.last_at,
-           n.biggest,
-           median(coalesce(n.bytes, 0)) OVER other_nights AS median_bytes,
-           mad(coalesce(n.bytes, 0)) OVER other_nights AS mad_bytes,
-           count(*) OVER other_nights AS baseline_nights
-    FROM calendar c
+    -- each night against the 14 before and the 14 after, as lists of the two halves: the same
+    -- values as one frame with EXCLUDE CURRENT ROW, and cheaper to compute; the
+    -- window carries the bytes alone (what it carries, it sorts)
+    SELECT line, night, bytes,
+           list_aggregate(other_nights, 'median') AS median_bytes,
+           list_aggregate(other_nights, 'mad') AS mad_bytes,
+           len(other_nights) AS baseline_nights
+    FROM (SELECT c.line, c.night, coalesce(n.bytes, 0) AS bytes,
+                 list_concat(coalesce(list(coalesce(n.bytes, 0)) OVER nights_before, []),
+                             coalesce(list(coalesce(n.bytes, 0)) OVER nights_after, []))
+                     AS other_nights
+          FROM calendar c
+          LEFT JOIN (SELECT line, night, bytes FROM nights) n USING (line, night)
+          WINDOW nights_before AS (PARTITION BY c.line ORDER BY c.night
+                                   ROWS BETWEEN 14 PRECEDING AND 1 PRECEDING),
+                 nights_after AS (PARTITION BY c.line ORDER BY c.night
+                                  ROWS BETWEEN 1 FOLLOWING AND 14 FOLLOWING))
+),
+flagged AS (
+    SELECT b.*, n.sessions, n.first_at, n.last_at, n.biggest
+    FROM baseline b
     LEFT JOIN nights n USING (line, night)
-    WINDOW other_nights AS (
-        PARTITION BY c.line ORDER BY c.night
-        ROWS BETWEEN 14 PRECEDING AND 14 FOLLOWING EXCLUDE CURRENT ROW
-    )
+    WHERE b.bytes >= $min_mb * 1048576
+      AND (b.baseline_nights < $min_baseline_nights
+           OR (b.bytes > $factor * b.median_bytes
+               AND b.bytes > b.median_bytes + $mad_factor * 1.4826 * b.mad_bytes))
 )
 SELECT line,
        night AS period_start,
@@ -72,8 +90,4 @@ SELECT line,
                         || ' a night'
                    ELSE '' END) AS detail,
        biggest[1:5] AS event_ids
-FROM baseline
-WHERE bytes >= $min_mb * 1048576
-  AND (baseline_nights < $min_baseline_nights
-       OR (bytes > $factor * median_bytes
-           AND bytes > median_bytes + $mad_factor * 1.4826 * mad_bytes))
+FROM flagged

@@ -2,77 +2,125 @@
 -- roaming state, with the line's home country and what the stretch used and was charged.
 -- Computed once per run from `usage` and read by the rules that follow a line across borders
 -- (roaming_started, trip_summary). A day's records in one country form one part without
--- sorting them; only days whose countries interleave are ordered record by record (and only
--- their ids, times and places are sorted).
-WITH day_parts AS (
+-- sorting them; only days whose countries interleave are ordered record by record (each such
+-- day's keys sorted as one list). A record's key orders it by time, then event id, in one number
+-- (microseconds since 1970 in the high 64 bits, the event id in the low ones), so a part's
+-- first and last record are a min and a max, not an ordered aggregate.
+WITH records AS NOT MATERIALIZED (  -- read again by each step: cheaper than keeping a copy
     SELECT line, CAST(started_at AS DATE) AS day, country, coalesce(roaming, false) AS roaming,
-           min(started_at) AS first_at, max(started_at) AS last_at
+           epoch_us(started_at)::HUGEINT * 18446744073709551616
+               + (event_id::HUGEINT + 9223372036854775808) AS at_key,
+           network, kind, quantity, amount, currency
     FROM usage
     WHERE country IS NOT NULL AND started_at IS NOT NULL AND line IS NOT NULL
-    GROUP BY ALL
+),
+day_networks AS (
+    -- per line, day, country, roaming state and network: a part, or its pieces once ordered
+    SELECT line, day, country, roaming, network,
+           min(at_key) AS first_key, max(at_key) AS last_key, count(*) AS events,
+           sum(quantity) FILTER (WHERE kind = 'data') AS data_bytes,
+           count(*) FILTER (WHERE kind = 'voice') AS calls,
+           count(*) FILTER (WHERE kind IN ('sms', 'mms')) AS texts,
+           sum(amount) FILTER (WHERE kind <> 'fee') AS charged,
+           min(currency) FILTER (WHERE amount <> 0 AND kind <> 'fee') AS first_currency,
+           max(currency) FILTER (WHERE amount <> 0 AND kind <> 'fee') AS last_currency
+    FROM records
+    GROUP BY line, day, country, roaming, network
 ),
 interleaved AS (
     -- days where one country's records do not all come before the next one's
     SELECT DISTINCT line, day
-    FROM (SELECT line, day, last_at,
-                 lead(first_at) OVER (PARTITION BY line, day ORDER BY first_at, last_at) AS next_at
-          FROM day_parts)
-    WHERE next_at <= last_at
+    FROM (SELECT line, day, last_us,
+                 lead(first_us) OVER (PARTITION BY line, day ORDER BY first_us, last_us) AS next_us
+          FROM (SELECT line, day, min(first_key) >> 64 AS first_us, max(last_key) >> 64 AS last_us
+                FROM day_networks GROUP BY line, day, country, roaming))
+    WHERE next_us <= last_us
 ),
-reordered AS (
-    -- the records of those days in order: a part starts where the country or roaming changes
-    SELECT event_id,
-           sum(CASE WHEN previous_country IS NULL OR previous_country <> country
-                         OR previous_roaming <> roaming THEN 1 ELSE 0 END)
-               OVER (PARTITION BY line, day ORDER BY started_at, event_id) AS seq
-    FROM (SELECT u.event_id, u.line, i.day, u.started_at, u.country,
-                 coalesce(u.roaming, false) AS roaming,
-                 lag(u.country) OVER by_time AS previous_country,
-                 lag(coalesce(u.roaming, false)) OVER by_time AS previous_roaming
-          FROM usage u
-          JOIN interleaved i ON i.line = u.line AND i.day = CAST(u.started_at AS DATE)
-          WHERE u.country IS NOT NULL
-          WINDOW by_time AS (PARTITION BY u.line, i.day ORDER BY u.started_at, u.event_id))
+run_starts AS (
+    -- in those days, each record where the country or roaming changes starts a part: found in
+    -- each day's records sorted as a list (a small sort per day, not a window over them all)
+    SELECT line, day, unnest(starts) AS start_key,
+           unnest(list_concat(starts[2:], [NULL])) AS next_key
+    FROM (SELECT line, day,
+                 list_transform(
+                     list_filter(range(1, len(day_records) + 1),
+                                 lambda i: i = 1
+                                     OR day_records[i].country <> day_records[i - 1].country
+                                     OR day_records[i].roaming <> day_records[i - 1].roaming),
+                     lambda i: day_records[i].at_key) AS starts
+          FROM (SELECT r.line, r.day,
+                       list_sort(list({'at_key': r.at_key, 'country': r.country,
+                                       'roaming': r.roaming})) AS day_records
+                FROM records r
+                SEMI JOIN interleaved i ON i.line = r.line AND i.day = r.day
+                GROUP BY r.line, r.day))
+),
+network_parts AS (
+    -- a part's pieces by network: the days that do not interleave as they are, the others
+    -- again from their records, cut where a part starts (`seq`: its first record's key)
+    SELECT line, day, 0::HUGEINT AS seq, country, roaming, network, first_key, last_key, events,
+           data_bytes, calls, texts, charged, first_currency, last_currency
+    FROM day_networks d
+    ANTI JOIN interleaved i ON i.line = d.line AND i.day = d.day
+    UNION ALL
+    SELECT r.line, r.day, s.start_key, r.country, r.roaming, r.network,
+           min(r.at_key), max(r.at_key), count(*),
+           sum(r.quantity) FILTER (WHERE r.kind = 'data'),
+           count(*) FILTER (WHERE r.kind = 'voice'),
+           count(*) FILTER (WHERE r.kind IN ('sms', 'mms')),
+           sum(r.amount) FILTER (WHERE r.kind <> 'fee'),
+           min(r.currency) FILTER (WHERE r.amount <> 0 AND r.kind <> 'fee'),
+           max(r.currency) FILTER (WHERE r.amount <> 0 AND r.kind <> 'fee')
+    FROM records r
+    JOIN run_starts s ON s.line = r.line AND s.day = r.day AND r.at_key >= s.start_key
+                     AND (s.next_key IS NULL OR r.at_key < s.next_key)
+    GROUP BY r.line, r.day, s.start_key, r.country, r.roaming, r.network
 ),
 parts AS (
-    SELECT u.line, CAST(u.started_at AS DATE) AS day, coalesce(r.seq, 0) AS seq, u.country,
-           coalesce(u.roaming, false) AS roaming,
-           min(u.started_at) AS first_at, max(u.started_at) AS last_at, count(*) AS events,
-           arg_min(u.event_id, (u.started_at, u.event_id)) AS first_event,
-           arg_max(u.event_id, (u.started_at, u.event_id)) AS last_event,
-           list(DISTINCT u.network) FILTER (WHERE u.network IS NOT NULL) AS networks,
-           sum(u.quantity) FILTER (WHERE u.kind = 'data') AS data_bytes,
-           count(*) FILTER (WHERE u.kind = 'voice') AS calls,
-           count(*) FILTER (WHERE u.kind IN ('sms', 'mms')) AS texts,
-           sum(u.amount) FILTER (WHERE u.kind <> 'fee') AS charged,
-           min(u.currency) FILTER (WHERE u.amount <> 0 AND u.kind <> 'fee') AS first_currency,
-           max(u.currency) FILTER (WHERE u.amount <> 0 AND u.kind <> 'fee') AS last_currency
-    FROM usage u
-    LEFT JOIN reordered r USING (event_id)
-    WHERE u.country IS NOT NULL AND u.started_at IS NOT NULL AND u.line IS NOT NULL
-    GROUP BY u.line, CAST(u.started_at AS DATE), coalesce(r.seq, 0), u.country,
-             coalesce(u.roaming, false)
+    SELECT line, day, seq, country, roaming,
+           make_timestamp(CAST(min(first_key) >> 64 AS BIGINT)) AS first_at,
+           make_timestamp(CAST(max(last_key) >> 64 AS BIGINT)) AS last_at,
+           min(first_key) AS first_key, max(last_key) AS last_key, sum(events) AS events,
+           list(network) FILTER (WHERE network IS NOT NULL) AS networks,
+           sum(data_bytes) AS data_bytes, sum(calls) AS calls, sum(texts) AS texts,
+           sum(charged) AS charged, min(first_currency) AS first_currency,
+           max(last_currency) AS last_currency
+    FROM network_parts
+    GROUP BY line, day, seq, country, roaming
 ),
-joined AS (
-    SELECT *,
+numbered AS (
+    -- consecutive parts in one country and roaming state are one stretch (ordered on the
+    -- parts' keys alone: a window sorts what it carries)
+    SELECT line, day, seq, country, roaming,
            sum(CASE WHEN previous_country IS NULL OR previous_country <> country
                          OR previous_roaming <> roaming THEN 1 ELSE 0 END)
                OVER (PARTITION BY line ORDER BY day, seq, first_at) AS stretch
-    FROM (SELECT *,
-                 lag(country) OVER (PARTITION BY line ORDER BY day, seq, first_at)
-                     AS previous_country,
-                 lag(roaming) OVER (PARTITION BY line ORDER BY day, seq, first_at)
-                     AS previous_roaming
-          FROM parts)
+    FROM (SELECT line, day, seq, country, roaming, first_at,
+                 lag(country) OVER by_time AS previous_country,
+                 lag(roaming) OVER by_time AS previous_roaming
+          FROM parts
+          WINDOW by_time AS (PARTITION BY line ORDER BY day, seq, first_at))
+),
+joined AS (
+    SELECT p.*, n.stretch
+    FROM parts p JOIN numbered n USING (line, day, seq, country, roaming)
+),
+stretches AS (
+    SELECT j.line, any_value(l.home_country) AS home_country, j.stretch, j.country, j.roaming,
+           min(j.first_at) AS first_at, max(j.last_at) AS last_at, sum(j.events) AS events,
+           min(j.first_key) AS first_key, max(j.last_key) AS last_key,
+           list_sort(list_distinct(flatten(list(coalesce(j.networks, []))))) AS networks,
+           sum(j.data_bytes) AS data_bytes, sum(j.calls) AS calls, sum(j.texts) AS texts,
+           sum(j.charged) AS charged, min(j.first_currency) AS first_currency,
+           max(j.last_currency) AS last_currency
+    FROM joined j
+    LEFT JOIN lines l ON l.line = j.line
+    GROUP BY j.line, j.stretch, j.country, j.roaming
 )
-SELECT j.line, any_value(l.home_country) AS home_country, j.stretch, j.country, j.roaming,
-       min(j.first_at) AS first_at, max(j.last_at) AS last_at, sum(j.events) AS events,
-       arg_min(j.first_event, (j.first_at, j.first_event)) AS first_event,
-       arg_max(j.last_event, (j.last_at, j.last_event)) AS last_event,
-       list_sort(list_distinct(flatten(list(coalesce(j.networks, []))))) AS networks,
-       sum(j.data_bytes) AS data_bytes, sum(j.calls) AS calls, sum(j.texts) AS texts,
-       sum(j.charged) AS charged, min(j.first_currency) AS first_currency,
-       max(j.last_currency) AS last_currency
-FROM joined j
-LEFT JOIN lines l ON l.line = j.line
-GROUP BY j.line, j.stretch, j.country, j.roaming
+SELECT line, home_country, stretch, country, roaming, first_at, last_at, events,
+       CAST(first_key - (first_key >> 64) * 18446744073709551616 - 9223372036854775808 AS BIGINT)
+           AS first_event,
+       CAST(last_key - (last_key >> 64) * 18446744073709551616 - 9223372036854775808 AS BIGINT)
+           AS last_event,
+       networks, data_bytes, calls, texts, charged, first_currency, last_currency
+FROM stretches
