@@ -172,16 +172,21 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=30)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--note", default="", help="a sentence on the conditions of the run")
+    parser.add_argument(
+        "--steps", default=",".join(STEPS), help="e.g. rules,report: again on the last import"
+    )
     args = parser.parse_args()
+    steps = args.steps.split(",")
     folder = OUT / f"fleet_{args.files}x{args.rows}"
     began = time.perf_counter()
     make_exports(folder, args.files, args.rows)
     print(f"exports ready in {time.perf_counter() - began:.0f} s", flush=True)
     db = OUT / f"fleet_{args.files}x{args.rows}.duckdb"
-    for path in (db, Path(str(db) + ".wal")):
-        path.unlink(missing_ok=True)
+    if "import" in steps:
+        for path in (db, Path(str(db) + ".wal")):
+            path.unlink(missing_ok=True)
     figures = {}
-    for step in STEPS:
+    for step in steps:
         figures[step] = run_step(step, db, folder)
         print(step, figures[step], flush=True)
     write_results(args.files, args.rows, figures, args.note)
