@@ -165,13 +165,6 @@ def staged_view(con: duckdb.DuckDBPyConnection, staged: Staged, name: str) -> It
         con.unregister(name)
 
 
-def staged_rows(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:
-    """How many rows are staged."""
-    if isinstance(staged.table, str):
-        return int(con.sql(f"SELECT count(*) FROM {staged.table}").fetchall()[0][0])
-    return staged.table.num_rows
-
-
 @dataclass(frozen=True)
 class TableMapping:
     """How a staged table becomes events: the declarative heart of every tabular layout."""
