@@ -43,8 +43,10 @@ def check_reading_statement(sql: str) -> None:
     """Refuse anything but exactly one reading statement, judged by DuckDB's own parser."""
     import duckdb
 
+    from analyzer.duck import private_connection
+
     try:
-        statements = duckdb.connect(":memory:").extract_statements(sql)
+        statements = private_connection().extract_statements(sql)
     except duckdb.Error as exc:
         raise AnalyzerError(f"the query failed: {str(exc).splitlines()[0]}") from exc
     if not statements:
@@ -134,9 +136,9 @@ class Database:
         except duckdb.Error as exc:
             raise AnalyzerError(f"the query failed: {str(exc).splitlines()[0]}") from exc
         if self._memory is None:
-            self._memory = duckdb.connect(
-                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-            )
+            from analyzer.duck import private_connection
+
+            self._memory = private_connection()
         return self._memory.from_arrow(table)
 
     def events(
