@@ -6,7 +6,9 @@ its progress bar writes to stdout, where it would corrupt --json and --csv outpu
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from functools import cache
 
 import duckdb
 
@@ -22,5 +24,71 @@ def quiet(con: duckdb.DuckDBPyConnection) -> None:
 def private_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory database for work that must not touch the user's (extraction, checks)."""
     con = duckdb.connect(":memory:", config=CONFIG)
+    quiet(con)
+    return con
+
+
+def memory_limit(megabytes: int) -> str:
+    """A DuckDB memory limit of about ``megabytes``, never below what its threads need to work
+    (128 MB each)."""
+    import os
+
+    return f"{max(megabytes, 128 * (os.cpu_count() or 1))}MB"
+
+
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection, megabytes: int) -> Iterator[None]:
+    """Hold a database file's memory to ``megabytes`` for the block: what it writes is on disk
+    already, so its buffers need not keep it. A database in memory, or one whose limit its
+    user has set, is left as it is."""
+    path = con.sql(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    if not path or not path[0][0] or not _default_memory_limit(con):
+        yield
+        return
+    con.execute(f"SET memory_limit = '{memory_limit(megabytes)}'")
+    try:
+        yield
+    finally:
+        with suppress(duckdb.Error):
+            con.execute("RESET memory_limit")
+
+
+def _default_memory_limit(con: duckdb.DuckDBPyConnection) -> bool:
+    """The connection's memory limit is DuckDB's default (its setting prints rounded, so it
+    cannot be saved and set again exactly: only the default can be put back, by RESET)."""
+    return con.sql(_LIMIT).fetchall()[0][0] == _duckdb_default_limit()
+
+
+_LIMIT = "SELECT current_setting('memory_limit')"
+
+
+@cache
+def _duckdb_default_limit() -> str:
+    with duckdb.connect(":memory:", config=CONFIG) as fresh:
+        return fresh.sql(_LIMIT).fetchall()[0][0]
+
+
+# What one extraction's tables may hold in memory before DuckDB writes them to its own folder
+# of temporary files: a file of ten million rows then needs disk, not ten gigabytes of memory.
+EXTRACTION_MEMORY_MB = 512
+
+
+def spilling_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory database whose tables spill to a folder of its own past
+    ``EXTRACTION_MEMORY_MB`` (the folder goes with the connection)."""
+    import shutil
+    import tempfile
+    import weakref
+
+    folder = tempfile.mkdtemp(prefix="analyzer-spill-")
+    config = {
+        **CONFIG,
+        "temp_directory": folder,
+        "memory_limit": memory_limit(EXTRACTION_MEMORY_MB),
+    }
+    con = duckdb.connect(":memory:", config=config)
+    weakref.finalize(con, shutil.rmtree, folder, True)
     quiet(con)
     return con

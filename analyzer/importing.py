@@ -247,8 +247,11 @@ def _import_new(
         with pdf_password(options.password):
             importer = identify(path, importers)
         extracted = importer.extract(path, options)
-        extracted.detail["warnings"] = profile_warnings(importer, extracted)
-        counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
+        try:
+            extracted.detail["warnings"] = profile_warnings(importer, extracted)
+            counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
+        finally:
+            extracted.close()
     except UnknownFormatError as exc:
         if is_interrupt(exc):
             raise

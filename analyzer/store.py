@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analyzer.copies import resolve_copies
-from analyzer.duck import CONFIG, quiet
+from analyzer.duck import CONFIG, bounded_memory, quiet
 from analyzer.errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -265,6 +265,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+# What the database may keep in memory while a file's rows go in: a ten-million-row export then
+# needs no more than a small one.
+STORE_MEMORY_MB = 512
+
+
 def save_extracted(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -281,7 +286,7 @@ def save_extracted(
     as_of = extracted.as_of
     totals = extracted.counts()
     status = "partial" if totals["rejects"] else "ok"
-    with transaction(con):
+    with bounded_memory(con, STORE_MEMORY_MB), transaction(con):
         con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         source_id = con.sql("SELECT nextval('source_ids')").fetchall()[0][0]
         con.execute(
@@ -324,7 +329,8 @@ def _insert_rows(
     con: duckdb.DuckDBPyConnection, source_id: int, statement_ids: list[int], part: Extracted
 ) -> None:
     if part.events.num_rows:
-        con.register("incoming_events", part.events)
+        # Streamed from the extraction's database in batches: never all in memory at once.
+        con.register("incoming_events", part.events.batches())
         offset = "utc_offset_min" if "utc_offset_min" in part.events.column_names else "NULL"
         con.execute(
             f"""
@@ -354,10 +360,8 @@ def _insert_text(con: duckdb.DuckDBPyConnection, source_id: int, text: SourceTex
         "INSERT INTO source_files VALUES (?, ?, ?, ?)",
         [source_id, text.delimiter, list(text.columns), text.codec],
     )
-    con.executemany(
-        "INSERT INTO source_text VALUES (?, ?, ?, ?)",
-        [[source_id, first, size, data] for first, size, data in text.blocks],
-    )
+    for first, size, data in text.blocks:  # one at a time: together they can be large
+        con.execute("INSERT INTO source_text VALUES (?, ?, ?, ?)", [source_id, first, size, data])
 
 
 def source_row(

@@ -47,11 +47,14 @@ def read_bill(
             importer = identify(file, found)
             recognised = True
         extracted = importer.extract(file, options)
-    return ReadBill(
-        importer.name,
-        recognised,
-        extracted.statements,
-        extracted.events,
-        extracted.rejects,
-        extracted.counts(),
-    )
+    try:
+        return ReadBill(
+            importer.name,
+            recognised,
+            extracted.statements,
+            extracted.events.to_arrow(),
+            extracted.rejects,
+            extracted.counts(),
+        )
+    finally:
+        extracted.close()

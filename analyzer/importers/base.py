@@ -3,8 +3,8 @@
 An importer answers two questions: "is this file mine?" (``identify``) and "what does it say?"
 (``extract``). Tabular layouts (CSV, XLSX, and PDF rows cut by regexes) only declare their
 columns (a :class:`TableMapping`); ``mapping.map_rows`` turns the staged text table into typed
-events and rejects with SQL on a private in-memory DuckDB, so extraction never touches the
-user's database.
+events and rejects with SQL on a private DuckDB, so extraction never touches the user's
+database; the events stay there (``EventRows``) until the store copies them in.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Protocol
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analyzer.importers.conditions import Condition
 from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
+from analyzer.importers.event_rows import EventRows
 from analyzer.importers.options import ImportOptions as ImportOptions  # importers take it from here
 from analyzer.importers.source_text import SourceText
 from analyzer.importers.specs import Spec
@@ -81,7 +81,7 @@ class Extracted:
     """Everything read from one file: the only thing an importer returns."""
 
     statements: list[Statement]
-    events: pa.Table
+    events: EventRows  # kept in the extraction's DuckDB until stored (see ``close``)
     rejects: pa.Table
     rows_read: int
     skipped: int
@@ -98,7 +98,7 @@ class Extracted:
         counts = {
             "rows_read": self.rows_read,
             "events": self.events.num_rows,
-            "event_rows": event_rows(self.events),
+            "event_rows": self.events.source_rows(),
             "rejects": self.rejects.num_rows,
             "skipped": self.skipped,
         }
@@ -106,14 +106,9 @@ class Extracted:
             raise AssertionError(f"row counts do not reconcile: {counts}")
         return counts
 
-
-def event_rows(events: pa.Table) -> int:
-    """How many source rows the events came from (events without a row count one each)."""
-    if events.num_rows == 0:
-        return 0
-    rows = events.column("row")
-    keyed = events.select(["page", "row"]).filter(pc.is_valid(rows))
-    return keyed.group_by(["page", "row"]).aggregate([]).num_rows + rows.null_count
+    def close(self) -> None:
+        """Free the events' connection once they are stored (or no longer wanted)."""
+        self.events.close()
 
 
 class Importer(Protocol):
@@ -237,7 +232,7 @@ _MOVED = {
     "_country_names": "countries",
     "international": "phones",
     "normalise_line": "phones",
-    "normalise_numbers": "phones",
+    "number_maps": "phones",
     "to_e164": "phones",
     "classify_number": "phones",
 }

@@ -2,7 +2,8 @@
 
 Each step is one SQL statement over temporary tables of a private DuckDB connection: the rows
 numbered (``staged_rows``), their status (``row_status``), every mapping's fields
-(``mapped_i``), each row's fate (``decided``), then the typed events in file order.
+(``mapped_i``), each row's fate (``decided``), then the typed events in file order, which stay
+in that connection (``event_rows.EventRows``) until they are stored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from analyzer.importers.base import (
     column_ref,
 )
 from analyzer.importers.countries import ensure_country_names, needs_country_names
-from analyzer.importers.phones import normalise_numbers
+from analyzer.importers.event_rows import EventRows
+from analyzer.importers.phones import number_maps
 from analyzer.importers.source_text import unique_names
 from analyzer.importers.specs import Const, Timestamp, blank, sql_str
 from analyzer.model import KINDS, UNITS
@@ -31,10 +33,11 @@ from analyzer.regex import compile_re2
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database for one extraction (lookup tables are added as needed)."""
-    from analyzer.duck import private_connection
+    """A private database for one extraction (lookup tables are added as needed), spilling to
+    disk past a memory limit."""
+    from analyzer.duck import spilling_connection
 
-    return private_connection()
+    return spilling_connection()
 
 
 def _quote_ident(name: str) -> str:
@@ -45,7 +48,7 @@ def _quote_ident(name: str) -> str:
 class Mapped:
     """The result of mapping one staged table."""
 
-    events: pa.Table
+    events: EventRows  # in the extraction's connection: close it with the connection
     rejects: pa.Table
     skipped: int
     summary_amount: object = None  # the sum of the amounts on total rows, as printed
@@ -79,7 +82,9 @@ def map_rows(
     # A rejected row keeps its cells (the report shows them); an event's row is kept only where
     # the file's text is not (its source row number leads back to it otherwise).
     raw = _raw_json(staged.names)
-    events = _collect_events(con, mappings, statement_index, raw if staged.text is None else None)
+    events = _collect_events(
+        con, mappings, statement_index, raw if staged.text is None else None, mappings[0]
+    )
     rejects = con.sql(
         f"""
         SELECT CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row", {raw} AS raw,
@@ -103,7 +108,6 @@ def map_rows(
     skipped += staged.blank_rows
     if staged.read_rejects is not None and staged.read_rejects.num_rows:
         rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
-    events = normalise_numbers(events, mappings[0].region, mappings[0].international)
     return Mapped(events, rejects, int(skipped), summary_amount)
 
 
@@ -235,8 +239,10 @@ def _collect_events(
     mappings: Sequence[TableMapping],
     statement_index: int | None,
     raw: str | None,
-) -> pa.Table:
-    """The events of every mapping, typed, in file order, with ``raw`` (if any) as their row."""
+    numbers: TableMapping,
+) -> EventRows:
+    """The events of every mapping, typed, in file order, with ``raw`` (if any) as their row;
+    lines and dialled numbers read as ``numbers`` says (E.164, their country and type)."""
     facts = [f for f in ROW_FACTS if any(f in m.fields for m in mappings)]
     index = "NULL" if statement_index is None else str(statement_index)
     units = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
@@ -255,21 +261,45 @@ def _collect_events(
                 select.append(f"CAST(NULL AS {sql_type}) AS {_quote_ident(name)}")
         parts.append(
             f"""
-            SELECT {", ".join(select)}, CAST(NULL AS VARCHAR) AS counterparty_e164,
-                   CAST(NULL AS VARCHAR) AS counterparty_country,
-                   CAST(NULL AS VARCHAR) AS counterparty_type,
-                   CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row",
-                   {raw} AS raw, CAST({index} AS INTEGER) AS statement_index,
-                   d._rid AS _rid, {i} AS _mapping
+            SELECT {", ".join(select)}, CAST(d._page AS INTEGER) AS page,
+                   CAST(d._row AS BIGINT) AS "row", {raw} AS raw,
+                   CAST({index} AS INTEGER) AS statement_index, d._rid AS _rid, {i} AS _mapping
             FROM decided d JOIN mapped_{i} m USING (_rid) {staged_join}
             WHERE d._status = 'event' AND m._selected
             """
         )
-    return con.sql(
-        "SELECT * EXCLUDE (_rid, _mapping) FROM ("
-        + " UNION ALL ".join(parts)
-        + ') ORDER BY page, "row", _rid, _mapping'
-    ).to_arrow_table()
+    collected = " UNION ALL ".join(parts)
+    name = _unique("events")
+    con.execute(f"CREATE TEMP VIEW {name}_collected AS {collected}")
+    lines, parties = number_maps(con, f"{name}_collected", numbers.region, numbers.international)
+    con.register(f"{name}_lines", lines)
+    con.register(f"{name}_parties", parties)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {name} AS
+        SELECT c.* EXCLUDE (_rid, _mapping, page, "row", raw, statement_index)
+                   REPLACE (l.normalised AS line),
+               p.e164 AS counterparty_e164, p.country AS counterparty_country,
+               p.type AS counterparty_type, page, "row", raw, statement_index
+        FROM {name}_collected c
+        LEFT JOIN {name}_lines l ON c.line = l.printed
+        LEFT JOIN {name}_parties p ON c.counterparty = p.printed
+        ORDER BY page, "row", _rid, _mapping
+        """
+    )
+    con.unregister(f"{name}_lines")
+    con.unregister(f"{name}_parties")
+    con.execute(f"DROP VIEW {name}_collected")
+    return EventRows(con, name)
+
+
+_names: dict[str, int] = {}
+
+
+def _unique(prefix: str) -> str:
+    """A table name no earlier mapping in this process used (several map into one connection)."""
+    _names[prefix] = _names.get(prefix, 0) + 1
+    return f"{prefix}_{_names[prefix]}"
 
 
 def _carry_down(

@@ -35,6 +35,7 @@ from analyzer.importers.base import (
     new_connection,
 )
 from analyzer.importers.countries import needs_country_names, prefetch_country_names
+from analyzer.importers.event_rows import EventRows
 from analyzer.importers.pdf_fields import (
     STATEMENT_FIELDS,
     field_texts,
@@ -219,7 +220,7 @@ class PdfLayout:
                     continue
                 staged = self._stage(pattern, rows, texts)
                 mapped = map_rows(con, staged, place(pattern.mapping))
-                events.append(mapped.events)
+                events.append(mapped.events.to_arrow())
                 rejects.append(mapped.rejects)
                 skipped += mapped.skipped
         finally:
@@ -239,7 +240,7 @@ class PdfLayout:
         statement = replace(statement, lines=tuple(sorted(lines)))
         return Extracted(
             statements=with_profile_facts([statement], self.profile_facts),
-            events=events_table,
+            events=EventRows.of(events_table),
             rejects=_sorted(pa.concat_tables(rejects)),
             rows_read=result["rows_read"],
             skipped=skipped,
@@ -291,6 +292,7 @@ class PdfLayout:
             place = self._year_placer(path, statement, options)
             mappings = [place(m) for m in self.table_mappings]
             mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
+            table = mapped.events.to_arrow()
         except KeyError as exc:
             raise InputError(
                 path,
@@ -299,11 +301,11 @@ class PdfLayout:
             ) from exc
         finally:
             con.close()
-        events = _with_currency(_sorted(mapped.events), statement.currency)
+        events = _with_currency(_sorted(table), statement.currency)
         lines = {v for v in events.column("line").to_pylist() if v} | set(statement.lines)
         return Extracted(
             statements=[replace(statement, lines=tuple(sorted(lines)))],
-            events=events,
+            events=EventRows.of(events),
             rejects=_sorted(mapped.rejects),
             rows_read=staged.rows_read,
             skipped=mapped.skipped,

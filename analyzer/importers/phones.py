@@ -7,8 +7,8 @@ value of a column, not once per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+import duckdb
 import pyarrow as pa
 
 _ICCID = re.compile(r"^89\d{16,20}$")
@@ -92,35 +92,38 @@ def classify_number(text: str | None, region: str | None) -> tuple[str | None, s
     return country, names.get(kind, "unknown")
 
 
-def _map_distinct(
-    column: pa.ChunkedArray, function: Callable[[str | None], str | None]
-) -> pa.Array:
-    """Apply a Python function once per distinct value, not once per row."""
-    encoded = column.combine_chunks().dictionary_encode()
-    mapped = pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string())
-    return mapped.take(encoded.indices)
-
-
-def normalise_numbers(
-    events: pa.Table, region: str | None, international_numbers: bool = False
-) -> pa.Table:
-    """Put lines in E.164 (ICCIDs as digits) and fill counterparty_e164.
+def number_maps(
+    con: duckdb.DuckDBPyConnection, events: str, region: str | None, international_numbers: bool
+) -> tuple[pa.Table, pa.Table]:
+    """How each distinct line and dialled number of the ``events`` table reads: lines in E.164
+    (ICCIDs as digits); numbers' E.164 form, country and type. The events join them, so the
+    metadata is consulted once per distinct value, not once per row.
 
     With ``international_numbers``, numbers printed without + or 00 are read as international
     (a bill printing 971... or 1512...), not as national numbers of ``region``.
     """
-    if events.num_rows == 0:
-        return events
     dial = international if international_numbers else (lambda v: v)
-    line = _map_distinct(events.column("line"), lambda v: normalise_line(dial(v), region))
-    events = events.set_column(events.schema.get_field_index("line"), "line", line)
-    parties = events.column("counterparty")  # kept as printed; its E.164 form is read as dialled
-    e164 = _map_distinct(parties, lambda v: to_e164(dial(v), region))
-    events = events.set_column(
-        events.schema.get_field_index("counterparty_e164"), "counterparty_e164", e164
+    lines = [
+        r[0] for r in con.sql(f"SELECT DISTINCT line FROM {events}").fetchall() if r[0] is not None
+    ]
+    lines_table = pa.table(
+        {
+            "printed": pa.array(lines, pa.string()),
+            "normalised": pa.array([normalise_line(dial(v), region) for v in lines], pa.string()),
+        }
     )
-    classified = {v: classify_number(dial(v), region) for v in set(parties.to_pylist()) if v}
-    for position, name in ((0, "counterparty_country"), (1, "counterparty_type")):
-        column = _map_distinct(parties, lambda v, p=position: classified[v][p] if v else None)
-        events = events.set_column(events.schema.get_field_index(name), name, column)
-    return events
+    parties = [
+        r[0]
+        for r in con.sql(f"SELECT DISTINCT counterparty FROM {events}").fetchall()
+        if r[0] is not None
+    ]
+    classified = [classify_number(dial(v), region) for v in parties]
+    parties_table = pa.table(
+        {
+            "printed": pa.array(parties, pa.string()),
+            "e164": pa.array([to_e164(dial(v), region) for v in parties], pa.string()),
+            "country": pa.array([c for c, _ in classified], pa.string()),
+            "type": pa.array([t for _, t in classified], pa.string()),
+        }
+    )
+    return lines_table, parties_table

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,13 +22,36 @@ _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 
 
+class Blocks:
+    """Compressed blocks of whole lines, waiting in an unnamed temporary file until they are
+    stored: a 1 GB export gives about 270 MB of them, too much to hold in memory."""
+
+    def __init__(self) -> None:
+        # Open as long as the blocks are wanted; the system deletes it when it is closed.
+        self._file = tempfile.TemporaryFile(prefix="analyzer-text-")  # noqa: SIM115
+        self._index: list[tuple[int, int, int, int]] = []  # first line, size, offset, length
+
+    def append(self, first_line: int, size: int, compressed: bytes) -> None:
+        self._index.append((first_line, size, self._file.seek(0, 2), len(compressed)))
+        self._file.write(compressed)
+
+    def __iter__(self) -> Iterator[tuple[int, int, bytes]]:
+        """(first line, size, compressed bytes) of each block, in file order."""
+        for first_line, size, offset, length in self._index:
+            self._file.seek(offset)
+            yield first_line, size, self._file.read(length)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass(frozen=True)
 class SourceText:
     """The text a CSV was split from (UTF-8), as blocks of whole lines, and how to split it."""
 
     delimiter: str
     columns: tuple[str, ...]  # the header's names (or "#1".."#N") the cells go under
-    blocks: tuple[tuple[int, int, bytes], ...] = ()  # (first line, size, compressed bytes)
+    blocks: Blocks = field(default_factory=Blocks)
     codec: str = CODEC
 
 
@@ -35,7 +60,7 @@ class Scanned:
     """One pass over a CSV: its blank lines below the header and its compressed blocks."""
 
     blank_lines: list[int]
-    blocks: list[tuple[int, int, bytes]]
+    blocks: Blocks
 
 
 def scan_text(source: Path, skip: int) -> Scanned:
@@ -46,7 +71,7 @@ def scan_text(source: Path, skip: int) -> Scanned:
     """
     codec = pa.Codec(CODEC)
     blanks: list[int] = []
-    blocks: list[tuple[int, int, bytes]] = []
+    blocks = Blocks()
     line_number = 0
     tail = b""
     with source.open("rb") as handle:
@@ -56,10 +81,10 @@ def scan_text(source: Path, skip: int) -> Scanned:
             block, tail = block[:cut], block[cut:]
             if not block:
                 continue
-            blocks.append((line_number + 1, len(block), codec.compress(block, asbytes=True)))
+            blocks.append(line_number + 1, len(block), codec.compress(block, asbytes=True))
             line_number = _count_lines(block, line_number, skip, blanks)
     if tail:
-        blocks.append((line_number + 1, len(tail), codec.compress(tail, asbytes=True)))
+        blocks.append(line_number + 1, len(tail), codec.compress(tail, asbytes=True))
         if line_number + 1 > skip and not tail.strip():
             blanks.append(line_number + 1)
     return Scanned(blanks, blocks)

@@ -8,8 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
-
+from analyzer.importers.event_rows import EventRows
 from analyzer.importers.records import StatementFacts, stated_totals_json
 from analyzer.model import Statement
 
@@ -68,24 +67,32 @@ def parse_as_of(text: str | None, formats: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def row_totals(events: pa.Table) -> dict[str, Any]:
-    """Printed totals and monthly usage totals of the rows behind these events (once a row)."""
-    seen: set[tuple[object, object]] = set()
+def row_totals(events: EventRows, where: str) -> dict[str, Any]:
+    """Printed totals and monthly usage totals of the rows behind the events ``where`` selects
+    (once a row: a row's first event carries them)."""
+    names = events.column_names
+    figures = [
+        n for n in ("total_data_bytes", "total_voice_seconds", "total_messages") if n in names
+    ]
+    columns = ["line", "statement_total", *figures]
+    selected = ", ".join(f'"{c}"' if c in names else f'NULL AS "{c}"' for c in columns)
+    rows = events.con.sql(
+        f"""
+        SELECT {selected} FROM {events.table}
+        WHERE rowid IN (SELECT min(rowid) FROM {events.table} WHERE {where} GROUP BY page, "row")
+        ORDER BY rowid
+        """
+    ).fetchall()
     total: Decimal | None = None
     usage: dict[str, dict[str, str]] = {}
-    names = events.column_names
-    for event in events.to_pylist():
-        key = (event["page"], event["row"])
-        if key in seen:
-            continue
-        seen.add(key)
-        if event.get("statement_total") is not None:
-            total = (total or Decimal(0)) + event["statement_total"]
-        figures = {
-            name.removeprefix("total_"): str(event[name])
-            for name in ("total_data_bytes", "total_voice_seconds", "total_messages")
-            if name in names and event[name] is not None
+    for line, statement_total, *values in rows:
+        if statement_total is not None:
+            total = (total or Decimal(0)) + statement_total
+        printed = {
+            name.removeprefix("total_"): str(value)
+            for name, value in zip(figures, values, strict=True)
+            if value is not None
         }
-        if figures and event["line"]:
-            usage[event["line"]] = figures
+        if printed and line:
+            usage[line] = printed
     return {"total": total, "usage": usage}

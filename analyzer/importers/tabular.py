@@ -13,7 +13,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analyzer import regex
 from analyzer.errors import InputError
@@ -21,6 +20,7 @@ from analyzer.importers.base import ROW_FACTS, Extracted, ImportOptions, Staged,
 from analyzer.importers.conditions import Any_
 from analyzer.importers.countries import needs_country_names, prefetch_country_names
 from analyzer.importers.date_formats import resolve_date_formats
+from analyzer.importers.event_rows import EventRows
 from analyzer.importers.mapping import Mapped, map_rows, new_connection
 from analyzer.importers.reading import (
     cell_text,
@@ -153,34 +153,40 @@ class TabularLayout:
             prefetch_country_names()
         con = new_connection()
         try:
-            staged = self.stage(path, con)
-            text = staged.preamble
-            if self.facts_sheet:
-                text += "\n" + sheet_text(path, self.facts_sheet)
-            facts = self.preamble_facts(text, path)
-            _check_row_count(path, facts, staged)
-            try:
-                records = read_statement_records(con, staged, self.statement_records)
-                mappings = self._with_record_rows_skipped()
-                if needs_year(mappings):
-                    period = (records.values.get("period_start"), records.values.get("period_end"))
-                    year, within = year_source(
-                        path, _dates(period), given=options.year, profile_year=self.year
-                    )
-                    mappings = [with_year(m, year, within) for m in mappings]
-                mappings = [
-                    resolve_date_formats(con, staged, self.resolve_facts(m, facts, path), path)
-                    for m in mappings
-                ]
-                mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
-            except KeyError as exc:
-                raise InputError(
-                    path,
-                    f"the column {exc.args[0]!r} is missing",
-                    hint=f"the {self.name} layout expects it; check the export's columns",
-                ) from exc
-        finally:
-            con.close()
+            return self._extract(con, path, options)
+        except BaseException:
+            con.close()  # on success the events keep it open until they are stored
+            raise
+
+    def _extract(
+        self, con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions
+    ) -> Extracted:
+        staged = self.stage(path, con)
+        text = staged.preamble
+        if self.facts_sheet:
+            text += "\n" + sheet_text(path, self.facts_sheet)
+        facts = self.preamble_facts(text, path)
+        _check_row_count(path, facts, staged)
+        try:
+            records = read_statement_records(con, staged, self.statement_records)
+            mappings = self._with_record_rows_skipped()
+            if needs_year(mappings):
+                period = (records.values.get("period_start"), records.values.get("period_end"))
+                year, within = year_source(
+                    path, _dates(period), given=options.year, profile_year=self.year
+                )
+                mappings = [with_year(m, year, within) for m in mappings]
+            mappings = [
+                resolve_date_formats(con, staged, self.resolve_facts(m, facts, path), path)
+                for m in mappings
+            ]
+            mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
+        except KeyError as exc:
+            raise InputError(
+                path,
+                f"the column {exc.args[0]!r} is missing",
+                hint=f"the {self.name} layout expects it; check the export's columns",
+            ) from exc
         statements, events = self.statements(mapped, facts)
         if self.statement_records:
             statements = [with_records(statements[0], records), *statements[1:]]
@@ -233,43 +239,44 @@ class TabularLayout:
 
     def statements(
         self, mapped: Mapped, facts: Mapping[str, str]
-    ) -> tuple[list[Statement], pa.Table]:
+    ) -> tuple[list[Statement], EventRows]:
         """Bill-level facts: one statement, or one per billing period the rows name."""
         events = mapped.events
         names = events.column_names
         if "period_start" not in names:
             statement = self.statement(events, facts, mapped.summary_amount)
-            return [statement], self._drop_facts(events)
+            return [statement], self._without_facts(events)
+        table = events.table
+        end = f"{table}.period_end" if "period_end" in names else "CAST(NULL AS DATE)"
         periods = sorted(
-            {
-                (s, e)
-                for s, e in zip(
-                    events.column("period_start").to_pylist(),
-                    events.column("period_end").to_pylist()
-                    if "period_end" in names
-                    else [None] * events.num_rows,
-                    strict=True,
-                )
-            },
+            events.con.sql(f"SELECT DISTINCT period_start, {end} FROM {table}").fetchall(),
             key=lambda p: (p[0] is None, p[0] or date.min, p[1] or date.min),
         )
-        statements = []
-        index_of = {period: i for i, period in enumerate(periods)}
-        keys = list(
-            zip(
-                events.column("period_start").to_pylist(),
-                events.column("period_end").to_pylist()
-                if "period_end" in names
-                else [None] * events.num_rows,
-                strict=True,
-            )
+        # Each event names its statement (in place: the events stay in file order).
+        events.con.register(
+            "statement_periods",
+            pa.table(
+                {
+                    "period_start": pa.array([s for s, _ in periods], pa.date32()),
+                    "period_end": pa.array([e for _, e in periods], pa.date32()),
+                    "statement_index": pa.array(range(len(periods)), pa.int32()),
+                }
+            ),
         )
-        indexes = pa.array([index_of[k] for k in keys], pa.int32())
-        for start, end in periods:
-            mask = pc.equal(indexes, index_of[(start, end)])
-            part = events.filter(mask)
-            statement = self.statement(part, facts, None)
-            totals = row_totals(part)
+        events.con.execute(
+            f"""
+            UPDATE {table} SET statement_index = p.statement_index
+            FROM statement_periods p
+            WHERE {table}.period_start IS NOT DISTINCT FROM p.period_start
+              AND {end} IS NOT DISTINCT FROM p.period_end
+            """
+        )
+        events.con.unregister("statement_periods")
+        statements = []
+        for index, (start, end_date) in enumerate(periods):
+            where = f"statement_index = {index}"
+            statement = self.statement(events, facts, None, where)
+            totals = row_totals(events, where)
             extra = dict(statement.extra)
             if totals["usage"]:
                 extra["usage_totals"] = json.dumps(totals["usage"], sort_keys=True)
@@ -279,29 +286,43 @@ class TabularLayout:
                 replace(
                     statement,
                     period_start=start or statement.period_start,
-                    period_end=end or statement.period_end,
+                    period_end=end_date or statement.period_end,
                     total_due=totals["total"],
                     extra=extra,
                 )
             )
-        events = events.set_column(
-            events.schema.get_field_index("statement_index"), "statement_index", indexes
-        )
-        return statements, self._drop_facts(events)
+        return statements, self._without_facts(events)
 
     @staticmethod
-    def _drop_facts(events: pa.Table) -> pa.Table:
-        return events.drop_columns([c for c in ROW_FACTS if c in events.column_names])
+    def _without_facts(events: EventRows) -> EventRows:
+        """The events without the statement facts their rows carried."""
+        facts = [f'"{c}"' for c in ROW_FACTS if c in events.column_names]
+        if not facts:
+            return events
+        view = f"{events.table}_events"
+        events.con.execute(
+            f"CREATE TEMP VIEW {view} AS SELECT * EXCLUDE ({', '.join(facts)}) FROM {events.table}"
+        )
+        return EventRows(events.con, view)
 
     def statement(
-        self, events: pa.Table, facts: Mapping[str, str], summary_amount: object
+        self,
+        events: EventRows,
+        facts: Mapping[str, str],
+        summary_amount: object,
+        where: str = "TRUE",
     ) -> Statement:
         """Bill-level facts of an export: its span, lines, currency, and printed totals."""
-        lines = tuple(sorted({v for v in events.column("line").to_pylist() if v}))
-        currencies = {v for v in events.column("currency").to_pylist() if v}
-        starts = events.column("started_at")
-        first = pc.min(starts).as_py() if events.num_rows else None
-        last = pc.max(starts).as_py() if events.num_rows else None
+        line_list, currency_list, first, last = events.con.sql(
+            f"""
+            SELECT list(DISTINCT line) FILTER (WHERE line <> ''),
+                   list(DISTINCT currency) FILTER (WHERE currency <> ''),
+                   min(started_at), max(started_at)
+            FROM {events.table} WHERE {where}
+            """
+        ).fetchall()[0]
+        lines = tuple(sorted(line_list or ()))
+        currencies = set(currency_list or ())
         known = {
             "account",
             "invoice_number",

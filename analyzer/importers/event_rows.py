@@ -1,0 +1,89 @@
+"""The events an extraction read, kept in its DuckDB connection until they are stored.
+
+A file of ten million rows gives ten million events: held as one Arrow table in Python they
+would cost gigabytes. Kept as a table of the extraction's DuckDB (which spills to disk past its
+memory limit), they are counted, summed and checked there, and stream into the user's database
+in batches.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+BATCH_ROWS = 100_000
+
+
+class EventRows:
+    """A table of typed events (base.EVENT_FIELDS and the provenance columns) in ``con``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        self.con = con
+        self.table = table
+        self._rows: int | None = None
+
+    @classmethod
+    def of(cls, events: pa.Table) -> EventRows:
+        """Events already in Arrow (a PDF's few thousand), in a connection of their own."""
+        from analyzer.duck import private_connection
+
+        con = private_connection()
+        con.register("arrow_events", events)
+        return cls(con, "arrow_events")
+
+    @property
+    def num_rows(self) -> int:
+        if self._rows is None:
+            self._rows = self.value(f"SELECT count(*) FROM {self.table}")
+        return self._rows
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c[0] for c in self.con.sql(f"SELECT * FROM {self.table} LIMIT 0").description]
+
+    def value(self, query: str) -> object:
+        """The single value of a query over the events (named by ``self.table`` in it)."""
+        return self.con.sql(query).fetchall()[0][0]
+
+    def null_count(self, name: str) -> int:
+        return int(self.value(f'SELECT count(*) - count("{name}") FROM {self.table}'))
+
+    def source_rows(self) -> int:
+        """How many source rows the events came from (events without a row count one each)."""
+        return int(
+            self.value(
+                f'SELECT (SELECT count(*) FROM (SELECT DISTINCT page, "row" FROM {self.table} '
+                f'WHERE "row" IS NOT NULL)) + (SELECT count(*) FROM {self.table} '
+                f'WHERE "row" IS NULL)'
+            )
+        )
+
+    def distinct_text(self, name: str) -> set[str]:
+        """The non-empty values of a text column."""
+        rows = self.con.sql(
+            f'SELECT DISTINCT "{name}" FROM {self.table} WHERE "{name}" <> \'\''
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def to_arrow(self) -> pa.Table:
+        return self.con.sql(f"SELECT * FROM {self.table}").to_arrow_table()
+
+    def to_pylist(self) -> list[dict[str, object]]:
+        return self.to_arrow().to_pylist()
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.con.sql(f'SELECT "{name}" FROM {self.table}').to_arrow_table().column(0)
+
+    def slice(self, offset: int, length: int) -> pa.Table:
+        """``length`` events from ``offset``, in file order."""
+        return self.con.sql(
+            f"SELECT * FROM {self.table} LIMIT {int(length)} OFFSET {int(offset)}"
+        ).to_arrow_table()
+
+    def batches(self) -> pa.RecordBatchReader:
+        """The events as a stream of Arrow batches, in file order: never all in memory."""
+        return self.con.sql(f"SELECT * FROM {self.table}").to_arrow_reader(BATCH_ROWS)
+
+    def close(self) -> None:
+        """Free the extraction's connection (and any rows it spilled to disk)."""
+        self.con.close()
