@@ -6,9 +6,7 @@ its progress bar writes to stdout, where it would corrupt --json and --csv outpu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from functools import cache
+from contextlib import suppress
 
 import duckdb
 
@@ -34,40 +32,6 @@ def memory_limit(megabytes: int) -> str:
     import os
 
     return f"{max(megabytes, 128 * (os.cpu_count() or 1))}MB"
-
-
-@contextmanager
-def bounded_memory(con: duckdb.DuckDBPyConnection, megabytes: int) -> Iterator[None]:
-    """Hold a database file's memory to ``megabytes`` for the block: what it writes is on disk
-    already, so its buffers need not keep it. A database in memory, or one whose limit its
-    user has set, is left as it is."""
-    path = con.sql(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()
-    if not path or not path[0][0] or not _default_memory_limit(con):
-        yield
-        return
-    con.execute(f"SET memory_limit = '{memory_limit(megabytes)}'")
-    try:
-        yield
-    finally:
-        with suppress(duckdb.Error):
-            con.execute("RESET memory_limit")
-
-
-def _default_memory_limit(con: duckdb.DuckDBPyConnection) -> bool:
-    """The connection's memory limit is DuckDB's default (its setting prints rounded, so it
-    cannot be saved and set again exactly: only the default can be put back, by RESET)."""
-    return con.sql(_LIMIT).fetchall()[0][0] == _duckdb_default_limit()
-
-
-_LIMIT = "SELECT current_setting('memory_limit')"
-
-
-@cache
-def _duckdb_default_limit() -> str:
-    with duckdb.connect(":memory:", config=CONFIG) as fresh:
-        return fresh.sql(_LIMIT).fetchall()[0][0]
 
 
 # What one extraction's tables may hold in memory before DuckDB writes them to its own folder

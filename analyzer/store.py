@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analyzer.copies import resolve_copies
-from analyzer.duck import CONFIG, bounded_memory, quiet
+from analyzer.duck import CONFIG, quiet
 from analyzer.errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -265,11 +265,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-# What the database may keep in memory while a file's rows go in: a ten-million-row export then
-# needs no more than a small one.
-STORE_MEMORY_MB = 512
-
-
 def save_extracted(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -286,7 +281,7 @@ def save_extracted(
     as_of = extracted.as_of
     totals = extracted.counts()
     status = "partial" if totals["rejects"] else "ok"
-    with bounded_memory(con, STORE_MEMORY_MB), transaction(con):
+    with transaction(con):
         con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         source_id = con.sql("SELECT nextval('source_ids')").fetchall()[0][0]
         con.execute(

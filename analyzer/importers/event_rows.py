@@ -58,13 +58,6 @@ class EventRows:
             )
         )
 
-    def distinct_text(self, name: str) -> set[str]:
-        """The non-empty values of a text column."""
-        rows = self.con.sql(
-            f'SELECT DISTINCT "{name}" FROM {self.table} WHERE "{name}" <> \'\''
-        ).fetchall()
-        return {row[0] for row in rows}
-
     def to_arrow(self) -> pa.Table:
         return self.con.sql(f"SELECT * FROM {self.table}").to_arrow_table()
 

@@ -103,8 +103,14 @@ def map_rows(
     ).fetchall()[0]
     if not any(m.summary for m in mappings):
         summary_amount = None
+    # Only the events stay: the rest would hold memory (or disk) while they are stored.
     for i in range(len(mappings)):
         con.execute(f"DROP TABLE IF EXISTS mapped_{i}")
+    base = "VIEW" if isinstance(staged.table, str) else "TABLE"
+    con.execute(
+        "DROP TABLE decided; DROP TABLE row_status; DROP VIEW staged_rows; "
+        f"DROP TABLE IF EXISTS staged_carried; DROP {base} staged_base"
+    )
     skipped += staged.blank_rows
     if staged.read_rejects is not None and staged.read_rejects.num_rows:
         rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])

@@ -181,6 +181,8 @@ class TabularLayout:
                 for m in mappings
             ]
             mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
+            if isinstance(staged.table, str):
+                con.execute(f"DROP TABLE {staged.table}")  # mapped: only the events are needed
         except KeyError as exc:
             raise InputError(
                 path,
