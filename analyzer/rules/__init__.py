@@ -48,6 +48,10 @@ OUTPUT_COLUMNS = (
     "event_ids",
 )
 INCIDENTS = "(incidents)"  # the rule_runs row of the folding pass
+# A run's findings are gathered and folded in temporary tables of the same names and shape,
+# then saved in one transaction: a finding folded into another is written once.
+RUN_FINDINGS = "temp.main.findings"
+RUN_FOLDED = "temp.main.folded_findings"
 PARAMS_KEY = "rule_params"  # meta: the parameters the last analysis ran each rule with
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
 
@@ -177,7 +181,8 @@ def run_rules(
 
     Each rule runs in its own transaction: a rule that fails (a bad parameter, a file whose
     data the rule did not foresee) loses its findings, is recorded in ``rule_runs`` and
-    returned in ``failures``, and the other rules still run.
+    returned in ``failures``, and the other rules still run. The findings are gathered and
+    folded in temporary tables and saved at the end in one transaction.
     """
     overrides = overrides or {}
     rules = load_rules() if rules is None else rules
@@ -203,20 +208,65 @@ def run_rules(
         raise
     con.execute("COMMIT")
     shared = SharedTables(con)
-    with _plain_subplans(con):
-        try:
-            failures = [
-                failure
-                for rule in selected
-                if (failure := _run_one(con, rule, params[rule.id], shared)) is not None
-            ]
-        finally:
-            shared.drop()
-        failure = _fold(con, [fold for rule in selected for fold in rule.explains])
-    if failure is not None:
-        failures.append(failure)
+    saved = _quoted(con.sql("SELECT current_database()").fetchall()[0][0]) + ".main."
+    _empty_copy(con, "findings")
+    _empty_copy(con, "folded_findings")
+    try:
+        with _plain_subplans(con):
+            try:
+                failures = [
+                    failure
+                    for rule in selected
+                    if (failure := _run_one(con, rule, params[rule.id], shared)) is not None
+                ]
+            finally:
+                shared.drop()
+            failure = _fold(con, [fold for rule in selected for fold in rule.explains])
+        if failure is not None:
+            failures.append(failure)
+        _save_findings(con, saved)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {RUN_FINDINGS}")
+        con.execute(f"DROP TABLE IF EXISTS {RUN_FOLDED}")
     count = con.sql("SELECT count(*) FROM findings").fetchall()[0][0]
     return RulesRun(int(count), tuple(failures))
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _empty_copy(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A temporary ``table`` with the saved one's columns and NOT NULL constraints (a finding
+    without a detail fails its rule, with the same message, not the saving)."""
+    rows = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?",
+        [table],
+    ).fetchall()
+    definition, count = re.subn(
+        rf"^CREATE TABLE {table}\b", f"CREATE TEMP TABLE {table}", rows[0][0], flags=re.IGNORECASE
+    )
+    # the ids come from a sequence; the saved table's key checks them once, when they are saved
+    definition = definition.replace(" PRIMARY KEY", "", 1)
+    if count != 1:  # the schema's own definition: a bug here, not in the user's data
+        raise RuntimeError(f"cannot copy the definition of {table}: {rows[0][0][:60]}")
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+    con.execute(definition)
+
+
+def _save_findings(con: duckdb.DuckDBPyConnection, saved: str) -> None:
+    """Replace the saved findings (``saved``: their schema) with the run's, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {saved}findings")
+        con.execute(f"DELETE FROM {saved}folded_findings")
+        con.execute(f"INSERT INTO {saved}findings SELECT * FROM {RUN_FINDINGS}")
+        con.execute(f"INSERT INTO {saved}folded_findings SELECT * FROM {RUN_FOLDED}")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 @contextmanager
@@ -239,7 +289,7 @@ def _plain_subplans(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def _run_one(
     con: duckdb.DuckDBPyConnection, rule: Rule, params: dict[str, Any], shared: SharedTables
 ) -> RuleFailure | None:
-    """Run one rule in its own transaction; on failure drop its (now stale) findings.
+    """Run one rule in its own transaction; on failure it has no findings in this run.
 
     The shared tables it reads are built first, outside its transaction (the first rule that
     reads one pays for it: its seconds include the building).
@@ -252,10 +302,9 @@ def _run_one(
         return _failed(con, rule, f"could not compute the shared table {missing}", started)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
         con.execute(
             f"""
-            INSERT INTO findings
+            INSERT INTO {RUN_FINDINGS}
             SELECT nextval('finding_ids'), {_sql_text(rule.id)}, {_sql_text(rule.severity)},
                    {_sql_text(rule.title)}, line, period_start, period_end,
                    CAST(observed AS VARCHAR), CAST(expected AS VARCHAR),
@@ -264,7 +313,9 @@ def _run_one(
             """,
             used or None,
         )
-        found = con.execute("SELECT count(*) FROM findings WHERE rule = ?", [rule.id]).fetchall()
+        found = con.execute(
+            f"SELECT count(*) FROM {RUN_FINDINGS} WHERE rule = ?", [rule.id]
+        ).fetchall()
         record_run(con, rule.id, "ok", None, time.perf_counter() - started, found[0][0])
         con.execute("COMMIT")
         return None
@@ -279,9 +330,8 @@ def _run_one(
 
 
 def _failed(con: duckdb.DuckDBPyConnection, rule: Rule, error: str, started: float) -> RuleFailure:
-    """Record a rule that failed and drop its (now stale) findings."""
+    """Record a rule that failed (it has no findings in the run: its old ones are not kept)."""
     con.execute("BEGIN TRANSACTION")
-    con.execute("DELETE FROM findings WHERE rule = ?", [rule.id])
     record_run(con, rule.id, "failed", error, time.perf_counter() - started, 0)
     con.execute("COMMIT")
     return RuleFailure(rule.id, error)
@@ -292,7 +342,7 @@ def _fold(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> RuleFailure | No
     started = time.perf_counter()
     try:
         con.execute("BEGIN TRANSACTION")
-        folded = fold_incidents(con, folds)
+        folded = fold_incidents(con, folds, RUN_FINDINGS, RUN_FOLDED)
         record_run(con, INCIDENTS, "ok", None, time.perf_counter() - started, folded)
         con.execute("COMMIT")
         return None

@@ -55,12 +55,19 @@ def parse_explains(rule_id: str, text: str) -> Fold:
     return Fold(rule_id, match.group(1), conditions)
 
 
-def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
+def fold_incidents(
+    con: duckdb.DuckDBPyConnection,
+    folds: list[Fold],
+    findings: str = "findings",
+    folded_findings: str = "folded_findings",
+) -> int:
     """Fold explained findings into the findings that explain them; return how many folded.
 
     Folds apply in the order given; a finding already folded neither explains nor is explained
     again. Each explained finding goes into the finding that explains it whose money at stake is
     closest to its own (the lowest id among equals), so the money is the same money, counted once.
+    ``findings`` and ``folded_findings`` name the tables to fold in (a run folds its findings
+    before it saves them, so they are written once).
     """
     folded = 0
     for fold in folds:
@@ -72,8 +79,8 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
                    arg_min(m.finding_id, [abs(coalesce(m.amount_at_stake, 0)
                                               - coalesce(x.amount_at_stake, 0)),
                                           m.finding_id]) AS m_id
-            FROM findings m
-            JOIN findings x ON m.rule = ? AND x.rule = ? AND m.finding_id <> x.finding_id
+            FROM {findings} m
+            JOIN {findings} x ON m.rule = ? AND x.rule = ? AND m.finding_id <> x.finding_id
             WHERE {where}
             GROUP BY x.finding_id
             """,
@@ -83,19 +90,19 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
         if not count:
             continue
         con.execute(
-            """
-            INSERT INTO folded_findings
+            f"""
+            INSERT INTO {folded_findings}
             SELECT x.finding_id, p.m_id, x.rule, x.severity, x.title, x.line, x.period_start,
                    x.period_end, x.observed, x.expected, x.amount_at_stake, x.currency, x.detail,
                    x.event_ids
-            FROM findings x JOIN fold_pairs p ON p.x_id = x.finding_id
+            FROM {findings} x JOIN fold_pairs p ON p.x_id = x.finding_id
             """
         )
         # The incidents are written again whole rather than updated: DuckDB updates a row with
         # a list (its evidence) as a delete and an insert, one row at a time. What they explain
         # is gathered per incident first, so nothing groups by a text or a list.
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE fold_incidents AS
             WITH explained AS (
                 SELECT p.m_id,
@@ -105,7 +112,7 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
                                                   ORDER BY x.finding_id))) AS evidence,
                        max(x.amount_at_stake) AS amount_at_stake,
                        max(x.currency) AS currency
-                FROM fold_pairs p JOIN findings x ON x.finding_id = p.x_id
+                FROM fold_pairs p JOIN {findings} x ON x.finding_id = p.x_id
                 GROUP BY p.m_id
             )
             SELECT m.* REPLACE (
@@ -117,16 +124,16 @@ def fold_incidents(con: duckdb.DuckDBPyConnection, folds: list[Fold]) -> int:
                        -- has none
                        coalesce(m.amount_at_stake, e.amount_at_stake) AS amount_at_stake,
                        coalesce(m.currency, e.currency) AS currency)
-            FROM findings m JOIN explained e ON e.m_id = m.finding_id
+            FROM {findings} m JOIN explained e ON e.m_id = m.finding_id
             """
         )
         con.execute(
-            """
-            DELETE FROM findings
+            f"""
+            DELETE FROM {findings}
             WHERE finding_id IN (SELECT x_id FROM fold_pairs UNION ALL SELECT m_id FROM fold_pairs)
             """
         )
-        con.execute("INSERT INTO findings SELECT * FROM fold_incidents")
+        con.execute(f"INSERT INTO {findings} SELECT * FROM fold_incidents")
         folded += count
     con.execute("DROP TABLE IF EXISTS fold_pairs")
     con.execute("DROP TABLE IF EXISTS fold_incidents")

@@ -9,36 +9,46 @@
 -- also more than `factor` times their median and more than `mad_factor` robust deviations (MAD)
 -- above it, so a line busy every night is not flagged every night, only on its unusual ones. A night that spans midnight (e.g. 22 to 6) belongs to
 -- the date it starts.
-WITH sessions AS (
+WITH night_sessions AS (
+    -- the sessions started at night, each with the night it belongs to
     SELECT line, event_id, quantity, started_at,
            CASE WHEN $start_hour < $end_hour OR hour(started_at) >= $start_hour
                 THEN CAST(started_at AS DATE)
-                ELSE CAST(started_at AS DATE) - 1 END AS night,
-           CASE WHEN $start_hour < $end_hour
-                THEN hour(started_at) >= $start_hour AND hour(started_at) < $end_hour
-                ELSE hour(started_at) >= $start_hour OR hour(started_at) < $end_hour END AS at_night
+                ELSE CAST(started_at AS DATE) - 1 END AS night
     FROM usage
     WHERE kind = 'data' AND line IS NOT NULL AND started_at IS NOT NULL AND quantity > 0
       AND (ended_at IS NULL OR ended_at < started_at + INTERVAL 1 DAY)  -- not a period total
+      AND CASE WHEN $start_hour < $end_hour
+               THEN hour(started_at) >= $start_hour AND hour(started_at) < $end_hour
+               ELSE hour(started_at) >= $start_hour OR hour(started_at) < $end_hour END
 ),
 nights AS (
-    SELECT line, night,
-           coalesce(sum(quantity) FILTER (WHERE at_night), 0) AS bytes,
-           count(*) FILTER (WHERE at_night) AS sessions,
-           min(started_at) FILTER (WHERE at_night) AS first_at,
-           max(started_at) FILTER (WHERE at_night) AS last_at,
+    SELECT line, night, sum(quantity) AS bytes, count(*) AS sessions,
+           min(started_at) AS first_at, max(started_at) AS last_at,
            -- the five biggest sessions, biggest first (then the lowest id): see line_days
            arg_max(event_id, CAST(quantity * 1000 AS HUGEINT) * 18446744073709551616
-                                 + (9223372036854775807 - event_id::HUGEINT), 5)
-               FILTER (WHERE at_night) AS biggest
-    FROM sessions
+                                 + (9223372036854775807 - event_id::HUGEINT), 5) AS biggest
+    FROM night_sessions
     GROUP BY line, night
+),
+line_nights AS (
+    -- a line's nights run from the night of its first data session to that of its last, with
+    -- or without data at night (from the shared table line_days: a night is a session's date,
+    -- or the day before when it starts before `start_hour` of a night that spans midnight)
+    SELECT line,
+           CASE WHEN $start_hour < $end_hour OR hour(first_used_at) >= $start_hour
+                THEN CAST(first_used_at AS DATE)
+                ELSE CAST(first_used_at AS DATE) - 1 END::TIMESTAMP AS first_night,
+           CASE WHEN $start_hour < $end_hour OR hour(last_used_at) >= $start_hour
+                THEN CAST(last_used_at AS DATE)
+                ELSE CAST(last_used_at AS DATE) - 1 END::TIMESTAMP AS last_night
+    FROM (SELECT line, min(first_used_at) AS first_used_at, max(last_used_at) AS last_used_at
+          FROM line_days WHERE used_sessions > 0 GROUP BY line)
 ),
 calendar AS (
     SELECT line, CAST(unnest(generate_series(first_night, last_night, INTERVAL 1 DAY)) AS DATE)
                AS night
-    FROM (SELECT line, min(night)::TIMESTAMP AS first_night, max(night)::TIMESTAMP AS last_night
-          FROM nights GROUP BY line)
+    FROM line_nights
 ),
 baseline AS (
     -- each night against the 14 before and the 14 after, as lists of the two halves: the same
@@ -60,7 +70,7 @@ baseline AS (
                                   ROWS BETWEEN 1 FOLLOWING AND 14 FOLLOWING))
 ),
 flagged AS (
-    SELECT b.*, n.sessions, n.first_at, n.last_at, n.biggest
+    SELECT b.*, coalesce(n.sessions, 0) AS sessions, n.first_at, n.last_at, n.biggest
     FROM baseline b
     LEFT JOIN nights n USING (line, night)
     WHERE b.bytes >= $min_mb * 1048576

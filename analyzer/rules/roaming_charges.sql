@@ -34,11 +34,11 @@ chargeable AS (
 ),
 next_opening AS MATERIALIZED (
     -- For each chargeable use: the first one at least a window later (it opens the next window).
-    SELECT a.line, a.used_at, b.used_at AS next_at, b.wall_at AS next_wall_at
-    FROM chargeable a
-    ASOF LEFT JOIN (SELECT line, used_at, wall_at, used_at - to_hours($window_hours) AS reachable
-                    FROM chargeable) b
-        ON a.line = b.line AND b.reachable >= a.used_at
+    SELECT line, used_at, first_value(used_at) OVER later AS next_at,
+           first_value(wall_at) OVER later AS next_wall_at
+    FROM chargeable
+    WINDOW later AS (PARTITION BY line ORDER BY used_at
+                     RANGE BETWEEN to_hours($window_hours) FOLLOWING AND UNBOUNDED FOLLOWING)
 ),
 windows AS (
     SELECT line, min(used_at) AS opened_at, arg_min(wall_at, used_at) AS opened_wall_at
