@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.arrays import integers
 from analyzer.importers.conditions import Condition
 from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
 from analyzer.importers.options import ImportOptions as ImportOptions  # importers take it from here
@@ -113,7 +114,10 @@ def event_rows(events: pa.Table) -> int:
         return 0
     rows = events.column("row")
     keyed = events.select(["page", "row"]).filter(pc.is_valid(rows))
-    return keyed.group_by(["page", "row"]).aggregate([]).num_rows + rows.null_count
+    # One int64 key per (page, row): Table.group_by would import pyarrow.dataset, and pandas.
+    page = pc.fill_null(pc.cast(keyed.column("page"), pa.int64()), integers([-1], pa.int64())[0])
+    key = pc.add(pc.multiply(page, integers([1 << 40], pa.int64())[0]), keyed.column("row"))
+    return pc.count_distinct(key).as_py() + rows.null_count
 
 
 class Importer(Protocol):

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import pyarrow as pa
 
+from analyzer.arrays import strings
+
 _ICCID = re.compile(r"^89\d{16,20}$")
 
 
@@ -97,7 +99,7 @@ def _map_distinct(
 ) -> pa.Array:
     """Apply a Python function once per distinct value, not once per row."""
     encoded = column.combine_chunks().dictionary_encode()
-    mapped = pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    mapped = strings([function(v) for v in encoded.dictionary.to_pylist()])
     return mapped.take(encoded.indices)
 
 
