@@ -200,9 +200,12 @@ def import_file(
     if isinstance(checked, FileResult):
         return checked
     from analyzer.importers import ImportOptions
+    from analyzer.importers.pdf_reading import start_reading
 
+    options = options or ImportOptions()
+    start_reading(path, options.password)  # a PDF's text is read while the importers load
     loaded = importers() if callable(importers) else importers
-    return _import_new(con, path, checked, loaded, options or ImportOptions(), explicit)
+    return _import_new(con, path, checked, loaded, options, explicit)
 
 
 def _checked(

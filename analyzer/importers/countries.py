@@ -8,6 +8,8 @@ from functools import cache
 import duckdb
 import pyarrow as pa
 
+from analyzer.arrays import strings
+
 
 @cache
 def _country_names() -> pa.Table:
@@ -24,7 +26,7 @@ def _country_names() -> pa.Table:
         for name in by_language.values():
             if not name.startswith("*"):
                 names.setdefault(fold(name), code)
-    return pa.table({"name": list(names), "code": list(names.values())})
+    return pa.table({"name": strings(list(names)), "code": strings(list(names.values()))})
 
 
 def needs_country_names(spec: object) -> bool:

@@ -24,13 +24,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.arrays import integers, strings
 from analyzer.errors import InputError
 from analyzer.importers.base import (
     Extracted,
     ImportOptions,
     Staged,
     TableMapping,
-    empty_rejects,
     map_rows,
     new_connection,
 )
@@ -324,27 +324,25 @@ class PdfLayout:
         names = ("text", *groups, *contexts, *fields)
         count = len(rows.get("_row", ()))
         columns: dict[str, pa.Array] = {
-            "_page": pa.array(rows.get("_page", []), pa.int32()),
-            "_row": pa.array(rows.get("_row", []), pa.int64()),
+            "_page": integers(rows.get("_page", []), pa.int32()),
+            "_row": integers(rows.get("_row", []), pa.int64()),
         }
         for index, name in enumerate(names):
             if name in fields:
                 values = [texts.get(name)] * count
             else:
                 values = rows.get(name) or [None] * count
-            columns[f"c{index}"] = pa.array(values, pa.string())
+            columns[f"c{index}"] = strings(values)
         return Staged(table=pa.table(columns), names=names, rows_read=count)
 
     def _unmatched(self, lines: list[list]) -> pa.Table:
-        if not lines:
-            return empty_rejects()
         reason = f"the line looks like an item but no row pattern of {self.name} matches it"
         return pa.table(
             {
-                "page": pa.array([page for page, _, _ in lines], pa.int32()),
-                "row": pa.array([row for _, row, _ in lines], pa.int64()),
-                "raw": pa.array([json.dumps({"text": text}) for _, _, text in lines]),
-                "reason": pa.array([reason] * len(lines)),
+                "page": integers([page for page, _, _ in lines], pa.int32()),
+                "row": integers([row for _, row, _ in lines], pa.int64()),
+                "raw": strings([json.dumps({"text": text}) for _, _, text in lines]),
+                "reason": strings([reason] * len(lines)),
             }
         )
 
@@ -371,5 +369,6 @@ def _with_currency(events: pa.Table, currency: str | None) -> pa.Table:
         return events
     column = events.column("currency")
     has_amount = pc.is_valid(events.column("amount"))
-    filled = pc.if_else(pc.and_(pc.is_null(column), has_amount), currency, column)
+    given = strings([currency])[0]  # a scalar without pa.scalar(), which imports pandas
+    filled = pc.if_else(pc.and_(pc.is_null(column), has_amount), given, column)
     return events.set_column(events.schema.get_field_index("currency"), "currency", filled)

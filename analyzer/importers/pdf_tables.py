@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analyzer.arrays import integers, strings
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
 from analyzer.importers.reading import drop_repeated_headers, find_header
@@ -40,20 +41,19 @@ def stage_table_rows(path: Path, rows: Sequence[Sequence[Any]], header: tuple[st
     good = [r for r in body if len(r[2]) == width]
     bad = [r for r in body if len(r[2]) != width]
     columns: dict[str, pa.Array] = {
-        "_page": pa.array([r[0] for r in good], pa.int32()),
-        "_row": pa.array([r[1] for r in good], pa.int64()),
+        "_page": integers([r[0] for r in good], pa.int32()),
+        "_row": integers([r[1] for r in good], pa.int64()),
     }
     for i in range(width):
-        columns[f"c{i}"] = pa.array([r[2][i] or None for r in good], pa.string())
+        columns[f"c{i}"] = strings([r[2][i] or None for r in good])
     table, repeated = drop_repeated_headers(pa.table(columns), names)
     rejects = pa.table(
         {
-            "page": pa.array([r[0] for r in bad], pa.int32()),
-            "row": pa.array([r[1] for r in bad], pa.int64()),
-            "raw": pa.array([json.dumps(r[2], ensure_ascii=False) for r in bad], pa.string()),
-            "reason": pa.array(
-                [f"the table row has {len(r[2])} cells; its header has {width}" for r in bad],
-                pa.string(),
+            "page": integers([r[0] for r in bad], pa.int32()),
+            "row": integers([r[1] for r in bad], pa.int64()),
+            "raw": strings([json.dumps(r[2], ensure_ascii=False) for r in bad]),
+            "reason": strings(
+                [f"the table row has {len(r[2])} cells; its header has {width}" for r in bad]
             ),
         }
     )

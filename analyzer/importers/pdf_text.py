@@ -22,6 +22,7 @@ import resource
 import sys
 from collections.abc import Callable
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 # Error codes the parent turns into messages (see pdf.py).
@@ -51,17 +52,14 @@ def _matches(when: dict[str, str], context: dict[str, str | None]) -> bool:
 
 
 def _allowed(when: dict[str, str], context: dict[str, str | None], result: dict) -> bool:
-    """:func:`_matches`, remembered for the read while the context stays the same (it changes
-    at headings only, and is asked for on every line)."""
+    """:func:`_matches`, remembered while the context stays the same (it changes at headings
+    only, and is asked for on every line): the memo is emptied wherever it may change."""
     if not when:
         return True
-    memo = result["_state"].setdefault("allowed", {})
-    key = (id(when), tuple(context.items()))
-    found = memo.get(key)
+    memo = result["_state"]["allowed"]
+    found = memo.get(id(when))
     if found is None:
-        if len(memo) > 100_000:
-            memo.clear()
-        found = memo[key] = _matches(when, context)
+        found = memo[id(when)] = _matches(when, context)
     return found
 
 
@@ -170,6 +168,8 @@ def cut_page(
 ) -> None:
     """Cut one page's text into rows, skipped lines, rejects and statement fields."""
     patterns = patterns_of(request)
+    state = result.setdefault("_state", {"last": None, "filled": {}})
+    state["allowed"] = {}  # the caller may have changed the context since the last page
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _fields(text, page, request, result)
     result.setdefault("unmatched", 0)
@@ -195,12 +195,15 @@ def _take(
     request: dict[str, Any],
 ) -> str:
     """Decide what one text line is, update the result, and say what took it."""
-    state = result.setdefault("_state", {"last": None, "filled": {}})
+    state = result["_state"]
     found = patterns.candidates(line)
     taken = None
     if found:
+        taken = _set_context(line, patterns, found, context)
+        if taken:
+            state["allowed"] = {}
         taken = (
-            _set_context(line, patterns, found, context)
+            taken
             or _skip(line, patterns, found, context, result)
             or _record(line, page, number, patterns, found, context, result, request)
         )
@@ -380,6 +383,10 @@ def as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     for row in rows:
         if row.keys() != names.keys():
             names.update(dict.fromkeys(row))
+    if len(names) > 1 and all(len(row) == len(names) for row in rows):
+        # Every row has every column (the usual case): transposed in one pass.
+        columns = zip(*map(itemgetter(*names), rows), strict=True)
+        return dict(zip(names, map(list, columns), strict=True))
     return {name: [row.get(name) for row in rows] for name in names}
 
 

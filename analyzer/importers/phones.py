@@ -11,6 +11,8 @@ import re
 import duckdb
 import pyarrow as pa
 
+from analyzer.arrays import strings
+
 _ICCID = re.compile(r"^89\d{16,20}$")
 
 
@@ -108,8 +110,8 @@ def number_maps(
     ]
     lines_table = pa.table(
         {
-            "printed": pa.array(lines, pa.string()),
-            "normalised": pa.array([normalise_line(dial(v), region) for v in lines], pa.string()),
+            "printed": strings(lines),
+            "normalised": strings([normalise_line(dial(v), region) for v in lines]),
         }
     )
     parties = [
@@ -120,10 +122,10 @@ def number_maps(
     classified = [classify_number(dial(v), region) for v in parties]
     parties_table = pa.table(
         {
-            "printed": pa.array(parties, pa.string()),
-            "e164": pa.array([to_e164(dial(v), region) for v in parties], pa.string()),
-            "country": pa.array([c for c, _ in classified], pa.string()),
-            "type": pa.array([t for _, t in classified], pa.string()),
+            "printed": strings(parties),
+            "e164": strings([to_e164(dial(v), region) for v in parties]),
+            "country": strings([c for c, _ in classified]),
+            "type": strings([t for _, t in classified]),
         }
     )
     return lines_table, parties_table

@@ -1,0 +1,42 @@
+"""Arrow arrays from Python lists, built from their buffers.
+
+``pa.array(a_list)`` asks pyarrow's pandas shim whether the list is "array-like", and that
+first question imports pandas (about a second of CPU). An import needs no pandas: these build
+the same arrays from their buffers, so that pandas loads only where it is used (the report).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from itertools import accumulate
+
+import pyarrow as pa
+
+_MAX_OFFSET = 2**31 - 1
+
+
+def strings(values: Sequence[str | None]) -> pa.Array:
+    """A ``string`` array of ``values`` (None is null), equal to ``pa.array(values, pa.string())``."""
+    encoded = [b"" if value is None else value.encode() for value in values]
+    offsets = array("i", [0])
+    offsets.extend(accumulate(map(len, encoded)))
+    if offsets[-1] > _MAX_OFFSET:
+        return pa.array(values, pa.string())
+    buffers = [_validity(values), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers)
+
+
+def integers(values: Sequence[int], kind: pa.DataType) -> pa.Array:
+    """An ``int32`` or ``int64`` array of ``values`` (no nulls)."""
+    code = {pa.int32(): "i", pa.int64(): "q"}[kind]
+    data = array(code, values)
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(data)])
+
+
+def _validity(values: Sequence[object]) -> pa.Buffer | None:
+    """The null bitmap (bit i set: value i is not null); None when no value is null."""
+    if all(value is not None for value in values):
+        return None
+    bits = "".join("0" if value is None else "1" for value in reversed(values))
+    return pa.py_buffer(int(bits, 2).to_bytes((len(values) + 7) // 8, "little"))
