@@ -32,9 +32,9 @@ from analyzer.rules.shared import shared_tables
 # Rules whose SQL needs more than a transpiler and a few rewrites to run on Spark, and why.
 NOT_PORTABLE = {
     "allowance_exhaustion": "reads the table macro allowance_forecast",
-    "data_burn": "windowed median and MAD with EXCLUDE CURRENT ROW",
-    "night_burn": "windowed median and MAD with EXCLUDE CURRENT ROW",
-    "roaming_charges": "ASOF JOIN and WITH RECURSIVE",
+    "data_burn": "reads line_days; windowed medians over lists of the frame's two halves",
+    "night_burn": "reads line_days; windowed medians over lists of the frame's two halves",
+    "roaming_charges": "WITH RECURSIVE, and a RANGE frame whose offset is an INTERVAL",
     "record_gap": "reads line_days, whose first and last record use DuckDB's arg_min ties",
     "roaming_started": "reads line_stretches (HUGEINT sort keys, lambdas over lists of structs)",
     "trip_summary": "reads line_stretches (HUGEINT sort keys, lambdas over lists of structs)",
