@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS source_files (
     source_id   INTEGER PRIMARY KEY REFERENCES sources (source_id),
     delimiter   VARCHAR NOT NULL,
     columns     VARCHAR[] NOT NULL,
-    codec       VARCHAR NOT NULL           -- the pyarrow codec of the blocks (lz4)
+    codec       VARCHAR NOT NULL           -- the pyarrow codec of the blocks (zstd; lz4 in older files)
 );
 CREATE TABLE IF NOT EXISTS source_text (
     source_id   INTEGER NOT NULL REFERENCES sources (source_id),

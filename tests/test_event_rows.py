@@ -52,3 +52,15 @@ def test_a_row_over_a_megabyte_is_rejected_with_its_reason(db, tmp_path: Path) -
     assert db.sql('SELECT "row", reason FROM rejects').fetchall() == [
         (3, "the row is longer than 1 MB (no bill's row is)")
     ]
+
+
+def test_rows_kept_by_an_older_codec_are_still_shown(db, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(source_text, "CODEC", "lz4")  # what databases before zstd hold
+    import_paths(db, [wayfarer_csv(tmp_path, [session(DAYS[0], 1)], "older.csv")])
+    monkeypatch.undo()
+    newer = wayfarer_csv(tmp_path, [session(DAYS[1], 2)], "newer.csv")
+    import_paths(db, [newer])
+    kept = db.sql("SELECT source_id, codec FROM source_files ORDER BY source_id").fetchall()
+    assert [codec for _, codec in kept] == ["lz4", "zstd"]
+    shown = [source_row(db, source_id, 2)["Session Start"] for source_id, _ in kept]
+    assert shown == [f"{DAYS[0]} 09:00:00", f"{DAYS[1]} 09:00:00"]

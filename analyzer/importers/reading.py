@@ -214,7 +214,7 @@ def _read_csv(
         rows_read=kept + read_rejects.num_rows + len(blank_lines) + repeated,
         read_rejects=read_rejects,
         blank_rows=len(blank_lines) + repeated,
-        text=SourceText(delimiter, names, scanned.blocks),
+        text=SourceText(delimiter, names, scanned.blocks, scanned.codec),
     )
 
 
