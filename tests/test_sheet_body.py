@@ -198,3 +198,25 @@ def test_the_reader_process_reads_a_large_sheet(tmp_path: Path) -> None:
     with pa.memory_map(str(output)) as source:
         child = pa.ipc.open_file(source).read_all()
     assert child.equals(read(path, tmp_path, cell_by_cell=True, small_sheets=0)[1][0])
+
+
+def test_a_sheet_without_merged_cells_is_cut_after_its_head(tmp_path: Path, monkeypatch) -> None:
+    """When the workbook's scan saw no merged ranges in the sheet, the reader stops reading
+    its XML after the head; the table is the same."""
+    path = bill(tmp_path / "bill.xlsx")
+    same_both_ways(path, tmp_path, monkeypatch, fast=True, merge_parts=[])
+
+
+def test_merged_cells_in_the_head_of_a_large_sheet_are_filled(tmp_path: Path, monkeypatch) -> None:
+    from analyzer.importers.workbooks import read_sheet
+
+    path = bill(tmp_path / "merged_head.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("B1:D1")
+    book.save(path)
+    data = read_sheet(path, merged=True)
+    assert data.merges == 1
+    assert data.rows()[0][1:4] == ["Usage of +1 555 0100"] * 3
+    expected = read(path, tmp_path, cell_by_cell=True, merged=True, small_sheets=0)[1][0]
+    assert data.table.equals(expected)
+    same_both_ways(path, tmp_path, monkeypatch, fast=True, merged=True)

@@ -24,6 +24,7 @@ BLOCK_BYTES = 1 << 20
 _ROW_START = re.compile(rb"<row[\s>/]")
 _ROW_NUMBER = re.compile(rb'\sr="([0-9]{1,7})"')
 _SHEET_DATA_END = b"</sheetData>"
+_ROOT = re.compile(rb"<(worksheet)[\s>]")
 _DATE_1904 = re.compile(rb'date1904="(?:1|true)"')
 # Timestamps from a serial below 1 are times of day (1899-12-31 in the 1900 date system); one
 # at 1900-01-01 00:00 may be a serial of 1 (a date) or one just below 1 rounded up (a time).
@@ -41,14 +42,15 @@ class HeadCopy:
     body_start: int
 
 
-def head_copy(path: str, part: str, head_rows: int) -> HeadCopy | None:
+def head_copy(path: str, part: str, head_rows: int, *, merges: bool = True) -> HeadCopy | None:
     """A copy of the workbook whose sheet ``part`` keeps its rows before the ``head_rows``-th
-    row element and all that follows its data (merged ranges); None when the sheet has no more
-    rows than that, or its rows cannot be cut there (no row number, prefixed element names)."""
+    row element and, when it may have ``merges``, all that follows its data (the merged
+    ranges: the part is then read to its end); None when the sheet has no more rows than that,
+    or its rows cannot be cut there (no row number, prefixed element names)."""
     with zipfile.ZipFile(path) as archive:
         if part not in archive.NameToInfo:
             return None
-        cut = _cut_sheet(archive, part, head_rows)
+        cut = _cut_sheet(archive, part, head_rows, merges)
         if cut is None or _DATE_1904.search(archive.read("xl/workbook.xml")):
             return None
         sheet, body_start = cut
@@ -62,7 +64,9 @@ def head_copy(path: str, part: str, head_rows: int) -> HeadCopy | None:
     return HeadCopy(buffer.getvalue(), body_start)
 
 
-def _cut_sheet(archive: zipfile.ZipFile, part: str, head_rows: int) -> tuple[bytes, int] | None:
+def _cut_sheet(
+    archive: zipfile.ZipFile, part: str, head_rows: int, merges: bool
+) -> tuple[bytes, int] | None:
     """(the sheet's XML without its body rows, the body's first row from 0), streamed."""
     with archive.open(part) as stream:
         found = _head_of(stream, head_rows)
@@ -75,13 +79,16 @@ def _cut_sheet(archive: zipfile.ZipFile, part: str, head_rows: int) -> tuple[byt
                 return None
             window += more
         number = _ROW_NUMBER.search(window, 0, window.find(b">") + 1)
+        root = _ROOT.search(head)
+        if number is None or root is None:
+            return None
+        if not merges:  # nothing after the rows is needed: close the elements still open
+            return head + _SHEET_DATA_END + b"</" + root.group(1) + b">", int(number.group(1)) - 1
         while (tail_at := window.find(_SHEET_DATA_END)) < 0:
             more = stream.read(BLOCK_BYTES)
             if not more:
                 return None
             window = window[-len(_SHEET_DATA_END) :] + more
-        if number is None:
-            return None
         return head + window[tail_at:] + stream.read(), int(number.group(1)) - 1
 
 

@@ -177,7 +177,12 @@ def read(request: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) -> dict[str, int]:
-    fast = _read_in_two_parts(name, request, output)
+    try:
+        fast = _read_in_two_parts(name, request, output)
+    except MemoryError:
+        raise
+    except Exception:  # read cell by cell instead: its refusals are the ones to report
+        fast = None
     if fast is not None:
         return fast
     found = workbook.get_sheet_by_name(name)
@@ -201,7 +206,8 @@ def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[
     body = _sheet_body()
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, name) if "xl/workbook.xml" in archive.namelist() else None
-    copy = body.head_copy(path, part, FIRST_BATCH_ROWS) if part else None
+    merges = part in request.get("merge_parts", [part])  # unknown: look for them
+    copy = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=merges) if part else None
     if copy is None:
         return None
     head = CalamineWorkbook.from_filelike(io.BytesIO(copy.workbook)).get_sheet_by_name(name)
