@@ -237,8 +237,11 @@ def _joined(head: list[list[Any]], body: dict[int, Any], start: int) -> Iterator
         yield [*batch, *[pa.nulls(rows, pa.string())] * (width - len(batch))]
     if head_rows < start:
         yield [pa.nulls(start - head_rows, pa.string())] * width
-    blank = pa.nulls(len(next(iter(body.values()))), pa.string())
-    yield [body.get(i, blank) for i in range(width)]
+    rows = len(next(iter(body.values())))
+    blank = pa.nulls(rows, pa.string())
+    columns = [body.get(i, blank) for i in range(width)]
+    for offset in range(0, rows, BATCH_ROWS):  # batches as before: the parent maps them in turn
+        yield [column.slice(offset, BATCH_ROWS) for column in columns]
 
 
 def _sheet_body() -> Any:
@@ -382,11 +385,12 @@ def _write(batches: Iterator[list[Any]], output: str) -> int:
 
 class _WithoutPandas:
     """pyarrow imports pandas (half a second) on its first conversion of a list, to learn
-    whether the list is a pandas object; this reader never has one, so pandas is not found."""
+    whether the list is a pandas object, and NumPy (a third of a second) when it is imported;
+    this reader has neither kind of object, so neither is found."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "pandas":
-            raise ModuleNotFoundError("pandas is not used by the sheet reader", name=name)
+        if name.partition(".")[0] in ("pandas", "numpy"):
+            raise ModuleNotFoundError(f"{name} is not used by the sheet reader", name=name)
 
 
 def main() -> None:
