@@ -227,8 +227,8 @@ def _baseline_row(name: str, theirs: dict | None, ours: dict, reference: dict) -
 
 
 def bench_xlsx(rows: int, runs: int) -> list[dict]:
-    """A workbook read by openpyxl (read-only) and python-calamine alone, and imported by the
-    analyzer: each a whole process (interpreter start and imports included)."""
+    """A workbook read by openpyxl (read-only), python-calamine and fastexcel alone, and
+    imported by the analyzer: each a whole process (interpreter start and imports included)."""
     target = OUT / f"conecta_{rows}.xlsx"
     if not target.exists():
         _make_corpus("--xlsx-rows", str(rows))
@@ -253,12 +253,26 @@ result = {{"rows": len(wb.get_sheet_by_index(0).to_python())}}
         runs,
         whole=True,
     )
+    fastexcel = measure(
+        f"""
+import fastexcel
+sheet = fastexcel.read_excel({str(target)!r}).load_sheet(0, header_row=None)
+result = {{"rows": sheet.to_arrow().num_rows}}
+""",
+        runs,
+        whole=True,
+    )
     figures = [
         {"name": f"XLSX, {rows:,} rows: bare openpyxl read-only iteration", **openpyxl},
         {
             "name": f"XLSX, {rows:,} rows: bare python-calamine",
             **calamine,
             "ratio": openpyxl["seconds"] / calamine["seconds"],
+        },
+        {
+            "name": f"XLSX, {rows:,} rows: bare fastexcel into Arrow (the practical ceiling)",
+            **fastexcel,
+            "ratio": openpyxl["seconds"] / fastexcel["seconds"],
         },
     ]
     try:
@@ -470,6 +484,7 @@ def versions() -> str:
         "pypdfium2",
         "openpyxl",
         "python-calamine",
+        "fastexcel",
         "altair",
         "vl-convert-python",
     ]

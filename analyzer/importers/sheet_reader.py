@@ -16,6 +16,7 @@ that a value parser refuses them instead of reading a blank. It imports nothing 
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import json
 import re
@@ -176,12 +177,80 @@ def read(request: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) -> dict[str, int]:
+    try:
+        fast = _read_in_two_parts(name, request, output)
+    except MemoryError:
+        raise
+    except Exception:  # read cell by cell instead: its refusals are the ones to report
+        fast = None
+    if fast is not None:
+        return fast
     found = workbook.get_sheet_by_name(name)
     ranges = found.merged_cell_ranges or []
     merged = ranges if request.get("merged") else []
     errors = error_cells(request["path"], name) if request.get("errors", True) else {}
     rows = _write(_batches(found, request.get("limit"), merged, errors), output)
     return {"rows": rows, "merges": len(ranges)}
+
+
+def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[str, int] | None:
+    """A large XLSX sheet's head read cell by cell and its body as typed columns (see
+    ``sheet_body``); None when the sheet is small, or its body cannot be read so exactly."""
+    path = request["path"]
+    if request.get("limit") is not None or not path.lower().endswith((".xlsx", ".xlsm")):
+        return None
+    if not zipfile.is_zipfile(path):
+        return None
+    from python_calamine import CalamineWorkbook
+
+    body = _sheet_body()
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, name) if "xl/workbook.xml" in archive.namelist() else None
+    merges = part in request.get("merge_parts", [part])  # unknown: look for them
+    copy = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=merges) if part else None
+    if copy is None:
+        return None
+    head = CalamineWorkbook.from_filelike(io.BytesIO(copy.workbook)).get_sheet_by_name(name)
+    ranges = head.merged_cell_ranges or []
+    merged = ranges if request.get("merged") else []
+    errors = error_cells(path, name) if request.get("errors", True) else {}
+    start = copy.body_start
+    below = [r for (_, (r, _)) in merged] + [r for r, _ in errors]
+    if any(r >= start for r in below):
+        return None  # a merged range or an error value in the body: read cell by cell
+    columns = body.read_body(path, name, part, start)
+    if columns is None:
+        return None
+    rows = _write(_joined(list(_batches(head, start, merged, errors)), columns, start), output)
+    return {"rows": rows, "merges": len(ranges)}
+
+
+def _joined(head: list[list[Any]], body: dict[int, Any], start: int) -> Iterator[list[Any]]:
+    """The head's batches, widened to the body's columns and lengthened to its first row,
+    then the body: every batch with the same text columns c0, c1, ..."""
+    import pyarrow as pa
+
+    width = max([len(head[0]) if head else 0, *(index + 1 for index in body)])
+    head_rows = sum(len(batch[0]) for batch in head) if head else 0
+    for batch in head:
+        rows = len(batch[0])
+        yield [*batch, *[pa.nulls(rows, pa.string())] * (width - len(batch))]
+    if head_rows < start:
+        yield [pa.nulls(start - head_rows, pa.string())] * width
+    rows = len(next(iter(body.values())))
+    blank = pa.nulls(rows, pa.string())
+    columns = [body.get(i, blank) for i in range(width)]
+    for offset in range(0, rows, BATCH_ROWS):  # batches as before: the parent maps them in turn
+        yield [column.slice(offset, BATCH_ROWS) for column in columns]
+
+
+def _sheet_body() -> Any:
+    """The sibling module that reads a sheet's body (this file also runs as a script)."""
+    if __package__:
+        from analyzer.importers import sheet_body
+    else:
+        import sheet_body  # type: ignore[no-redef]
+    return sheet_body
 
 
 def small_sheets(path: str, taken: str, most_bytes: int) -> list[str]:
@@ -282,7 +351,7 @@ def text_column(values: list[object]) -> list[str | None] | Any:
         return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
     if kinds <= {float, str} and all(v == "" for v in values if type(v) is str):
         numbers = values if str not in kinds else [None if v == "" else v for v in values]
-        return _float_text(pa.array(numbers, pa.float64()))
+        return _sheet_body().float_text(pa.array(numbers, pa.float64()))
     if kinds == {date}:  # ISO dates, as date.isoformat() writes them
         return pa.array(values, pa.date32()).cast(pa.string())
     if kinds == {datetime}:  # as isoformat(sep=" ") writes those without fractions of a second
@@ -290,29 +359,6 @@ def text_column(values: list[object]) -> list[str | None] | Any:
             stamps = pa.array(values, pa.timestamp("us"))
             return stamps.cast(pa.timestamp("s")).cast(pa.string())
     return [cell_text(value) for value in values]
-
-
-def _float_text(numbers: Any) -> Any:
-    """Floats as Python prints them: whole numbers without '.0', others as repr() does."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    whole = pc.and_(pc.equal(pc.floor(numbers), numbers), pc.less(pc.abs(numbers), 2.0**53))
-    as_int = pc.cast(pc.if_else(whole, numbers, 0.0), pa.int64()).cast(pa.string())
-    plain = pc.cast(numbers, pa.string())
-    size = pc.abs(numbers)
-    arrow_ok = pc.and_(
-        pc.and_(pc.greater_equal(size, 1e-4), pc.less(size, 1e16)),
-        pc.invert(pc.match_substring(plain, "e")),
-    )
-    text = pc.if_else(whole, as_int, pc.if_else(arrow_ok, plain, pa.scalar(None, pa.string())))
-    odd = pc.and_(pc.is_valid(numbers), pc.is_null(text))
-    if not pc.any(odd).as_py():
-        return text
-    values = text.to_pylist()
-    for index in pc.indices_nonzero(odd).to_pylist():
-        values[index] = cell_text(numbers[index].as_py())
-    return pa.array(values, pa.string())
 
 
 def _write(batches: Iterator[list[Any]], output: str) -> int:
@@ -339,11 +385,12 @@ def _write(batches: Iterator[list[Any]], output: str) -> int:
 
 class _WithoutPandas:
     """pyarrow imports pandas (half a second) on its first conversion of a list, to learn
-    whether the list is a pandas object; this reader never has one, so pandas is not found."""
+    whether the list is a pandas object, and NumPy (a third of a second) when it is imported;
+    this reader has neither kind of object, so neither is found."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "pandas":
-            raise ModuleNotFoundError("pandas is not used by the sheet reader", name=name)
+        if name.partition(".")[0] in ("pandas", "numpy"):
+            raise ModuleNotFoundError(f"{name} is not used by the sheet reader", name=name)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ RATIO_CHECK_ABOVE = 8 << 20
 _XML_BOMB = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _FORMULA = re.compile(rb"<f[ />]")
 _ERROR_VALUE = b't="e"'  # a cell holding an error value (#DIV/0!, #N/A)
+_MERGED = b"mergeCell"  # a sheet's merged ranges (<mergeCells>, after its rows)
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -43,6 +44,7 @@ class WorkbookScan:
 
     formulas: frozenset[str] = frozenset()
     errors: frozenset[str] = frozenset()
+    merges: frozenset[str] = frozenset()  # the parts that declare merged cells
 
 
 def check_workbook(path: Path, sheet: str | None = None) -> WorkbookScan:
@@ -87,17 +89,14 @@ def scan_workbook(path: Path) -> WorkbookScan:
                 hint="export it again as .xlsx, or check it is the file you meant",
             )
         _check_sizes(path, parts)
-        formulas, errors = set(), set()
+        seen = {_FORMULA: set(), _ERROR_VALUE: set(), _MERGED: set()}
         for info in parts:
             if info.filename.endswith((".xml", ".rels")):
-                found = _scan_part(path, archive, info)
-                if _FORMULA in found:
-                    formulas.add(info.filename)
-                if _ERROR_VALUE in found:
-                    errors.add(info.filename)
+                for marker in _scan_part(path, archive, info):
+                    seen[marker].add(info.filename)
         if suffix != ".ods":
             _check_declared_sizes(path, archive)
-    return WorkbookScan(frozenset(formulas), frozenset(errors))
+    return WorkbookScan(*(frozenset(seen[m]) for m in (_FORMULA, _ERROR_VALUE, _MERGED)))
 
 
 def check_sheet(path: Path, scan: WorkbookScan, sheet: str | None = None) -> None:
@@ -195,23 +194,25 @@ def _column_number(letters: str) -> int:
 
 
 def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> set[Any]:
-    """Refuse an XML bomb; the part's formula and error-value markers that were seen."""
+    """Refuse an XML bomb; the part's formula, error-value and merged-cell markers seen."""
     tail = b""
     seen: set[Any] = set()
     with archive.open(info) as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             window = tail + block
-            if _XML_BOMB.search(window):
+            if b"<!" in window and _XML_BOMB.search(window):
                 raise InputError(
                     path,
                     f"{info.filename} declares XML entities (a possible XML bomb; "
                     "spreadsheets never need them)",
                     hint=_RESAVE,
                 )
-            if _FORMULA not in seen and _FORMULA.search(window):
+            if _FORMULA not in seen and b"<f" in window and _FORMULA.search(window):
                 seen.add(_FORMULA)
             if _ERROR_VALUE not in seen and _ERROR_VALUE in window:
                 seen.add(_ERROR_VALUE)
+            if _MERGED not in seen and _MERGED in window:
+                seen.add(_MERGED)
             tail = window[-16:]
     return seen
 

@@ -123,6 +123,7 @@ def _read(
             "pattern": pattern,
             "merged": merged,
             "errors": bool(scan.errors),
+            "merge_parts": sorted(scan.merges),
             "small_sheets": 0 if merged else SMALL_SHEET_BYTES,
             "output": str(output),
         }
