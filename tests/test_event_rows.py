@@ -43,14 +43,14 @@ def test_an_import_leaves_no_spill_folder(db, tmp_path: Path, monkeypatch) -> No
     assert list(temporary.iterdir()) == []
 
 
-def test_a_row_over_a_megabyte_is_rejected_with_its_reason(db, tmp_path: Path) -> None:
+def test_a_row_over_four_megabytes_is_rejected_with_its_reason(db, tmp_path: Path) -> None:
     # DuckDB's read buffers are sized by the longest row allowed: it is kept small.
-    huge = session(DAYS[1], 1).replace("Net 310-260", "N" * 1_100_000)
+    huge = session(DAYS[1], 1).replace("Net 310-260", "N" * 4_300_000)
     path = wayfarer_csv(tmp_path, [session(DAYS[0], 1), huge, session(DAYS[2], 1)])
     [result] = import_paths(db, [path])
     assert (result.status, result.events, result.rejects) == ("partial", 2, 1)
     assert db.sql('SELECT "row", reason FROM rejects').fetchall() == [
-        (3, "the row is longer than 1 MB (no bill's row is)")
+        (3, "the row is longer than 4 MB (no bill's row is)")
     ]
 
 

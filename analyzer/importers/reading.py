@@ -41,11 +41,11 @@ _READER_REASONS = {
     "TOO MANY COLUMNS": "the row has more columns than the header",
     "UNQUOTED VALUE": "a quote is never closed (the rest of the row cannot be split)",
     "INVALID ENCODING": "the row is not valid text in the file's encoding",
-    "LINE SIZE OVER MAXIMUM": "the row is longer than 1 MB (no bill's row is)",
+    "LINE SIZE OVER MAXIMUM": "the row is longer than 4 MB (no bill's row is)",
 }
 # DuckDB reads a CSV in buffers of 16 rows of this size: a larger limit would cost the
 # extraction's bounded memory hundreds of MB per thread for nothing.
-MAX_LINE_BYTES = 1 << 20
+MAX_LINE_BYTES = 4 << 20
 
 
 def sniff_delimiter(text: str) -> str:
