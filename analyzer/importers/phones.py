@@ -105,20 +105,21 @@ def number_maps(
     (a bill printing 971... or 1512...), not as national numbers of ``region``.
     """
     dial = international if international_numbers else (lambda v: v)
-    lines = [
-        r[0] for r in con.sql(f"SELECT DISTINCT line FROM {events}").fetchall() if r[0] is not None
-    ]
+    # Both columns' distinct values in one pass over the events (their query is a join).
+    distinct = con.sql(
+        f"""
+        SELECT grouping(line) AS is_party, line, counterparty FROM {events}
+        GROUP BY GROUPING SETS ((line), (counterparty))
+        """
+    ).fetchall()
+    lines = [line for is_party, line, _ in distinct if not is_party and line is not None]
+    parties = [party for is_party, _, party in distinct if is_party and party is not None]
     lines_table = pa.table(
         {
             "printed": strings(lines),
             "normalised": strings([normalise_line(dial(v), region) for v in lines]),
         }
     )
-    parties = [
-        r[0]
-        for r in con.sql(f"SELECT DISTINCT counterparty FROM {events}").fetchall()
-        if r[0] is not None
-    ]
     classified = [classify_number(dial(v), region) for v in parties]
     parties_table = pa.table(
         {

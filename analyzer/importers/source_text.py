@@ -42,9 +42,6 @@ class Blocks:
             self._file.seek(offset)
             yield first_line, size, self._file.read(length)
 
-    def __len__(self) -> int:
-        return len(self._index)
-
 
 @dataclass(frozen=True)
 class SourceText:
