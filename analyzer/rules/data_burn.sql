@@ -8,7 +8,7 @@
 -- before and the four after), the day must also be more than `factor` times their median, so a
 -- line that always streams on Saturdays is not flagged every Saturday.
 WITH daily AS (  -- the line's days with data (the shared table line_days)
-    SELECT line, day, bytes, biggest FROM line_days WHERE used_sessions > 0
+    SELECT line, day, bytes FROM line_days WHERE used_sessions > 0
 ),
 calendar AS (
     SELECT line, CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS day
@@ -46,14 +46,26 @@ baseline AS (
     )
 ),
 flagged AS (
-    SELECT b.*, d.biggest
+    SELECT *
     FROM baseline b
-    LEFT JOIN daily d USING (line, day)
     WHERE b.baseline_days >= $min_baseline_days
       AND b.bytes >= $min_mb * 1048576
       AND b.bytes > $factor * b.median_bytes
       AND b.bytes > b.median_bytes + $mad_factor * 1.4826 * b.mad_bytes
       AND (b.weekdays < $min_weekdays OR b.bytes > $factor * b.weekday_median)
+),
+biggest AS (
+    -- the five biggest sessions of each flagged day, biggest first (then the lowest id): a
+    -- top-5 aggregate on one number (the volume in the high 64 bits, the event id reversed in
+    -- the low ones), over the flagged days' sessions alone
+    SELECT u.line, CAST(u.started_at AS DATE) AS day,
+           arg_max(u.event_id, CAST(u.quantity * 1000 AS HUGEINT) * 18446744073709551616
+                               + (9223372036854775807 - u.event_id::HUGEINT), 5) AS biggest
+    FROM usage u
+    SEMI JOIN flagged f ON f.line = u.line AND f.day = CAST(u.started_at AS DATE)
+    WHERE u.kind = 'data' AND u.quantity > 0
+      AND (u.ended_at IS NULL OR u.ended_at < u.started_at + INTERVAL 1 DAY)
+    GROUP BY u.line, CAST(u.started_at AS DATE)
 )
 SELECT line,
        day AS period_start,
@@ -72,3 +84,4 @@ SELECT line,
               format_bytes(CAST(median_bytes AS BIGINT)), baseline_days) AS detail,
        biggest AS event_ids
 FROM flagged
+LEFT JOIN biggest USING (line, day)

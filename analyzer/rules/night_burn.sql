@@ -24,10 +24,7 @@ WITH night_sessions AS (
 ),
 nights AS (
     SELECT line, night, sum(quantity) AS bytes, count(*) AS sessions,
-           min(started_at) AS first_at, max(started_at) AS last_at,
-           -- the five biggest sessions, biggest first (then the lowest id): see line_days
-           arg_max(event_id, CAST(quantity * 1000 AS HUGEINT) * 18446744073709551616
-                                 + (9223372036854775807 - event_id::HUGEINT), 5) AS biggest
+           min(started_at) AS first_at, max(started_at) AS last_at
     FROM night_sessions
     GROUP BY line, night
 ),
@@ -70,13 +67,24 @@ baseline AS (
                                   ROWS BETWEEN 1 FOLLOWING AND 14 FOLLOWING))
 ),
 flagged AS (
-    SELECT b.*, coalesce(n.sessions, 0) AS sessions, n.first_at, n.last_at, n.biggest
+    SELECT b.*, coalesce(n.sessions, 0) AS sessions, n.first_at, n.last_at
     FROM baseline b
     LEFT JOIN nights n USING (line, night)
     WHERE b.bytes >= $min_mb * 1048576
       AND (b.baseline_nights < $min_baseline_nights
            OR (b.bytes > $factor * b.median_bytes
                AND b.bytes > b.median_bytes + $mad_factor * 1.4826 * b.mad_bytes))
+),
+biggest AS (
+    -- the five biggest sessions of each flagged night, biggest first (then the lowest id): a
+    -- top-5 aggregate on one number (the volume in the high 64 bits, the event id reversed in
+    -- the low ones), over the flagged nights' sessions alone
+    SELECT s.line, s.night,
+           arg_max(s.event_id, CAST(s.quantity * 1000 AS HUGEINT) * 18446744073709551616
+                               + (9223372036854775807 - s.event_id::HUGEINT), 5) AS biggest
+    FROM night_sessions s
+    SEMI JOIN flagged f ON f.line = s.line AND f.night = s.night
+    GROUP BY s.line, s.night
 )
 SELECT line,
        night AS period_start,
@@ -101,3 +109,4 @@ SELECT line,
                    ELSE '' END) AS detail,
        biggest[1:5] AS event_ids
 FROM flagged
+LEFT JOIN biggest USING (line, night)
