@@ -100,20 +100,31 @@ def fold_incidents(
         )
         # The incidents are written again whole rather than updated: DuckDB updates a row with
         # a list (its evidence) as a delete and an insert, one row at a time. What they explain
-        # is gathered per incident first, so nothing groups by a text or a list.
+        # is gathered per incident first, so nothing groups by a text or a list; it is gathered
+        # as one list sorted afterwards (by finding id), cheaper than ordered aggregates.
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE fold_incidents AS
-            WITH explained AS (
+            WITH gathered AS (
                 SELECT p.m_id,
-                       string_agg('It explains "' || x.title || '": ' || x.detail, ' '
-                                  ORDER BY x.finding_id) AS explanation,
-                       list_distinct(flatten(list(coalesce(x.event_ids, [])
-                                                  ORDER BY x.finding_id))) AS evidence,
+                       list_sort(list({{'finding_id': x.finding_id,
+                                       'text': 'It explains "' || x.title || '": ' || x.detail,
+                                       'event_ids': coalesce(x.event_ids, [])}}))
+                           AS explained_findings,
                        max(x.amount_at_stake) AS amount_at_stake,
                        max(x.currency) AS currency
                 FROM fold_pairs p JOIN {findings} x ON x.finding_id = p.x_id
                 GROUP BY p.m_id
+            ),
+            explained AS (
+                SELECT m_id,
+                       array_to_string(list_transform(explained_findings, lambda f: f.text), ' ')
+                           AS explanation,
+                       list_distinct(flatten(list_transform(explained_findings,
+                                                            lambda f: f.event_ids)))
+                           AS evidence,
+                       amount_at_stake, currency
+                FROM gathered
             )
             SELECT m.* REPLACE (
                        m.detail || ' ' || e.explanation AS detail,
