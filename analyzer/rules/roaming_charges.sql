@@ -33,12 +33,15 @@ chargeable AS (
     GROUP BY 1, 2
 ),
 next_opening AS MATERIALIZED (
-    -- For each chargeable use: the first one at least a window later (it opens the next window).
-    SELECT line, used_at, first_value(used_at) OVER later AS next_at,
-           first_value(wall_at) OVER later AS next_wall_at
-    FROM chargeable
-    WINDOW later AS (PARTITION BY line ORDER BY used_at
-                     RANGE BETWEEN to_hours($window_hours) FOLLOWING AND UNBOUNDED FOLLOWING)
+    -- For each chargeable use: the first one at least a window later (it opens the next window),
+    -- its instant and wall time taken together by one window function
+    SELECT line, used_at, next.used_at AS next_at, next.wall_at AS next_wall_at
+    FROM (SELECT line, used_at,
+                 first_value({'used_at': used_at, 'wall_at': wall_at}) OVER later AS next
+          FROM chargeable
+          WINDOW later AS (PARTITION BY line ORDER BY used_at
+                           RANGE BETWEEN to_hours($window_hours) FOLLOWING
+                                 AND UNBOUNDED FOLLOWING))
 ),
 windows AS (
     SELECT line, min(used_at) AS opened_at, arg_min(wall_at, used_at) AS opened_wall_at
