@@ -8,11 +8,14 @@
 -- border does not split a visit: home-country records between two stretches in the same
 -- country, with at most `blip_hours` hours between those stretches, belong to the visit.
 WITH runs AS (
-    -- consecutive stretches (the shared table line_stretches) in one country are one run
+    -- consecutive stretches (the shared table line_stretches) in one country are one run; the
+    -- stretches are numbered into visits on their keys, countries and times alone (what a
+    -- window carries, it sorts), then read whole for the visits abroad
     SELECT *,
            sum(CASE WHEN country IS DISTINCT FROM previous THEN 1 ELSE 0 END)
                OVER (PARTITION BY line ORDER BY stretch) AS run
-    FROM (SELECT *, lag(country) OVER (PARTITION BY line ORDER BY stretch) AS previous
+    FROM (SELECT line, stretch, country, home_country, first_at, last_at,
+                 lag(country) OVER (PARTITION BY line ORDER BY stretch) AS previous
           FROM line_stretches)
 ),
 spans AS (
@@ -43,6 +46,11 @@ numbered AS (
         FROM runs r
         WHERE NOT EXISTS (SELECT 1 FROM blips b WHERE b.line = r.line AND b.run = r.run)
     )
+),
+visits AS (
+    SELECT s.*, n.visit
+    FROM numbered n
+    JOIN line_stretches s ON s.line = n.line AND s.stretch = n.stretch
 )
 SELECT line,
        CAST(min(first_at) AS DATE) AS period_start,
@@ -59,7 +67,7 @@ SELECT line,
                    ELSE 'an unnamed network' END) AS detail,
        list_distinct([arg_min(first_event, (first_at, first_event)),
                       arg_max(last_event, (last_at, last_event))]) AS event_ids
-FROM numbered
+FROM visits
 WHERE (home_country IS NOT NULL AND country <> home_country)
    OR (home_country IS NULL AND roaming)
 GROUP BY line, visit, country

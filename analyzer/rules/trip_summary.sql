@@ -7,7 +7,9 @@
 -- borders; a moment on the home network near a border does not end it. A trip to one country
 -- is its visit: the roaming_started finding of that visit holds the trip's summary.
 WITH placed AS (
-    SELECT *,
+    -- the stretches are numbered into trips on their keys and times alone (what a window
+    -- carries, it sorts), then read whole for the trips' stretches
+    SELECT line, stretch, first_at, last_at,
            CASE WHEN home_country IS NOT NULL THEN country <> home_country ELSE roaming END
                AS abroad
     FROM line_stretches
@@ -39,7 +41,10 @@ numbered AS (
           WHERE NOT EXISTS (SELECT 1 FROM home_blips b WHERE b.line = r.line AND b.run = r.run))
 ),
 trip_stretches AS (
-    SELECT * FROM numbered WHERE abroad
+    SELECT s.*, n.trip_run
+    FROM numbered n
+    JOIN line_stretches s ON s.line = n.line AND s.stretch = n.stretch
+    WHERE n.abroad
 ),
 passes AS (
     -- travel passes bought on the line during the trip (they may be dated without a country)
