@@ -13,12 +13,14 @@ WITH charged AS (
     GROUP BY line, period_start, period_end, currency, source_id
 ),
 used_days AS (
-    -- the days with some use, once per line however many records (or a stated period total)
-    SELECT DISTINCT line, CAST(started_at AS DATE) AS day,
-           CAST(coalesce(ended_at, started_at) AS DATE) AS last_day
+    -- the days with some use, once per line however many records (or a stated period total),
+    -- each with the last day its use reaches
+    SELECT line, CAST(started_at AS DATE) AS day,
+           max(CAST(coalesce(ended_at, started_at) AS DATE)) AS last_day
     FROM events
     WHERE kind IN ('data', 'voice', 'sms', 'mms') AND started_at IS NOT NULL AND quantity > 0
-    UNION
+    GROUP BY line, CAST(started_at AS DATE)
+    UNION ALL
     SELECT line, period_start, period_end
     FROM stated_usage
     WHERE coalesce(data_bytes, 0) + coalesce(voice_seconds, 0) + coalesce(messages, 0) > 0
