@@ -1,16 +1,17 @@
-"""Arrow arrays built from buffers equal pyarrow's own, and a PDF import loads no pandas."""
+"""Arrow arrays built from buffers equal pyarrow's own, and an import loads no pandas."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 import pyarrow as pa
 import pytest
 from conftest import SAMPLE_PROFILES, SAMPLES
 
-from analyzer.arrays import integers, strings
+from analyzer.arrays import dates, integers, strings
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,22 @@ def test_integers_equal_pyarrows_array(kind):
     assert integers([], kind).equals(pa.array([], kind))
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [date(2026, 10, 1)],
+        [None],
+        [date(1969, 12, 31), None, date(1, 1, 1), date(9999, 12, 31)],
+    ],
+)
+def test_dates_equal_pyarrows_array(values):
+    built = dates(values)
+    built.validate(full=True)
+    assert built.equals(pa.array(values, pa.date32()))
+    assert built.to_pylist() == values
+
+
 def test_a_pdf_import_loads_no_pandas(tmp_path):
     """pandas costs about a second of CPU to import; nothing of a PDF import needs it."""
     code = textwrap.dedent(
@@ -54,6 +71,35 @@ def test_a_pdf_import_loads_no_pandas(tmp_path):
         shutil.copytree({str(SAMPLE_PROFILES)!r}, folder / "profiles")
         con = open_db(folder / "bills.duckdb")
         [result] = import_paths(con, [folder / "us_meridian_wireless_2026-10.pdf"])
+        assert result.status == "imported", result
+        print("pandas" in sys.modules)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["us_keystone_fleet_2026-08_2026-10.csv", "cu_conecta_caribe.xlsx", "cn_yunyou_esim.csv"],
+)
+def test_a_csv_or_workbook_import_loads_no_pandas(tmp_path, name):
+    """Splitting, staging, mapping and saving a CSV or a workbook need no pandas (or NumPy's
+    pandas shim): a repeated header, a rejects table and statement periods are built from
+    Arrow buffers."""
+    code = textwrap.dedent(
+        f"""
+        import shutil, sys
+        from pathlib import Path
+        from analyzer.store import open_db
+        from analyzer.importing import import_paths
+        folder = Path({str(tmp_path)!r})
+        shutil.copy({str(SAMPLES / name)!r}, folder)
+        shutil.copytree({str(SAMPLE_PROFILES)!r}, folder / "profiles")
+        con = open_db(folder / "bills.duckdb")
+        [result] = import_paths(con, [folder / {name!r}])
         assert result.status == "imported", result
         print("pandas" in sys.modules)
         """
