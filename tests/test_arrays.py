@@ -79,32 +79,3 @@ def test_a_pdf_import_loads_no_pandas(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "False"
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["us_keystone_fleet_2026-08_2026-10.csv", "cu_conecta_caribe.xlsx", "cn_yunyou_esim.csv"],
-)
-def test_a_csv_or_workbook_import_loads_no_pandas(tmp_path, name):
-    """Splitting, staging, mapping and saving a CSV or a workbook need no pandas (or NumPy's
-    pandas shim): a repeated header, a rejects table and statement periods are built from
-    Arrow buffers."""
-    code = textwrap.dedent(
-        f"""
-        import shutil, sys
-        from pathlib import Path
-        from analyzer.store import open_db
-        from analyzer.importing import import_paths
-        folder = Path({str(tmp_path)!r})
-        shutil.copy({str(SAMPLES / name)!r}, folder)
-        shutil.copytree({str(SAMPLE_PROFILES)!r}, folder / "profiles")
-        con = open_db(folder / "bills.duckdb")
-        [result] = import_paths(con, [folder / {name!r}])
-        assert result.status == "imported", result
-        print("pandas" in sys.modules)
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip() == "False"
