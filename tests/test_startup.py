@@ -137,3 +137,25 @@ def test_an_import_with_kept_profiles_loads_no_heavy_module(tmp_path, name, load
     first = _modules_after_import(tmp_path, name, tmp_path / "cache")
     assert "pydantic" in first and "pandas" not in first
     assert _modules_after_import(tmp_path, name, tmp_path / "cache") == loaded
+
+
+def test_sampling_a_large_sheet_for_its_date_format_loads_no_pandas():
+    """A workbook of more than twice the sample's rows is sampled from its Arrow table."""
+    code = textwrap.dedent(
+        """
+        import sys, duckdb, pyarrow as pa
+        from analyzer.arrays import strings
+        from analyzer.importers.base import Staged
+        from analyzer.importers.date_formats import SAMPLE_ROWS, _sample
+        rows = 2 * SAMPLE_ROWS + 1
+        table = pa.table({"c0": strings([f"2026-10-{1 + i % 28:02d}" for i in range(rows)])})
+        con = duckdb.connect()
+        name = _sample(con, Staged(table=table, names=("Date",), rows_read=rows))
+        count = con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        print(count == SAMPLE_ROWS, "pandas" in sys.modules)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["True", "False"]
