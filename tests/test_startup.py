@@ -92,7 +92,14 @@ def test_a_broken_profile_is_never_kept(cache, tmp_path):
     assert load_profiles([folder]) == [load_profile(good)]
 
 
-HEAVY = ("pandas", "pydantic", "babel", "pyarrow.compute", "analyzer.importers.profile_schema")
+HEAVY = (
+    "pandas",
+    "pydantic",
+    "babel",
+    "pyarrow.compute",
+    "analyzer.importers.profile_schema",
+    "phonenumbers.geodata.locale",
+)
 
 
 def _modules_after_import(folder: Path, name: str, cache: Path) -> list[str]:
@@ -129,9 +136,10 @@ def _modules_after_import(folder: Path, name: str, cache: Path) -> list[str]:
     ],
 )
 def test_an_import_with_kept_profiles_loads_no_heavy_module(tmp_path, name, loaded):
-    """pandas (about a second), the profile language's models (pydantic) and babel's locale
-    data are not needed once the profiles are compiled (the first run compiles and keeps
-    them); pyarrow's compute functions only where a workbook's or a PDF's rows use them."""
+    """pandas (about a second), the profile language's models (pydantic), babel's locale
+    data and phonenumbers' country names in every language are not needed once the profiles
+    are compiled and the names' table built (the first run keeps both); pyarrow's compute
+    functions only where a workbook's or a PDF's rows use them."""
     shutil.copy(SAMPLES / name, tmp_path)
     shutil.copytree(SAMPLE_PROFILES, tmp_path / "profiles")
     first = _modules_after_import(tmp_path, name, tmp_path / "cache")
@@ -159,3 +167,21 @@ def test_sampling_a_large_sheet_for_its_date_format_loads_no_pandas():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_country_names_are_kept_and_a_damaged_copy_is_built_again(cache):
+    from analyzer.importers import countries
+
+    built = countries._build_country_names()
+    assert built.num_rows > 1000
+    for damage in (None, b"", b"ARROW1 but not really"):
+        countries._country_names.cache_clear()
+        kept = countries._cache_file()
+        assert kept is not None and kept.parent == cache.parent
+        if damage is not None:
+            kept.write_bytes(damage)
+        assert countries._country_names().equals(built)
+        countries._country_names.cache_clear()
+        assert countries._country_names().equals(built)  # read from the kept file
+        assert [p.name for p in cache.parent.glob("country-names-*")] == [kept.name]
+    countries._country_names.cache_clear()

@@ -144,7 +144,7 @@ def _key(path: Path) -> str | None:
 
 
 @cache
-def _fingerprint() -> str:
+def code_fingerprint() -> str:
     """What the compiled layouts depend on besides the profile: the code, Python, the day."""
     package = Path(__file__).resolve().parent.parent
     parts = [f"format {_CACHE_FORMAT}", sys.version, date.today().isoformat()]
@@ -163,7 +163,7 @@ def _read_cache(store: Path | None) -> dict[str, Any]:
         return {}
     try:
         kept = pickle.loads(store.read_bytes())
-        if kept["fingerprint"] == _fingerprint() and isinstance(kept["layouts"], dict):
+        if kept["fingerprint"] == code_fingerprint() and isinstance(kept["layouts"], dict):
             return kept["layouts"]
     except Exception:  # a cache that cannot be read is built again
         pass
@@ -175,7 +175,7 @@ def _write_cache(store: Path | None, layouts: dict[str, Importer]) -> None:
     if store is None:
         return
     try:
-        data = pickle.dumps({"fingerprint": _fingerprint(), "layouts": layouts}, protocol=5)
+        data = pickle.dumps({"fingerprint": code_fingerprint(), "layouts": layouts}, protocol=5)
         store.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=store.parent, suffix=".tmp", delete=False) as out:
             try:
