@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from datetime import date
 from itertools import accumulate
 
 import pyarrow as pa
 
 _MAX_OFFSET = 2**31 - 1
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def strings(values: Sequence[str | None]) -> pa.Array:
@@ -32,6 +34,13 @@ def integers(values: Sequence[int], kind: pa.DataType) -> pa.Array:
     code = {pa.int32(): "i", pa.int64(): "q"}[kind]
     data = array(code, values)
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(data)])
+
+
+def dates(values: Sequence[date | None]) -> pa.Array:
+    """A ``date32`` array of ``values`` (None is null), equal to ``pa.array(values, pa.date32())``."""
+    days = array("i", (0 if value is None else value.toordinal() - _EPOCH for value in values))
+    buffers = [_validity(values), pa.py_buffer(days)]
+    return pa.Array.from_buffers(pa.date32(), len(values), buffers)
 
 
 def _validity(values: Sequence[object]) -> pa.Buffer | None:

@@ -176,7 +176,7 @@ def with_profiles(
     importers: Sequence[Importer], paths: Sequence[Path], extra: Sequence[Path] = ()
 ) -> list[Importer]:
     """The importers plus every TOML profile that applies to these bills."""
-    from analyzer.importers.profile import load_profiles, profile_dirs
+    from analyzer.importers.profile_files import load_profiles, profile_dirs
 
     found = load_profiles(profile_dirs(paths, extra), taken=[i.name for i in importers])
     return [*importers, *found]
@@ -241,7 +241,7 @@ def _import_new(
 ) -> FileResult:
     """Identify, extract and save a file not imported before."""
     from analyzer.importers import identify
-    from analyzer.importers.pdf import pdf_password
+    from analyzer.importers.pdf_reading import pdf_password
     from analyzer.importers.profile_warnings import profile_warnings
 
     file_format = path.suffix.lower().lstrip(".") or "unknown"

@@ -1,16 +1,17 @@
-"""Arrow arrays built from buffers equal pyarrow's own, and a PDF import loads no pandas."""
+"""Arrow arrays built from buffers equal pyarrow's own, and an import loads no pandas."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 import pyarrow as pa
 import pytest
 from conftest import SAMPLE_PROFILES, SAMPLES
 
-from analyzer.arrays import integers, strings
+from analyzer.arrays import dates, integers, strings
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,22 @@ def test_integers_equal_pyarrows_array(kind):
     built.validate(full=True)
     assert built.equals(pa.array(values, kind))
     assert integers([], kind).equals(pa.array([], kind))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [date(2026, 10, 1)],
+        [None],
+        [date(1969, 12, 31), None, date(1, 1, 1), date(9999, 12, 31)],
+    ],
+)
+def test_dates_equal_pyarrows_array(values):
+    built = dates(values)
+    built.validate(full=True)
+    assert built.equals(pa.array(values, pa.date32()))
+    assert built.to_pylist() == values
 
 
 def test_a_pdf_import_loads_no_pandas(tmp_path):

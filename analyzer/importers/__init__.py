@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     """``BUILT_IN`` (the shipped profiles), ``Importer`` and ``Extracted``, loaded when used."""
     if name == "BUILT_IN":
-        from analyzer.importers.profile import shipped_profiles
+        from analyzer.importers.profile_files import shipped_profiles
 
         return shipped_profiles()
     if name in ("Extracted", "Importer"):
@@ -50,7 +50,7 @@ def identify(path: Path, importers: Sequence[Importer] | None = None) -> Importe
     """The one importer that recognises ``path`` (default: among ``BUILT_IN``); an error when
     none or several do."""
     if importers is None:
-        from analyzer.importers.profile import shipped_profiles
+        from analyzer.importers.profile_files import shipped_profiles
 
         importers = shipped_profiles()
     claims = [importer for importer in importers if importer.identify(path)]

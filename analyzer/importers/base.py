@@ -212,14 +212,9 @@ def _column_lookup(names: tuple[str, ...]) -> dict[str, str]:
 
 def empty_rejects() -> pa.Table:
     """A rejects table with no rows (for importers that reject nothing)."""
-    return pa.table(
-        {
-            "page": pa.array([], pa.int32()),
-            "row": pa.array([], pa.int64()),
-            "raw": pa.array([], pa.string()),
-            "reason": pa.array([], pa.string()),
-        }
-    )
+    return pa.schema(
+        [("page", pa.int32()), ("row", pa.int64()), ("raw", pa.string()), ("reason", pa.string())]
+    ).empty_table()
 
 
 # The mapping engine and phone-number normalising live in their own modules; their names stay

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.util
+import os
 import threading
 from functools import cache
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -13,7 +18,51 @@ from analyzer.arrays import strings
 
 @cache
 def _country_names() -> pa.Table:
-    """Every country name phonenumbers knows, in every language it has, folded, to alpha-2."""
+    """Every country name phonenumbers knows, in every language it has, folded, to alpha-2.
+
+    Kept in the user's cache as an Arrow file: building it loads phonenumbers' locale data
+    (about a second of CPU), reading it takes milliseconds. The file's name carries what the
+    table depends on (the analyzer's code, Python, and phonenumbers' data file), so a stale one
+    is never read; one that cannot be read or written is built again.
+    """
+    kept = _cache_file()
+    if kept is not None:
+        with contextlib.suppress(OSError, pa.ArrowException):
+            with pa.memory_map(str(kept)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            if table.schema.names == ["name", "code"]:
+                return table
+    table = _build_country_names()
+    if kept is not None:
+        with contextlib.suppress(OSError, pa.ArrowException):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+            with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                out.write_table(table)
+            os.replace(partial, kept)
+            for old in kept.parent.glob("country-names-*.arrow"):
+                if old != kept:
+                    old.unlink(missing_ok=True)  # built for other code or data
+    return table
+
+
+def _cache_file() -> Path | None:
+    from analyzer.importers.profile_files import cache_folder, code_fingerprint
+
+    folder = cache_folder()
+    spec = importlib.util.find_spec("phonenumbers")
+    if folder is None or spec is None or spec.origin is None:
+        return None
+    try:
+        data = os.stat(Path(spec.origin).parent / "geodata" / "locale.py")
+    except OSError:
+        return None
+    key = f"{code_fingerprint()} {data.st_size} {data.st_mtime_ns}"
+    name = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return folder.parent / f"country-names-{name}.arrow"
+
+
+def _build_country_names() -> pa.Table:
     from phonenumbers.geodata.locale import LOCALE_DATA
 
     from analyzer.text import fold

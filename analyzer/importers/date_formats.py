@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analyzer.arrays import integers
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged, TableMapping, _column_lookup, staged_view
 from analyzer.importers.specs import Timestamp
@@ -92,7 +93,7 @@ def _sample(con: duckdb.DuckDBPyConnection, staged: Staged) -> str | None:
         if rows <= 2 * SAMPLE_ROWS:
             return None
         picked = sorted(random.Random(rows).sample(range(rows), SAMPLE_ROWS))
-        con.register("staged_sample", staged.table.take(pa.array(picked)))
+        con.register("staged_sample", staged.table.take(integers(picked, pa.int64())))
         return "staged_sample"
     rows = int(con.sql(f"SELECT count(*) FROM {staged.table}").fetchall()[0][0])
     if rows <= 2 * SAMPLE_ROWS:

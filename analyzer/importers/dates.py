@@ -32,6 +32,25 @@ _OFFSET_AFTER_TIME = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|UTC|GMT|([+-])(\d\d):?
 
 
 @lru_cache(maxsize=32)
+def check_locales(locales: tuple[str, ...]) -> None:
+    """Raise ValueError for a locale babel does not know; English is always known.
+
+    Only the names are checked here: a locale's month names (CLDR data, tens of milliseconds
+    each) are loaded when a format that prints them is compiled to SQL.
+    """
+    unknown = [code for code in locales if code != "en"]
+    if not unknown:
+        return
+    from babel import Locale, UnknownLocaleError
+
+    for code in unknown:
+        try:
+            Locale.parse(code.replace("-", "_"))
+        except (ValueError, UnknownLocaleError) as exc:
+            raise ValueError(f"unknown locale {code!r}") from exc
+
+
+@lru_cache(maxsize=32)
 def month_names(locales: tuple[str, ...]) -> dict[str, int]:
     """Folded month names and abbreviations (no trailing dot) of the locales -> month number.
 
@@ -110,7 +129,7 @@ class Timestamp:
             raise ValueError("the period ends before it starts")
         if self.earliest > self.latest:
             raise ValueError("earliest is after latest")
-        month_names(tuple(self.locales))  # an unknown locale is a profile error
+        check_locales(tuple(self.locales))  # an unknown locale is a profile error
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,) if self.time_column is None else (self.column, self.time_column)

@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analyzer.arrays import integers, strings
 from analyzer.errors import InputError
@@ -187,6 +186,8 @@ class PdfLayout:
         }
 
     def extract(self, path: Path, options: ImportOptions) -> Extracted:
+        import pyarrow.compute as pc  # here, not at the top: every import compiles PDF layouts
+
         request = {**self.request(), "trace": options.trace, "columnar": True}
         mappings = [row.mapping for row in self.rows] + list(self.table_mappings)
         if any(needs_country_names(s) for m in mappings for s in m.fields.values()):
@@ -367,6 +368,8 @@ def _with_currency(events: pa.Table, currency: str | None) -> pa.Table:
     """Rows that print an amount but no currency take the statement's currency."""
     if currency is None or events.num_rows == 0:
         return events
+    import pyarrow.compute as pc
+
     column = events.column("currency")
     has_amount = pc.is_valid(events.column("amount"))
     given = strings([currency])[0]  # a scalar without pa.scalar(), which imports pandas

@@ -11,12 +11,9 @@ folder named with ``--profiles``.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
-from functools import cache
-from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,11 @@ from analyzer.importers import profile_schema as schema
 from analyzer.importers import profile_specs as specs_schema
 from analyzer.importers.base import Importer, TableMapping
 from analyzer.importers.conditions import All, Any_, Not, RowMatch
+from analyzer.importers.profile_files import USER_PROFILES as USER_PROFILES
+from analyzer.importers.profile_files import load_profiles as load_profiles
+from analyzer.importers.profile_files import profile_dirs as profile_dirs
+from analyzer.importers.profile_files import shipped_profiles as shipped_profiles
+from analyzer.importers.profile_files import user_profile_dir as user_profile_dir
 from analyzer.importers.records import StatementRecord, profile_facts
 from analyzer.importers.specs import (
     Choice,
@@ -71,59 +73,6 @@ FORMATS = {
     "xls": (".xls",),
     "pdf": (".pdf",),
 }
-USER_PROFILES = Path("usage-analyzer") / "profiles"
-
-
-def user_profile_dir() -> Path:
-    """The user's own profiles: $XDG_CONFIG_HOME/usage-analyzer/profiles (~/.config/...)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / USER_PROFILES
-
-
-def profile_dirs(bill_paths: Iterable[Path], extra: Sequence[Path] = ()) -> list[Path]:
-    """Where profiles are looked for: beside the bills, the user's folder, then ``extra``."""
-    found: list[Path] = []
-    for path in bill_paths:
-        folder = path if path.is_dir() else path.parent
-        found.append(folder / "profiles")
-    found.append(user_profile_dir())
-    found.extend(extra)
-    unique: dict[Path, None] = {}
-    for folder in found:
-        if folder.is_dir():
-            unique.setdefault(folder.resolve(), None)
-    for folder in extra:
-        if not folder.is_dir():
-            raise ProfileError(f"--profiles {folder}: no such folder")
-    return list(unique)
-
-
-@cache
-def shipped_profiles() -> tuple[Importer, ...]:
-    """The real carriers' layouts that ship with the package (``analyzer/profiles/*.toml``)."""
-    folder = resources.files("analyzer") / "profiles"
-    found = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            found.append(load_profile(Path(str(entry))))
-    return tuple(found)
-
-
-def load_profiles(folders: Iterable[Path], taken: Iterable[str] = ()) -> list[Importer]:
-    """Every ``*.toml`` profile in ``folders``; names must be unique among them and built-ins."""
-    names = {name: "a built-in layout" for name in taken}
-    importers: list[Importer] = []
-    for folder in folders:
-        for path in sorted(folder.glob("*.toml")):
-            importer = load_profile(path)
-            if importer.name in names:
-                raise ProfileError(
-                    f"{path}: name: {importer.name!r} is already used by {names[importer.name]}; "
-                    "give this profile another name"
-                )
-            names[importer.name] = str(path)
-            importers.append(importer)
-    return importers
 
 
 def load_profile(path: Path) -> Importer:

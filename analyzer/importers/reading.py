@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from analyzer.arrays import integers, strings
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
 from analyzer.importers.encodings import HEAD_BYTES as HEAD_BYTES
@@ -190,10 +190,10 @@ def _read_csv(
         reasons.setdefault(line, (_READER_REASONS.get(error_type, error_type.lower()), csv_line))
     read_rejects = pa.table(
         {
-            "page": pa.array([None] * len(reasons), pa.int32()),
-            "row": pa.array(list(reasons), pa.int64()),
-            "raw": pa.array([raw for _, raw in reasons.values()], pa.string()),
-            "reason": pa.array([reason for reason, _ in reasons.values()], pa.string()),
+            "page": pa.nulls(len(reasons), pa.int32()),
+            "row": integers(list(reasons), pa.int64()),
+            "raw": strings([raw for _, raw in reasons.values()]),
+            "reason": strings([reason for reason, _ in reasons.values()]),
         }
     )
     # The rows stay in the extraction's database (see base.Staged), numbered in file order.
@@ -258,17 +258,24 @@ def drop_repeated_headers(table: pa.Table, names: tuple[str, ...]) -> tuple[pa.T
     named = [(f"c{i}", name.strip().lower()) for i, name in enumerate(names) if name.strip()]
     if not named or table.num_rows == 0:
         return table, 0
+    import pyarrow.compute as pc
+
+    # Typed scalars, taken from arrays: pyarrow converts a bare Python value by first asking
+    # whether it is a pandas object, and that imports pandas.
+    texts = strings(["", *(name for _, name in named)])
+    true, false = pa.Array.from_buffers(pa.bool_(), 2, [None, pa.py_buffer(b"\x01")])
+    half = integers([(len(named) + 1) // 2], pa.int32())[0]
     matches = None
     hits = None
-    for column, name in named:
+    for index, (column, _) in enumerate(named, start=1):
         cell = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(column)))
-        same = pc.fill_null(pc.equal(cell, name), False)
-        empty = pc.fill_null(pc.equal(cell, ""), True)
+        same = pc.fill_null(pc.equal(cell, texts[index]), false)
+        empty = pc.fill_null(pc.equal(cell, texts[0]), true)
         ok = pc.or_(same, empty)
         matches = ok if matches is None else pc.and_(matches, ok)
         count = pc.cast(same, pa.int32())
         hits = count if hits is None else pc.add(hits, count)
-    repeated = pc.and_(matches, pc.greater_equal(hits, (len(named) + 1) // 2))
+    repeated = pc.and_(matches, pc.greater_equal(hits, half))
     count = pc.sum(pc.cast(repeated, pa.int64())).as_py() or 0
     if not count:
         return table, 0

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from analyzer import regex
+from analyzer.arrays import dates, integers
 from analyzer.errors import InputError
 from analyzer.importers.base import ROW_FACTS, Extracted, ImportOptions, Staged, TableMapping
 from analyzer.importers.conditions import Any_
@@ -259,9 +260,9 @@ class TabularLayout:
             "statement_periods",
             pa.table(
                 {
-                    "period_start": pa.array([s for s, _ in periods], pa.date32()),
-                    "period_end": pa.array([e for _, e in periods], pa.date32()),
-                    "statement_index": pa.array(range(len(periods)), pa.int32()),
+                    "period_start": dates([s for s, _ in periods]),
+                    "period_end": dates([e for _, e in periods]),
+                    "statement_index": integers(range(len(periods)), pa.int32()),
                 }
             ),
         )
