@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 # 3: statements, events and rejects reference sources (foreign keys); the project marker
 # 4: a CSV's text kept once (source_files, source_text) instead of a JSON copy of every row
 # 5: events.utc_offset_min (the UTC offset a file prints with the start time), lines.time_zone
-SCHEMA_VERSION = 5
+# 6: events without primary and foreign key (their checks were a third of an import's insert)
+SCHEMA_VERSION = 6
 DEFAULT_DB = "usage.duckdb"
 # Written into `meta` of every database this project creates: only such files are opened.
 MARKER_KEY = "application"
@@ -178,12 +179,17 @@ def _upgrade(con: duckdb.DuckDBPyConnection, schema: str, found: int) -> None:
 
     Before 3, the child tables are rebuilt with their foreign keys (DuckDB cannot add one to a
     table); from 3, new tables and columns are only added (older rows keep their ``raw`` copies,
-    and their events no printed UTC offset).
+    and their events no printed UTC offset). Before 6, events are rebuilt without key checks.
     """
     if found >= 3:
         with transaction(con):
             _add_columns(con)
+            if found < 6:
+                con.execute("ALTER TABLE events RENAME TO events_v5")
             con.execute(schema)
+            if found < 6:
+                con.execute("INSERT INTO events BY NAME SELECT * FROM events_v5")
+                con.execute("DROP TABLE events_v5")
             _mark(con)
         return
     with transaction(con):
@@ -221,7 +227,7 @@ def orphan_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def check_orphans(con: duckdb.DuckDBPyConnection) -> None:
-    """Refuse a database holding rows of no imported file (the foreign keys forbid them)."""
+    """Refuse a database holding rows of no imported file (no import of this project leaves any)."""
     found = {table: n for table, n in orphan_counts(con).items() if n}
     if found:
         listed = ", ".join(f"{n} {table}" for table, n in found.items())
@@ -275,8 +281,9 @@ def save_extracted(
 ) -> dict[str, int]:
     """Write one file's source, statements, events and rejects in one transaction.
 
-    The sources row comes first, with its final counts: the foreign keys then accept the rows,
-    and an interrupt at any point rolls back all of them together. Returns the counts.
+    The sources row comes first, with its final counts: the foreign keys of statements and
+    rejects then accept their rows, and an interrupt at any point rolls back all of them
+    together. Returns the counts.
     """
     as_of = extracted.as_of
     totals = extracted.counts()
@@ -356,7 +363,20 @@ def _insert_text(con: duckdb.DuckDBPyConnection, source_id: int, text: SourceTex
         [source_id, text.delimiter, list(text.columns), text.codec],
     )
     for first, size, data in text.blocks:  # one at a time: together they can be large
-        con.execute("INSERT INTO source_text VALUES (?, ?, ?, ?)", [source_id, first, size, data])
+        _insert_block(con, source_id, first, size, data)
+
+
+def _insert_block(
+    con: duckdb.DuckDBPyConnection, source_id: int, first_line: int, size: int, data: bytes
+) -> None:
+    from analyzer.importers.source_text import pieces
+
+    con.register("incoming_pieces", pieces(data))
+    con.execute(
+        "INSERT INTO source_text_pieces SELECT ?, ?, ?, piece, data FROM incoming_pieces",
+        [source_id, first_line, size],
+    )
+    con.unregister("incoming_pieces")
 
 
 def source_row(
@@ -373,11 +393,20 @@ def source_row(
         return None
     delimiter, columns, codec = layout[0]
     blocks = con.execute(
-        "SELECT first_line, size, data FROM source_text WHERE source_id = ? AND first_line <= ? "
-        "ORDER BY first_line DESC LIMIT 1",
-        [source_id, row],
+        """
+        WITH blocks AS (
+            SELECT first_line, size, piece, data FROM source_text_pieces
+            WHERE source_id = $source
+            UNION ALL
+            SELECT first_line, size, 0, data FROM source_text WHERE source_id = $source
+        )
+        SELECT first_line, size, list(data ORDER BY piece) FROM blocks
+        WHERE first_line = (SELECT max(first_line) FROM blocks WHERE first_line <= $row)
+        GROUP BY first_line, size
+        """,
+        {"source": source_id, "row": row},
     ).fetchall()
-    text = line_of([(first, size, bytes(data)) for first, size, data in blocks], codec, row)
+    text = line_of([(first, size, b"".join(data)) for first, size, data in blocks], codec, row)
     return None if text is None else split_row(text, delimiter, tuple(columns))
 
 
@@ -391,7 +420,7 @@ def record_failure(
 ) -> None:
     """Remember that a file failed (no rows of it are kept) so the report can say why."""
     with transaction(con):
-        con.execute("DELETE FROM sources WHERE sha256 = ?", [sha256])
+        con.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha256])
         con.execute(
             """
             INSERT INTO sources (source_id, sha256, path, size, format, importer, imported_at,

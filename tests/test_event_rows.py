@@ -19,6 +19,7 @@ DAYS = [f"2026-10-{day:02d}" for day in range(1, 8)]
 def test_events_stream_in_batches_in_file_order(db, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(event_rows, "BATCH_ROWS", 2)
     monkeypatch.setattr(source_text, "BLOCK_BYTES", 64)  # a block of a line or two
+    monkeypatch.setattr(source_text, "PIECE_BYTES", 7)  # a block in several pieces
     path = wayfarer_csv(tmp_path, [session(day, i + 1) for i, day in enumerate(DAYS)])
     [result] = import_paths(db, [path])
     assert (result.status, result.events) == ("imported", 7)
@@ -26,7 +27,11 @@ def test_events_stream_in_batches_in_file_order(db, tmp_path: Path, monkeypatch)
     assert [(row, quantity) for row, quantity, _ in rows] == [
         (i + 2, (i + 1) * 1048576) for i in range(7)
     ]
-    assert db.sql("SELECT count(*) > 3 FROM source_text").fetchall() == [(True,)]
+    blocks = db.sql(
+        "SELECT count(DISTINCT first_line) > 3, max(piece) > 2, max(octet_length(data)) "
+        "FROM source_text_pieces"
+    ).fetchall()
+    assert blocks == [(True, True, 7)]
     # Every row is shown again from the blocks that waited in a temporary file.
     shown = [source_row(db, source_id, row)["Session Start"] for row, _, source_id in rows]
     assert shown == [f"{day} 09:00:00" for day in DAYS]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ICCID, session, wayfarer_csv
 
+from analyzer.importers import source_text
 from analyzer.importing import import_paths
 from analyzer.store import SCHEMA_VERSION, open_db, source_row
 
@@ -234,6 +235,59 @@ def test_a_schema_4_database_gains_the_utc_offset_and_time_zone_columns(tmp_path
         assert con.sql("SELECT count(*), count(utc_offset_min) FROM usage").fetchall() == [(1, 0)]
         assert con.sql("SELECT count(time_zone) FROM lines").fetchall() == [(0,)]
         later = wayfarer_csv(tmp_path, [session("2026-10-02", 5)], name="later.csv")
+        [result] = import_paths(con, [later])
+        assert (result.status, result.events) == ("imported", 1)
+    finally:
+        con.close()
+
+
+def test_a_schema_5_database_keeps_its_events_and_text_in_the_new_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source_text, "PIECE_BYTES", 5)  # a block in many pieces
+    path = tmp_path / "old.duckdb"
+    wayfarer_csv(tmp_path, [session("2026-10-01", 5), session("2026-10-02", 7)])
+    con = open_db(path)
+    import_paths(con, [tmp_path / "wayfarer.csv"])
+    before = con.sql("SELECT * FROM events ORDER BY event_id").fetchall()
+    columns = ", ".join(
+        f'"{name}" {kind}'
+        + (" PRIMARY KEY" if name == "event_id" else "")
+        + (" REFERENCES sources (source_id)" if name == "source_id" else "")
+        for name, kind in con.sql(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'"
+        ).fetchall()
+    )
+    shown = [source_row(con, row[1], row[22]) for row in before]  # source_id, "row"
+    con.execute("CREATE TABLE keyed AS SELECT * FROM events")
+    con.execute("DROP TABLE events")
+    con.execute(f"CREATE TABLE events ({columns})")  # as versions 3 to 5 made it
+    con.execute("INSERT INTO events SELECT * FROM keyed; DROP TABLE keyed")
+    blocks = con.sql(  # and each block in one row of source_text
+        "SELECT source_id, first_line, size, list(data ORDER BY piece) FROM source_text_pieces "
+        "GROUP BY ALL"
+    ).fetchall()
+    con.execute("DROP TABLE source_text_pieces")
+    for source_id, first_line, size, parts in blocks:
+        con.execute(
+            "INSERT INTO source_text VALUES (?, ?, ?, ?)",
+            [source_id, first_line, size, b"".join(parts)],
+        )
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    con = open_db(path)
+    try:
+        version = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        assert version == [(str(SCHEMA_VERSION),)]
+        assert con.sql("SELECT * FROM events ORDER BY event_id").fetchall() == before
+        assert [source_row(con, row[1], row[22]) for row in before] == shown
+        assert shown[1]["Bytes"] == str(7 * 1048576)
+        assert con.sql("SELECT count(*) FROM source_text_pieces").fetchall() == [(0,)]
+        kinds = con.sql(
+            "SELECT DISTINCT constraint_type FROM duckdb_constraints() WHERE table_name = 'events'"
+        ).fetchall()
+        assert kinds == [("NOT NULL",)]
+        later = wayfarer_csv(tmp_path, [session("2026-10-03", 5)], name="later.csv")
         [result] = import_paths(con, [later])
         assert (result.status, result.events) == ("imported", 1)
     finally:

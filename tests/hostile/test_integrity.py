@@ -231,7 +231,7 @@ def test_an_older_database_is_upgraded_and_its_orphans_removed(seeded: Path) -> 
         assert con.sql("SELECT count(*) FROM events").fetchall() == [(2,)]
         meta = dict(con.sql("SELECT key, value FROM meta").fetchall())
         with pytest.raises(duckdb.ConstraintException):
-            con.execute("INSERT INTO events (event_id, source_id, kind) VALUES (9002, 778, 'x')")
+            con.execute("INSERT INTO rejects VALUES (778, NULL, 4, 'x', 'bad')")
     finally:
         con.close()
     assert (meta["schema_version"], meta["application"]) == (str(SCHEMA_VERSION), "usage-analyzer")
