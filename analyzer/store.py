@@ -28,7 +28,6 @@ from analyzer.errors import (
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted
-    from analyzer.importers.source_text import SourceText
 
 # 2: events.superseded (copies resolved when a file is saved)
 # 3: statements, events and rejects reference sources (foreign keys); the project marker
@@ -322,7 +321,9 @@ def save_extracted(
             _insert_statement(con, source_id, statement, statement_id)
         _insert_rows(con, source_id, statement_ids, extracted)
         if extracted.text is not None:
-            _insert_text(con, source_id, extracted.text)
+            from analyzer.importers.source_text import save_text
+
+            save_text(con, source_id, extracted.text)
         resolve_copies(con, source_id)
     return totals
 
@@ -355,59 +356,6 @@ def _insert_rows(
             [source_id],
         )
         con.unregister("incoming_rejects")
-
-
-def _insert_text(con: duckdb.DuckDBPyConnection, source_id: int, text: SourceText) -> None:
-    con.execute(
-        "INSERT INTO source_files VALUES (?, ?, ?, ?)",
-        [source_id, text.delimiter, list(text.columns), text.codec],
-    )
-    for first, size, data in text.blocks:  # one at a time: together they can be large
-        _insert_block(con, source_id, first, size, data)
-
-
-def _insert_block(
-    con: duckdb.DuckDBPyConnection, source_id: int, first_line: int, size: int, data: bytes
-) -> None:
-    from analyzer.importers.source_text import pieces
-
-    con.register("incoming_pieces", pieces(data))
-    con.execute(
-        "INSERT INTO source_text_pieces SELECT ?, ?, ?, piece, data FROM incoming_pieces",
-        [source_id, first_line, size],
-    )
-    con.unregister("incoming_pieces")
-
-
-def source_row(
-    con: duckdb.DuckDBPyConnection, source_id: int, row: int
-) -> dict[str, str | None] | None:
-    """Row ``row`` of a CSV source as its cells under the header's names, from the text kept
-    once; None when the file's text is not kept (PDF, XLSX: their events carry ``raw``)."""
-    from analyzer.importers.source_text import line_of, split_row
-
-    layout = con.execute(
-        "SELECT delimiter, columns, codec FROM source_files WHERE source_id = ?", [source_id]
-    ).fetchall()
-    if not layout:
-        return None
-    delimiter, columns, codec = layout[0]
-    blocks = con.execute(
-        """
-        WITH blocks AS (
-            SELECT first_line, size, piece, data FROM source_text_pieces
-            WHERE source_id = $source
-            UNION ALL
-            SELECT first_line, size, 0, data FROM source_text WHERE source_id = $source
-        )
-        SELECT first_line, size, list(data ORDER BY piece) FROM blocks
-        WHERE first_line = (SELECT max(first_line) FROM blocks WHERE first_line <= $row)
-        GROUP BY first_line, size
-        """,
-        {"source": source_id, "row": row},
-    ).fetchall()
-    text = line_of([(first, size, b"".join(data)) for first, size, data in blocks], codec, row)
-    return None if text is None else split_row(text, delimiter, tuple(columns))
 
 
 def record_failure(

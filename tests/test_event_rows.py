@@ -10,8 +10,8 @@ from pathlib import Path
 from conftest import session, wayfarer_csv
 
 from analyzer.importers import event_rows, source_text
+from analyzer.importers.source_text import source_row
 from analyzer.importing import import_paths
-from analyzer.store import source_row
 
 DAYS = [f"2026-10-{day:02d}" for day in range(1, 8)]
 

@@ -12,8 +12,9 @@ import pytest
 from conftest import ICCID, session, wayfarer_csv
 
 from analyzer.importers import source_text
+from analyzer.importers.source_text import source_row
 from analyzer.importing import import_paths
-from analyzer.store import SCHEMA_VERSION, open_db, source_row
+from analyzer.store import SCHEMA_VERSION, open_db
 
 
 def counts(con) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""A CSV file's text kept once, compressed in blocks of whole lines.
+"""A CSV file's text kept once, compressed in blocks of whole lines: cut, stored and read back.
 
 Provenance needs every event to lead back to the row it came from. Keeping the file's text once
 (the database stores the blocks, see ``source_text`` in schema.sql) costs a fraction of a JSON
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 # zstd keeps 16% of a usage export (lz4: 26%): the text is held in memory until its COMMIT.
@@ -142,3 +143,53 @@ def unique_names(names: tuple[str, ...]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     return out
+
+
+def save_text(con: duckdb.DuckDBPyConnection, source_id: int, text: SourceText) -> None:
+    """Store a file's text with its layout, inside the transaction that saves the file."""
+    con.execute(
+        "INSERT INTO source_files VALUES (?, ?, ?, ?)",
+        [source_id, text.delimiter, list(text.columns), text.codec],
+    )
+    for first, size, data in text.blocks:  # one at a time: together they can be large
+        _save_block(con, source_id, first, size, data)
+
+
+def _save_block(
+    con: duckdb.DuckDBPyConnection, source_id: int, first_line: int, size: int, data: bytes
+) -> None:
+    con.register("incoming_pieces", pieces(data))
+    con.execute(
+        "INSERT INTO source_text_pieces SELECT ?, ?, ?, piece, data FROM incoming_pieces",
+        [source_id, first_line, size],
+    )
+    con.unregister("incoming_pieces")
+
+
+def source_row(
+    con: duckdb.DuckDBPyConnection, source_id: int, row: int
+) -> dict[str, str | None] | None:
+    """Row ``row`` of a CSV source as its cells under the header's names, from the text kept
+    once; None when the file's text is not kept (PDF, XLSX: their events carry ``raw``)."""
+    layout = con.execute(
+        "SELECT delimiter, columns, codec FROM source_files WHERE source_id = ?", [source_id]
+    ).fetchall()
+    if not layout:
+        return None
+    delimiter, columns, codec = layout[0]
+    blocks = con.execute(
+        """
+        WITH blocks AS (
+            SELECT first_line, size, piece, data FROM source_text_pieces
+            WHERE source_id = $source
+            UNION ALL
+            SELECT first_line, size, 0, data FROM source_text WHERE source_id = $source
+        )
+        SELECT first_line, size, list(data ORDER BY piece) FROM blocks
+        WHERE first_line = (SELECT max(first_line) FROM blocks WHERE first_line <= $row)
+        GROUP BY first_line, size
+        """,
+        {"source": source_id, "row": row},
+    ).fetchall()
+    text = line_of([(first, size, b"".join(data)) for first, size, data in blocks], codec, row)
+    return None if text is None else split_row(text, delimiter, tuple(columns))
