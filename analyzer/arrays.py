@@ -20,12 +20,21 @@ _EPOCH = date(1970, 1, 1).toordinal()
 
 def strings(values: Sequence[str | None]) -> pa.Array:
     """A ``string`` array of ``values`` (None is null), equal to ``pa.array(values, pa.string())``."""
-    encoded = [b"" if value is None else value.encode() for value in values]
+    nulls = values.count(None)
+    present = [v if v is not None else "" for v in values] if nulls else values
+    joined = "".join(present)
+    data = joined.encode()
+    # ASCII text (the usual case): each value's length in bytes is its length in characters,
+    # so no value is encoded on its own.
+    ascii_only = len(data) == len(joined)
     offsets = array("i", [0])
-    offsets.extend(accumulate(map(len, encoded)))
+    offsets.extend(
+        accumulate(map(len, present) if ascii_only else (len(v.encode()) for v in present))
+    )
     if offsets[-1] > _MAX_OFFSET:
         return pa.array(values, pa.string())
-    buffers = [_validity(values), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    validity = _validity(values) if nulls else None
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.string(), len(values), buffers)
 
 

@@ -25,11 +25,11 @@ from analyzer.importers.base import (
 )
 from analyzer.importers.countries import ensure_country_names, needs_country_names
 from analyzer.importers.event_rows import EventRows
+from analyzer.importers.mapping_stage import combine_staged, own, stage_rows
 from analyzer.importers.phones import number_maps
 from analyzer.importers.source_text import unique_names
 from analyzer.importers.specs import Const, Timestamp, blank, sql_str
 from analyzer.model import KINDS, UNITS
-from analyzer.regex import compile_re2
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
@@ -56,7 +56,7 @@ class Mapped:
 
 def map_rows(
     con: duckdb.DuckDBPyConnection,
-    staged: Staged,
+    staged: Staged | Sequence[Staged],
     mapping: TableMapping | Sequence[TableMapping],
     *,
     statement_index: int | None = 0,
@@ -69,36 +69,51 @@ def map_rows(
     keeps the rows it takes from the mappings after it. A row is all or nothing: if one
     mapping rejects it, none of its events are kept. Rows no mapping selects are rejects with
     the reason ``unmatched`` (or skipped when it is None).
+
+    ``staged`` may instead be one table per mapping (a PDF's row patterns, each with its own
+    columns): each mapping then reads only its own table's rows under its own names, and the
+    result is the same as mapping each table alone and merging in file order, in one set of
+    statements rather than one per table.
     """
     mappings = [mapping] if isinstance(mapping, TableMapping) else list(mapping)
     if any(needs_country_names(spec) for m in mappings for spec in m.fields.values()):
         ensure_country_names(con)
-    lookup = _column_lookup(staged.names)
-    ref = column_ref(lookup)
-    headings = _stage_rows(con, staged, mappings, lookup, ref)
-    _row_status(con, staged, mappings, ref, headings)
-    _map_each(con, mappings, ref)
-    _decide(con, mappings, unmatched)
+    parts = None if isinstance(staged, Staged) else list(staged)
+    if parts is not None:
+        if len(parts) != len(mappings):
+            raise ValueError("one staged table per mapping")
+        staged = combine_staged(parts)
+        lookups = [_column_lookup(p.names) for p in parts]
+        raws = [_raw_json(p.names) for p in parts]
+        kept = [p.text is None for p in parts]
+    else:
+        lookups = [_column_lookup(staged.names)] * len(mappings)  # one, shared
+        raws = [_raw_json(staged.names)] * len(mappings)
+        kept = [staged.text is None] * len(mappings)
+    refs = [column_ref(lookup) for lookup in lookups]
+    split = parts is not None
+    headings = stage_rows(con, staged, mappings, lookups, refs, split)
+    _row_status(con, staged, mappings, refs, headings, split)
+    _map_each(con, mappings, refs, split)
+    _decide(con, mappings, unmatched, split)
     # A rejected row keeps its cells (the report shows them); an event's row is kept only where
     # the file's text is not (its source row number leads back to it otherwise).
-    raw = _raw_json(staged.names)
-    events = _collect_events(
-        con, mappings, statement_index, raw if staged.text is None else None, mappings[0]
-    )
+    event_raws = [raw if keep else None for raw, keep in zip(raws, kept, strict=True)]
+    events = _collect_events(con, mappings, statement_index, event_raws, mappings[0])
     rejects = con.sql(
         f"""
-        SELECT CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row", {raw} AS raw,
-               _why AS reason
+        SELECT CAST(d._page AS INTEGER) AS page, CAST(d._row AS BIGINT) AS "row",
+               {_raw_of_part(raws, split)} AS raw, _why AS reason
         FROM decided d JOIN staged_rows s USING (_rid)
         WHERE _status = 'reject' ORDER BY d._page, d._row, _rid
         """
     ).to_arrow_table()
-    summary_index = next((i for i, m in enumerate(mappings) if m.summary), 0)
+    summary_index = _summary_index(mappings)
     skipped, summary_amount = con.sql(
         f"""
         SELECT count(*) FILTER (WHERE _status = 'skipped'),
                sum(m._total) FILTER (WHERE _summary AND NOT _blank)
-        FROM decided JOIN mapped_{summary_index} m USING (_rid)
+        FROM decided {"LEFT " if split else ""}JOIN mapped_{summary_index} m USING (_rid)
         """
     ).fetchall()[0]
     if not any(m.summary for m in mappings):
@@ -111,57 +126,43 @@ def map_rows(
         "DROP TABLE decided; DROP TABLE row_status; DROP VIEW staged_rows; "
         f"DROP TABLE IF EXISTS staged_carried; DROP {base} staged_base"
     )
-    skipped += staged.blank_rows
-    if staged.read_rejects is not None and staged.read_rejects.num_rows:
-        rejects = pa.concat_tables([rejects, staged.read_rejects.cast(rejects.schema)])
+    for part in parts or [staged]:
+        skipped += part.blank_rows
+        if part.read_rejects is not None and part.read_rejects.num_rows:
+            rejects = pa.concat_tables([rejects, part.read_rejects.cast(rejects.schema)])
     return Mapped(events, rejects, int(skipped), summary_amount)
 
 
-def _stage_rows(
-    con: duckdb.DuckDBPyConnection,
-    staged: Staged,
-    mappings: Sequence[TableMapping],
-    lookup: dict[str, str],
-    ref: Callable[[str], str],
-) -> list[str]:
-    """``staged_rows``: the text rows numbered, with derived, carried and filled columns (a view
-    over ``staged_base``, or over ``staged_carried`` when windows carry values down)."""
-    derived: list[str] = []
-    for m in mappings:
-        for name, (column, pattern) in m.derived.items():
-            alias = f"d{len(derived)}"
-            derived.append(
-                f"nullif(trim(regexp_extract({ref(column)}, {sql_str(pattern)}, 1)), '') AS {alias}"
-            )
-            lookup.setdefault(name.strip().lower(), alias)
-    extra = "".join(f", {d}" for d in derived)
-    if isinstance(staged.table, str):
-        # Already numbered in the extraction's database: read in place, not copied.
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW staged_base AS SELECT *{extra} FROM {staged.table}"
-        )
-    else:
-        con.register("staged_input", staged.table)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE staged_base AS "
-            f"SELECT row_number() OVER () AS _rid, *{extra} FROM staged_input"
-        )
-        con.unregister("staged_input")
-    return _carry_down(con, mappings, lookup, ref)
+def _raw_of_part(raws: Sequence[str], split: bool) -> str:
+    """SQL: a staged row (``s``) as JSON under its own table's names."""
+    if not split:
+        return raws[0]
+    cases = " ".join(f"WHEN {i} THEN {raw}" for i, raw in enumerate(raws))
+    return f"CASE s._part {cases} END"
+
+
+def _summary_index(mappings: Sequence[TableMapping]) -> int:
+    """The mapping whose amounts total the summary rows (the first with a summary)."""
+    return next((i for i, m in enumerate(mappings) if m.summary), 0)
 
 
 def _row_status(
     con: duckdb.DuckDBPyConnection,
     staged: Staged,
     mappings: Sequence[TableMapping],
-    ref: Callable[[str], str],
+    refs: Sequence[Callable[[str], str]],
     headings: list[str],
+    split: bool,
 ) -> None:
     """``row_status``: each row's provenance and whether it is blank, a total or skipped."""
     data_columns = [f"c{i}" for i in range(len(staged.names))]
     all_blank = " AND ".join(blank(c) for c in data_columns) or "TRUE"
-    summaries = [m.summary.sql(ref) for m in mappings if m.summary] or ["FALSE"]
-    skips = [m.skip.sql(ref) for m in mappings if m.skip] + headings or ["FALSE"]
+    summaries = [
+        own(m.summary.sql(refs[i]), i, split) for i, m in enumerate(mappings) if m.summary
+    ] or ["FALSE"]
+    skips = [
+        own(m.skip.sql(refs[i]), i, split) for i, m in enumerate(mappings) if m.skip
+    ] + headings or ["FALSE"]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE row_status AS
@@ -173,26 +174,34 @@ def _row_status(
 
 
 def _map_each(
-    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], ref: Callable[[str], str]
+    con: duckdb.DuckDBPyConnection,
+    mappings: Sequence[TableMapping],
+    refs: Sequence[Callable[[str], str]],
+    split: bool,
 ) -> None:
     """``mapped_i``: every field of mapping i for the rows it selects, and its reject reason."""
-    for index, m in enumerate(mappings):
+    summary_index = _summary_index(mappings) if any(m.summary for m in mappings) else None
+    for index, (m, ref) in enumerate(zip(mappings, refs, strict=True)):
         columns = {n: spec.sql(ref) for n, spec in m.fields.items()} | _derived_fields(m, ref)
         values = ",\n".join(f"{sql} AS {_quote_ident(name)}" for name, sql in columns.items())
         names = ", ".join(_quote_ident(name) for name in columns)
         where = m.where.sql(ref) if m.where else "TRUE"
-        total = m.summary_total or m.fields.get("amount")
+        # With a table per mapping, each mapping reads (and computes its fields for) its own.
+        own = f"WHERE _part = {index}" if split else ""
+        # Only the summary rows' mapping totals them: the others' totals are never read.
+        total = (m.summary_total or m.fields.get("amount")) if index == summary_index else None
         total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE mapped_{index} AS
             SELECT _rid, _selected, _total, {names}, {_reject_reasons(m, ref)} AS _reason
             FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
-                  FROM staged_rows)
+                  FROM staged_rows {own})
             """
         )
-    # A row goes to the first mapping that takes it, and on only past mappings with also=True.
-    for i in range(1, len(mappings)):
+    # A row goes to the first mapping that takes it, and on only past mappings with also=True
+    # (mappings of tables of their own never share a row).
+    for i in range(1, 1 if split else len(mappings)):
         exclusive = [j for j in range(i) if not mappings[j].also]
         if exclusive:
             taken = " UNION ALL ".join(
@@ -202,14 +211,21 @@ def _map_each(
 
 
 def _decide(
-    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], unmatched: str | None
+    con: duckdb.DuckDBPyConnection,
+    mappings: Sequence[TableMapping],
+    unmatched: str | None,
+    split: bool,
 ) -> None:
     """``decided``: each row is an event, a reject (with its reason) or skipped."""
-    selected = " OR ".join(f"m{i}._selected" for i in range(len(mappings)))
-    reason = ", ".join(
-        f"CASE WHEN m{i}._selected THEN m{i}._reason END" for i in range(len(mappings))
+    # With a table per mapping, mapping i holds only its own table's rows.
+    join, taken = (
+        ("LEFT JOIN", "coalesce(m{}._selected, FALSE)") if split else ("JOIN", "m{}._selected")
     )
-    joins = " ".join(f"JOIN mapped_{i} m{i} USING (_rid)" for i in range(len(mappings)))
+    selected = " OR ".join(taken.format(i) for i in range(len(mappings)))
+    reason = ", ".join(
+        f"CASE WHEN {taken.format(i)} THEN m{i}._reason END" for i in range(len(mappings))
+    )
+    joins = " ".join(f"{join} mapped_{i} m{i} USING (_rid)" for i in range(len(mappings)))
     unmatched_sql = "NULL" if unmatched is None else sql_str(unmatched)
     con.execute(
         f"""
@@ -233,29 +249,30 @@ def _derived_fields(mapping: TableMapping, ref: Callable[[str], str]) -> dict[st
 
 
 def _raw_json(names: tuple[str, ...]) -> str:
-    """SQL: a staged row (``s``) as JSON under its header's names, as it was printed."""
-    cells = ", ".join(
-        f"{_quote_ident(name)} := s.c{i}" for i, name in enumerate(unique_names(names))
-    )
-    return f"CAST(to_json(struct_pack({cells})) AS VARCHAR)" if names else "'{}'"
+    """SQL: a staged row (``s``) as JSON under its header's names, as it was printed (the
+    text of ``to_json(struct_pack(...))``, built a few times faster, and names that differ
+    only in case stay apart)."""
+    cells = ", ".join(f"{sql_str(name)}, s.c{i}" for i, name in enumerate(unique_names(names)))
+    return f"CAST(json_object({cells}) AS VARCHAR)" if names else "'{}'"
 
 
 def _collect_events(
     con: duckdb.DuckDBPyConnection,
     mappings: Sequence[TableMapping],
     statement_index: int | None,
-    raw: str | None,
+    raws: Sequence[str | None],
     numbers: TableMapping,
 ) -> EventRows:
-    """The events of every mapping, typed, in file order, with ``raw`` (if any) as their row;
-    lines and dialled numbers read as ``numbers`` says (E.164, their country and type)."""
+    """The events of every mapping, typed, in file order, with mapping i's ``raws[i]`` (if any)
+    as their row; lines and dialled numbers read as ``numbers`` says (E.164, their country and
+    type)."""
     facts = [f for f in ROW_FACTS if any(f in m.fields for m in mappings)]
     index = "NULL" if statement_index is None else str(statement_index)
     units = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in UNITS.items())
-    staged_join = "" if raw is None else "JOIN staged_rows s USING (_rid)"
-    raw = raw or "CAST(NULL AS VARCHAR)"
     parts = []
-    for i, m in enumerate(mappings):
+    for i, (m, raw) in enumerate(zip(mappings, raws, strict=True)):
+        staged_join = "" if raw is None else "JOIN staged_rows s USING (_rid)"
+        raw = raw or "CAST(NULL AS VARCHAR)"
         select = []
         typed = {**EVENT_FIELDS, **DERIVED_FIELDS, **{f: ROW_FACTS[f] for f in facts}}
         for name, sql_type in typed.items():
@@ -306,57 +323,6 @@ def _unique(prefix: str) -> str:
     """A table name no earlier mapping in this process used (several map into one connection)."""
     _names[prefix] = _names.get(prefix, 0) + 1
     return f"{prefix}_{_names[prefix]}"
-
-
-def _carry_down(
-    con: duckdb.DuckDBPyConnection,
-    mappings: Sequence[TableMapping],
-    lookup: dict[str, str],
-    ref: Callable[[str], str],
-) -> list[str]:
-    """Add carried and filled-down columns to ``staged_rows``; the heading rows' conditions.
-
-    One window function each, in file order, so a heading's value reaches every row below it
-    until the next heading, and a date printed once per day reaches that day's other rows.
-    """
-    window = "OVER (ORDER BY _rid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-    columns: list[str] = []
-    headings: list[str] = []
-    names: dict[str, str] = {}
-    for m in mappings:
-        for name, column, pattern in m.carry:
-            if name.strip().lower() in names:
-                continue
-            source = f"trim({ref(column)})"
-            heading = f"coalesce(regexp_matches({source}, {sql_str(pattern)}, 'i'), FALSE)"
-            groups = compile_re2(pattern).groups or 0
-            parts = [
-                f"nullif(regexp_extract({source}, {sql_str('(?i)' + pattern)}, {g}), '')"
-                for g in (range(1, groups + 1) if groups else (0,))
-            ]
-            value = f"nullif(trim(concat_ws(' ', {', '.join(parts)})), '')"
-            alias = f"k{len(columns)}"
-            columns.append(
-                f"last_value(CASE WHEN {heading} THEN {value} END IGNORE NULLS) {window} AS {alias}"
-            )
-            headings.append(heading)
-            names[name.strip().lower()] = alias
-        for column in m.fill_down:
-            key = column.strip().lower()
-            if key in names:
-                continue
-            cell = f"nullif(trim({ref(column)}), '')"
-            alias = f"k{len(columns)}"
-            columns.append(f"coalesce({cell}, last_value({cell} IGNORE NULLS) {window}) AS {alias}")
-            names[key] = alias
-    carried = "".join(f", {c}" for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT *{carried} FROM staged_base")
-    if columns:
-        # The windows run once, not in every query that reads the rows.
-        con.execute("CREATE OR REPLACE TEMP TABLE staged_carried AS SELECT * FROM staged_rows")
-        con.execute("CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM staged_carried")
-        lookup.update(names)
-    return headings
 
 
 def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:

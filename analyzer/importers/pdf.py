@@ -215,19 +215,21 @@ class PdfLayout:
             statement = self.statement(con, path, texts, result["fields"])
             place = self._year_placer(path, statement, options)
             events, rejects, skipped = [], [], result["skipped"]
-            for pattern in self.rows:
-                rows = result["rows"].get(pattern.name, {})
-                if not rows and events:  # map at least one pattern: it gives the empty schema
-                    continue
-                staged = self._stage(pattern, rows, texts)
-                mapped = map_rows(con, staged, place(pattern.mapping))
+            for group in self._groups(result["rows"]):
+                staged = [
+                    self._stage(pattern, result["rows"].get(pattern.name, {}), texts)
+                    for pattern in group
+                ]
+                mapped = map_rows(con, staged, [place(pattern.mapping) for pattern in group])
                 events.append(mapped.events.to_arrow())
                 rejects.append(mapped.rejects)
                 skipped += mapped.skipped
         finally:
             con.close()
         rejects.append(self._unmatched(result["rejects"]))
-        events_table = _with_currency(_sorted(pa.concat_tables(events)), statement.currency)
+        # One group's events come in file order already; several are merged into it.
+        merged = events[0] if len(events) == 1 else _sorted(pa.concat_tables(events))
+        events_table = _with_currency(merged, statement.currency)
         no_currency = pc.and_(
             pc.is_valid(events_table.column("amount")), pc.is_null(events_table.column("currency"))
         )
@@ -252,6 +254,17 @@ class PdfLayout:
                 **({"trace": result["trace"]} if "trace" in result else {}),
             },
         )
+
+    def _groups(self, rows: Mapping[str, Any]) -> list[list[RowPattern]]:
+        """The row patterns that read rows (the first always: it gives the empty schema), in
+        groups mapped together: those whose numbers read alike (the same region, national or
+        international), each group in one pass."""
+        groups: dict[tuple[str | None, bool], list[RowPattern]] = {}
+        for index, pattern in enumerate(self.rows):
+            if index == 0 or rows.get(pattern.name):
+                key = (pattern.mapping.region, pattern.mapping.international)
+                groups.setdefault(key, []).append(pattern)
+        return list(groups.values())
 
     def _year_placer(
         self, path: Path, statement: Statement, options: ImportOptions
