@@ -60,8 +60,9 @@ CREATE TABLE IF NOT EXISTS source_text_pieces (
     data        BLOB NOT NULL
 );
 
--- Statements, events and rejects reference their source: no row can outlive or precede the
--- file it came from (a file's rows and its sources row are written in one transaction).
+-- Statements and rejects reference their source, and events are checked when a database is
+-- opened: no row can outlive or precede the file it came from (a file's rows and its sources
+-- row are written in one transaction).
 
 -- Bill-level facts, as printed.
 CREATE TABLE IF NOT EXISTS statements (

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # 3: statements, events and rejects reference sources (foreign keys); the project marker
 # 4: a CSV's text kept once (source_files, source_text) instead of a JSON copy of every row
 # 5: events.utc_offset_min (the UTC offset a file prints with the start time), lines.time_zone
-# 6: events without primary and foreign key (their checks were a third of an import's insert)
+# 6: events without primary and foreign key (their checks were a third of an import's insert);
+#    new files' text in pieces (source_text_pieces)
 SCHEMA_VERSION = 6
 DEFAULT_DB = "usage.duckdb"
 # Written into `meta` of every database this project creates: only such files are opened.
