@@ -1,8 +1,8 @@
 """A CSV file's text kept once, compressed in blocks of whole lines: cut, stored and read back.
 
 Provenance needs every event to lead back to the row it came from. Keeping the file's text once
-(the database stores the blocks, see ``source_text`` in schema.sql) costs a fraction of a JSON
-copy of every row, and any row can still be shown again from its line number.
+(the database stores the blocks, see ``source_text_pieces`` in schema.sql) costs a fraction of
+a JSON copy of every row, and any row can still be shown again from its line number.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pyarrow as pa
 
 from analyzer.arrays import integers
 
-# zstd keeps 16% of a usage export (lz4: 26%): the text is held in memory until its COMMIT.
+# zstd keeps 16% of a usage export (lz4: 26%), in the database and in the temporary file.
 CODEC = "zstd"
 BLOCK_BYTES = 4 << 20
-PIECE_BYTES = 512  # a block is stored in pieces of this size (see source_text in schema.sql)
+PIECE_BYTES = 512  # a block is stored in pieces of this size (source_text_pieces in schema.sql)
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 
