@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,10 +86,16 @@ def open_db(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     A file that is not this project's database is refused before anything is written to it.
     """
     target = str(path)
-    if target != ":memory:":
-        _refuse_foreign(Path(target))
+    file = None if target == ":memory:" else Path(target)
+    if file is not None and file.is_file() and file.stat().st_size == 0:
+        file.unlink()  # nothing to keep: DuckDB cannot open a 0-byte file, so start it afresh
+    if file is not None and not read_only and Path(f"{target}.wal").exists():
+        # Opening for writing would fold the log into the file: look at it read-only first.
+        _refuse_foreign(file)
     con = connect(path, read_only=read_only)
     try:
+        if file is not None:
+            _refuse_unmarked(con, file)
         ensure_schema(con, read_only=read_only)
     except BaseException:
         con.close()
@@ -100,31 +107,40 @@ def _refuse_foreign(path: Path) -> None:
     """Look at an existing file read-only; raise unless it is ours, an empty database or new."""
     if not path.exists():
         return
-    if path.is_file() and path.stat().st_size == 0:
-        path.unlink()  # nothing to keep: DuckDB cannot open a 0-byte file, so start it afresh
-        return
     con = connect(path, read_only=True)
     try:
-        tables = {
-            row[0] for row in con.sql("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        sequences = con.sql("SELECT count(*) FROM duckdb_sequences()").fetchall()[0][0]
-        marked = False
-        if "meta" in tables:
-            keys = dict(con.sql("SELECT key, value FROM meta").fetchall())
-            marked = keys.get(MARKER_KEY) == MARKER or (
-                # versions 1 and 2 did not write the marker; their tables say who made them
-                "schema_version" in keys and {"sources", "events", "rejects"} <= tables
-            )
-    except duckdb.Error:
-        marked = False
+        _refuse_unmarked(con, path)
     finally:
         con.close()
-    if not marked and (tables or sequences):
+
+
+def _refuse_unmarked(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise unless the open database is ours or empty. Nothing has been written to it yet:
+    DuckDB writes to a file only at a checkpoint, and a file without a log has none to do."""
+    if _has_marker(con):
+        return
+    held = con.sql(
+        "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() "
+        "WHERE NOT internal) + (SELECT count(*) FROM duckdb_sequences())"
+    ).fetchall()[0][0]
+    if held:
         raise ForeignDatabaseError(
             f"{shown(path)} is a database of another program (it has no usage-analyzer "
             "marker); it was left untouched: pass --db with a new file name"
         )
+
+
+def _has_marker(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``meta`` says this project wrote the database (one query: opening is frequent)."""
+    try:
+        keys = dict(con.sql("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error:
+        return False
+    if keys.get(MARKER_KEY) == MARKER:
+        return True
+    # versions 1 and 2 did not write the marker; their tables say who made them
+    tables = {row[0] for row in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return "schema_version" in keys and {"sources", "events", "rejects"} <= tables
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> None:
@@ -134,13 +150,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) ->
     interrupted import of an older version are removed then (their file was never recorded, so
     importing it again brings them back whole).
     """
-    has_meta = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchall()[0][0]
-    found = SCHEMA_VERSION
+    try:
+        keys = dict(
+            con.sql(
+                "SELECT key, value FROM meta WHERE key IN ('schema_version', 'schema_digest')"
+            ).fetchall()
+        )
+        has_meta = True
+    except duckdb.CatalogException:
+        keys, has_meta = {}, False
+    found = int(keys.get("schema_version", SCHEMA_VERSION))
     if has_meta:
-        rows = con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        found = int(rows[0][0]) if rows else SCHEMA_VERSION
         if found > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"this database was written by a newer version of the analyzer (schema {found}, "
@@ -157,20 +177,35 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool = False) ->
         raise DatabaseError(
             "this database is empty; import some bills first with 'analyzer run FOLDER'"
         )
-    schema = resources.files("analyzer").joinpath("schema.sql").read_text("utf-8")
+    schema = schema_sql()
     if has_meta and found < SCHEMA_VERSION:
         _upgrade(con, schema, found)
-    else:
+        return
+    if keys.get("schema_digest") != _digest(schema):
+        # Views and macros are replaced when schema.sql or DuckDB changed; the same schema is
+        # not executed again (that cost a tenth of a second and a write at every opening).
         with transaction(con):  # a new file holds the whole schema or nothing
             con.execute(schema)
             _mark(con)
-        check_orphans(con)
+    check_orphans(con)
+
+
+@cache
+def schema_sql() -> str:
+    """The text of schema.sql, read once per process."""
+    return resources.files("analyzer").joinpath("schema.sql").read_text("utf-8")
+
+
+def _digest(schema: str) -> str:
+    """What the schema as created depends on: its text and the DuckDB that created it."""
+    return hashlib.sha256(f"{schema}\0{duckdb.__version__}".encode()).hexdigest()
 
 
 def _mark(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('duckdb_version', ?), (?, ?)",
-        [str(SCHEMA_VERSION), duckdb.__version__, MARKER_KEY, MARKER],
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('schema_digest', ?), "
+        "('duckdb_version', ?), (?, ?)",
+        [str(SCHEMA_VERSION), _digest(schema_sql()), duckdb.__version__, MARKER_KEY, MARKER],
     )
 
 

@@ -172,6 +172,44 @@ def test_another_programs_database_is_refused_untouched(
     assert not Path(f"{other}.wal").exists()
 
 
+def test_another_programs_database_with_a_pending_log_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE invoices (n INTEGER)")
+    con.execute("CHECKPOINT")
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("INSERT INTO invoices VALUES (1)")  # kept in the log only
+    con.close()
+    wal = Path(f"{other}.wal")
+    before = (digest(other), digest(wal))
+    result = invoke(other, "import", str(tmp_path))
+    assert (result.exit_code, result.output) == (1, FOREIGN.format(path=other))
+    assert (digest(other), digest(wal)) == before
+
+
+def test_opening_a_current_database_writes_nothing(seeded: Path) -> None:
+    before = digest(seeded)
+    open_db(seeded).close()
+    assert digest(seeded) == before
+    assert not Path(f"{seeded}.wal").exists()
+
+
+def test_a_database_of_another_schema_text_gets_its_views_again(seeded: Path) -> None:
+    con = duckdb.connect(str(seeded))
+    con.execute("DROP VIEW daily_usage")
+    con.execute("UPDATE meta SET value = 'older' WHERE key = 'schema_digest'")
+    con.close()
+    con = open_db(seeded)
+    try:
+        assert con.sql("SELECT count(*) FROM daily_usage").fetchall() == [(2,)]
+        digests = con.sql("SELECT value FROM meta WHERE key = 'schema_digest'").fetchall()
+    finally:
+        con.close()
+    assert digests != [("older",)]
+
+
 @pytest.mark.parametrize("content", [b"hello, not a database\n", bytes(range(256)) * 40])
 def test_a_file_that_is_not_duckdb_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "notes.duckdb"
