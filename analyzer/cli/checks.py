@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analyzer.cli.base import bad_value, close_matches, listing, nothing
 from analyzer.errors import shown
+
+if TYPE_CHECKING:
+    from analyzer.api import Database
 
 
 def check_rules(rules: Sequence[str]) -> None:
@@ -52,7 +56,7 @@ def check_lines(db: Path, lines: Sequence[str]) -> None:
             )
 
 
-def months_with_data(db: Path) -> list[str]:
+def months_with_data(db: Path | Database) -> list[str]:
     from analyzer.api import connection
 
     with connection(db, read_only=True) as con:
@@ -60,7 +64,7 @@ def months_with_data(db: Path) -> list[str]:
     return [row[0] for row in rows if row[0]]
 
 
-def check_period_has_data(db: Path, period: str) -> None:
+def check_period_has_data(db: Path | Database, period: str) -> None:
     """Exit 6 with the months that have data when ``period`` holds no event or statement."""
     from analyzer.api import connection
     from analyzer.report import parse_period

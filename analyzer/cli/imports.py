@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from analyzer.cli.base import (
     year_option,
 )
 from analyzer.errors import EXIT_OK, EXIT_PARTIAL, shown
+
+if TYPE_CHECKING:
+    from analyzer.api import Database
 
 PROGRESS_AFTER_S = 1.0
 ENCRYPTED = "it is encrypted"
@@ -63,33 +66,36 @@ class Progress:
 
 
 def _import(
+    database: Database,
     paths: Sequence[Path],
     password: str | None,
     profiles: Sequence[Path] = (),
     year: int | None = None,
 ) -> list[Any]:
+    """Import into ``database``, on its connection when its ``with`` block holds one."""
+    from analyzer.api import connection
     from analyzer.importers import ImportOptions
     from analyzer.importing import discover, import_paths
-    from analyzer.store import open_db
 
     progress = Progress(len(discover(paths)[0]))
-    con = open_db(db_path())
     try:
-        options = ImportOptions(password=password, year=year)
-        results = import_paths(
-            con, list(paths), options=options, progress=progress, profiles=list(profiles)
-        )
-        encrypted = [r.path for r in results if _needs_password(r)]
-        if encrypted and password is None and on_terminal(sys.stdin):
-            password = click.prompt(
-                f"{len(encrypted)} PDF bill(s) are encrypted; password", hide_input=True, err=True
-            )
+        with connection(database) as con:
             options = ImportOptions(password=password, year=year)
-            again = {r.path: r for r in import_paths(con, encrypted, options=options)}
-            results = [again.get(r.path, r) for r in results]
+            results = import_paths(
+                con, list(paths), options=options, progress=progress, profiles=list(profiles)
+            )
+            encrypted = [r.path for r in results if _needs_password(r)]
+            if encrypted and password is None and on_terminal(sys.stdin):
+                password = click.prompt(
+                    f"{len(encrypted)} PDF bill(s) are encrypted; password",
+                    hide_input=True,
+                    err=True,
+                )
+                options = ImportOptions(password=password, year=year)
+                again = {r.path: r for r in import_paths(con, encrypted, options=options)}
+                results = [again.get(r.path, r) for r in results]
     finally:
         progress.finish()
-        con.close()
     for result in results:
         _echo_result(result)
     return results
@@ -147,7 +153,9 @@ def import_command(
     year: int | None,
 ) -> None:
     """Import bill files or folders (recursively) into the database."""
-    results = _import(paths, password, profile_dirs, year)
+    from analyzer.api import Database
+
+    results = _import(Database(db_path(), read_only=False), paths, password, profile_dirs, year)
     _no_files(paths, results)
     summary, code = _import_summary(results)
     click.echo(summary)
@@ -170,7 +178,7 @@ def next_steps(db: Path, latest_month: str | None) -> list[str]:
     ]
 
 
-def _latest_month(db: Path) -> str | None:
+def _latest_month(db: Database) -> str | None:
     """The last month with records or a statement, for the suggested report."""
     from analyzer.api import connection
 
@@ -224,36 +232,37 @@ def run(
     mask: bool,
 ) -> None:
     """The main job: import every bill in FOLDER, run the rules, write the report."""
-    from analyzer.api import _inputs, analyse, check_output
+    from analyzer.api import Database, _inputs, analyse, check_output
     from analyzer.config import find_config
 
     db = db_path(ctx)
     out = out or default_report(db)
     check_output(out, db, _inputs(folder, find_config(folder, config_path)))
-    results = _import([folder], password, profile_dirs, year)
-    _no_files([folder], results)
-    summary, code = _import_summary(results)
-    click.echo(summary)
-    if period:
-        from analyzer.cli.checks import check_period_has_data
+    with Database(db, read_only=False) as database:  # one connection for every step
+        results = _import(database, [folder], password, profile_dirs, year)
+        _no_files([folder], results)
+        summary, code = _import_summary(results)
+        click.echo(summary)
+        if period:
+            from analyzer.cli.checks import check_period_has_data
 
-        check_period_has_data(db, period)
-    outcome = analyse(
-        db,
-        folder=folder,
-        config_path=config_path,
-        params=params,
-        out=out,
-        period=period,
-        lang=lang,
-        mask=mask,
-        skip_if_unchanged=True,
-    )
-    _echo_outcome(outcome, db)
+            check_period_has_data(database, period)
+        outcome = analyse(
+            database,
+            folder=folder,
+            config_path=config_path,
+            params=params,
+            out=out,
+            period=period,
+            lang=lang,
+            mask=mask,
+            skip_if_unchanged=True,
+        )
+        _echo_outcome(outcome, db, _latest_month(database))
     ctx.exit(code)
 
 
-def _echo_outcome(outcome: dict[str, Any], db: Path) -> None:
+def _echo_outcome(outcome: dict[str, Any], db: Path, latest_month: str | None) -> None:
     if outcome["unchanged"]:
         click.echo("Nothing changed since the last run: the findings and the report are current.")
     for failure in outcome["rule_failures"]:
@@ -266,7 +275,7 @@ def _echo_outcome(outcome: dict[str, Any], db: Path) -> None:
     click.echo(f"Database: {shown(db)}")
     click.echo(f"Report: {shown(outcome['report'])}")
     click.echo("Next:")
-    for command in next_steps(db, _latest_month(db)):
+    for command in next_steps(db, latest_month):
         click.echo(f"  {shown(command)}")
 
 
