@@ -20,24 +20,51 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from itertools import compress
 
 # White space as bills print it, removed before a number is read.
 SPACE_CHARS = " \t\n\r\f\v\u00a0\u2007\u2009\u202f\u3000"
 SPACE_CLASS = "[" + SPACE_CHARS + "]"
-# Currency symbols: every Unicode "Sc" character of the basic plane.
-CURRENCY_SYMBOLS = "".join(
-    ch for ch in map(chr, range(0x10000)) if unicodedata.category(ch) == "Sc"
-)
-_CURRENCY = f"(?:[A-Z]{{0,3}}[{CURRENCY_SYMBOLS}]|[A-Z]{{3}})"
-# Decimal digits of every script (Arabic-Indic, Devanagari, full-width...) and their values.
-OTHER_DIGITS = "".join(
-    ch
-    for ch in map(chr, range(0x80, 0x10000))
-    if unicodedata.category(ch) == "Nd" and unicodedata.decimal(ch, None) is not None
-)
-OTHER_DIGIT_VALUES = "".join(str(unicodedata.decimal(ch)) for ch in OTHER_DIGITS)
-_TO_ASCII = str.maketrans(OTHER_DIGITS, OTHER_DIGIT_VALUES)
 DIGIT_SYSTEMS = ("ascii", "any")
+
+
+@cache
+def _unicode_classes() -> dict[str, str]:
+    """Currency symbols (Unicode "Sc") and decimal digits of every script (Arabic-Indic,
+    Devanagari, full-width...: "Nd", what str.isdecimal accepts) of the basic plane, with the
+    digits' values. Found once, on first use: a scan of the plane costs tens of milliseconds,
+    which a command that reads no number should not pay."""
+    plane = "".join(map(chr, range(0x10000)))
+    digits = "".join(filter(str.isdecimal, plane[0x80:]))
+    return {
+        "CURRENCY_SYMBOLS": "".join(
+            compress(plane, map("Sc".__eq__, map(unicodedata.category, plane)))
+        ),
+        "OTHER_DIGITS": digits,
+        "OTHER_DIGIT_VALUES": "".join(str(unicodedata.decimal(ch)) for ch in digits),
+    }
+
+
+def __getattr__(name: str) -> str:
+    """``CURRENCY_SYMBOLS``, ``OTHER_DIGITS`` and ``OTHER_DIGIT_VALUES``, found on first use."""
+    try:
+        return _unicode_classes()[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+@cache
+def _currency() -> str:
+    return f"(?:[A-Z]{{0,3}}[{_unicode_classes()['CURRENCY_SYMBOLS']}]|[A-Z]{{3}})"
+
+
+@cache
+def _to_ascii() -> dict[int, int]:
+    classes = _unicode_classes()
+    return str.maketrans(classes["OTHER_DIGITS"], classes["OTHER_DIGIT_VALUES"])
+
+
 # An exponent has at most three digits: '1e308' is read, then refused as too large.
 _EXPONENT = "(?:[eE]([+-]?[0-9]{1,3}))?"
 
@@ -117,7 +144,7 @@ class Notation:
     def signed(self, currency: bool = True) -> str:
         """A whole number with sign, parentheses and (optionally) currency; nine groups:
         sign, '(', sign, sign, integer, fraction, exponent, ')', trailing minus."""
-        cur = f"{_CURRENCY}?" if currency else ""
+        cur = f"{_currency()}?" if currency else ""
         return f"^{cur}([+-]?)(\\(?)([+-]?){cur}([+-]?){self.number()}{cur}(\\)?)(-?){cur}$"
 
 
@@ -133,7 +160,7 @@ def check_marks(decimal: str, thousands: str | None) -> None:
 
 def to_ascii_digits(text: str) -> str:
     """Digits of other scripts (Arabic-Indic, full-width...) as ASCII digits."""
-    return text.translate(_TO_ASCII)
+    return text.translate(_to_ascii())
 
 
 def strip_spaces(text: str) -> str:
