@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 from conftest import ICCID, held_database, session, wayfarer_csv
 
-from analyzer.cli import cli
+from analyzer.cli import COMMANDS, cli
 
 
 def invoke(db_path: Path, *args: str):
@@ -185,9 +186,12 @@ def test_rules_lists_every_rule(tmp_path: Path) -> None:
     assert rules["roaming_started"]["severity"] == "info"
 
 
-def test_every_command_has_help() -> None:
-    for name, command in cli.commands.items():
-        assert command.help, f"{name} has no help text"
+def test_every_command_has_help_and_its_summary_is_the_one_listed() -> None:
+    assert set(COMMANDS) == set(cli.list_commands(click.Context(cli)))
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None and command.help, f"{name} has no help text"
+        assert command.help.split("\n\n")[0] == COMMANDS[name][2]
         assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
 
 

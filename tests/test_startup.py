@@ -185,3 +185,26 @@ def test_country_names_are_kept_and_a_damaged_copy_is_built_again(cache):
         assert countries._country_names().equals(built)  # read from the kept file
         assert [p.name for p in cache.parent.glob("country-names-*")] == [kept.name]
     countries._country_names.cache_clear()
+
+
+def test_help_loads_no_command_module_nor_duckdb():
+    """`analyzer --help` lists the commands from their summaries: loading every command's
+    module (and DuckDB) would double its time."""
+    code = textwrap.dedent(
+        """
+        import json, sys
+        from analyzer.cli import main
+        try:
+            main()
+        except SystemExit:
+            pass
+        print(json.dumps(sorted(m for m in sys.modules if m == "duckdb"
+                                or m.startswith("analyzer.cli.") and m != "analyzer.cli.base")))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "run       The main job" in done.stdout
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

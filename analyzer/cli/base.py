@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,41 @@ class AnalyzerGroup(click.Group):
             if is_interrupt(exc) or interrupt_requested():
                 _stop(ctx, STOPPED)
             raise
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str, str]] = {}  # name: (module, function, summary)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module loaded now if it was not yet."""
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, function, _summary = self.lazy[cmd_name]
+            self.add_command(getattr(import_module(module), function), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of --help, from the summaries: no command module is loaded."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, click.Command(name, help=self._summary(name)).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _summary(self, name: str) -> str:
+        if name in self.lazy:
+            return self.lazy[name][2]
+        return self.commands[name].help or ""
+
+
+def lazy_commands(group: AnalyzerGroup, commands: dict[str, tuple[str, str, str]]) -> None:
+    """Register commands by module, function and summary; each is loaded when it runs."""
+    group.lazy = dict(commands)
 
 
 def _stop(ctx: click.Context, message: str) -> None:
