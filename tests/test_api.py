@@ -231,6 +231,33 @@ def test_a_with_block_keeps_one_connection_and_lazy_relations(seeded: Path) -> N
     assert ids(db.events(kind="fee")) == [3]
 
 
+def test_a_writable_with_block_imports_analyses_and_reports_on_its_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analyzer.api.database as database
+
+    opened = []
+    real = database._open_connection
+
+    def counting(path: Path, *, read_only: bool = False):
+        opened.append(read_only)
+        return real(path, read_only=read_only)
+
+    monkeypatch.setattr(database, "_open_connection", counting)
+    bills = tmp_path / "bills"
+    bills.mkdir()
+    wayfarer_csv(bills, [session("2026-10-01", 5), session("2026-10-02", 7)])
+    out = tmp_path / "report.html"
+    db = analyzer.open_db(tmp_path / "a.duckdb", read_only=False)  # opens it once to check it
+    opened.clear()
+    with db:
+        [result] = analyzer.import_paths(db, [bills])
+        outcome = analyzer.analyse(db, folder=bills, out=out)
+        assert db.usage().aggregate("count(*)").fetchall() == [(2,)]
+    assert (result.status, outcome["events"], out.is_file()) == ("imported", 2, True)
+    assert opened == [False]
+
+
 def test_import_analyzer_loads_no_heavy_module() -> None:
     code = (
         "import sys, analyzer; heavy = {'duckdb', 'pandas', 'altair', 'pdfplumber', 'pyarrow'};"
