@@ -6,7 +6,11 @@ its progress bar writes to stdout, where it would corrupt --json and --csv outpu
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from contextlib import suppress
+from functools import cache
 
 import duckdb
 
@@ -29,8 +33,6 @@ def private_connection() -> duckdb.DuckDBPyConnection:
 def memory_limit(megabytes: int) -> str:
     """A DuckDB memory limit of about ``megabytes``, never below what its threads need to work
     (128 MB each)."""
-    import os
-
     return f"{max(megabytes, 128 * (os.cpu_count() or 1))}MB"
 
 
@@ -46,7 +48,7 @@ def spilling_connection() -> duckdb.DuckDBPyConnection:
     import tempfile
     import weakref
 
-    folder = tempfile.mkdtemp(prefix="analyzer-spill-")
+    folder = tempfile.mkdtemp(prefix=temp_prefix("spill"))
     config = {
         **CONFIG,
         "temp_directory": folder,
@@ -56,3 +58,77 @@ def spilling_connection() -> duckdb.DuckDBPyConnection:
     weakref.finalize(con, shutil.rmtree, folder, True)
     quiet(con)
     return con
+
+
+# The analyzer's temporary folders are named analyzer-KIND-PID-random: a process killed before
+# it could remove its own (SIGKILL, the OOM killer) leaves one whose PID tells it is stale.
+_OURS = re.compile(r"analyzer-(?:spill|csv|sheet)-(\d+)-[a-z0-9_]+")
+# Names the analyzer gave its folders before they carried the PID: removed once a day old.
+_UNNUMBERED = re.compile(r"analyzer-(?:spill-|sheet-)?[a-z0-9_]{8}")
+UNNUMBERED_AGE_S = 24 * 3600
+
+
+def temp_prefix(kind: str) -> str:
+    """The name's start for a new temporary folder of this process (``spill``, ``csv`` or
+    ``sheet``); the first call of a process removes the folders killed processes left."""
+    sweep_stale_folders()
+    return f"analyzer-{kind}-{os.getpid()}-"
+
+
+@cache
+def sweep_stale_folders() -> int:
+    """Once per process: remove the temporary folders of analyzer processes that no longer
+    exist; return how many. Only the user's own folders, never through a symbolic link, and
+    a folder that cannot be removed is left as it is (never an error)."""
+    import tempfile
+
+    if os.name != "posix":  # no signal 0 to ask whether a process is alive
+        return 0
+    return remove_stale_folders(tempfile.gettempdir())
+
+
+def remove_stale_folders(root: str) -> int:
+    """``sweep_stale_folders`` in ``root``, every time it is called: one listing of it."""
+    import shutil
+    import time
+
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith("analyzer-"):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            if not _stale(entry.name, info.st_mtime, now):
+                continue
+            shutil.rmtree(entry.path)  # refuses a folder turned into a link meanwhile
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _stale(name: str, modified: float, now: float) -> bool:
+    ours = _OURS.fullmatch(name)
+    if ours:
+        return not _alive(int(ours.group(1)))
+    return bool(_UNNUMBERED.fullmatch(name)) and now - modified > UNNUMBERED_AGE_S
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of that PID exists (anyone's: a PID in use is never taken as free)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # not ours to signal, or not a PID at all: leave its folder
+    return True

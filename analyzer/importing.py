@@ -2,6 +2,8 @@
 
 A file already imported (the same sha256) is passed over before any importer or profile is
 loaded: re-running on an unchanged folder reads each file once to hash it, and nothing else.
+So is a file of a folder that nothing recognised, while the file, the analyzer and the profiles
+in effect are those it was judged by (``Verdicts``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from analyzer.store import (
     record_unrecognised,
     save_extracted,
     sha256_of,
+    unrecognised_verdicts,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +63,45 @@ class FileResult:
     rejects: int = 0
     reason: str | None = None
     warnings: tuple[str, ...] = ()  # a draft profile's guesses, fields empty in every row
+
+
+class Verdicts:
+    """The unrecognised files of earlier runs, and what each verdict rests on: the file's
+    sha256 and the fingerprint of the importers that judged it (the analyzer, the profiles in
+    effect, the --year). A file that matches both is unrecognised again, without loading any
+    importer; anything changed and it is judged afresh."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        paths: Sequence[Path],
+        profiles: Sequence[Path],
+        options: ImportOptions | None,
+    ) -> None:
+        self.known = unrecognised_verdicts(con)
+        self.basis: dict[Path, tuple[str, str]] = {}  # what record_unrecognised keeps
+        self._judges = (paths, profiles, options.year if options else None)
+        self._fingerprint: str | None = None
+
+    def fingerprint(self) -> str:
+        """Taken once, before the importers load: a profile edited later is seen next run."""
+        if self._fingerprint is None:
+            from analyzer.importers.profile_files import judges_fingerprint
+
+            paths, profiles, year = self._judges
+            self._fingerprint = judges_fingerprint(paths, profiles, year=year)
+        return self._fingerprint
+
+    def recall(self, path: Path, sha256: str) -> str | None:
+        """The reason given before, when that verdict still holds."""
+        known = self.known.get(str(path))
+        if known is None or known[1:] != (sha256, self.fingerprint()):
+            return None
+        self.judged(path, sha256)
+        return known[0]
+
+    def judged(self, path: Path, sha256: str) -> None:
+        self.basis[path] = (sha256, self.fingerprint())
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -112,6 +154,9 @@ def import_paths(
     # realpath, not resolve(): resolve() raises on a symbolic link loop.
     named = {os.path.realpath(p) for p in paths if not p.is_dir()}
     loaded: list[Importer] = []
+    # Own importers cannot be fingerprinted; a password may change what a PDF reads as.
+    judged_alike = importers is None and not (options and options.password)
+    verdicts = Verdicts(con, paths, profiles, options) if judged_alike else None
     # Files imported before this call, looked up once (not once per file).
     imported = {
         sha256
@@ -121,6 +166,8 @@ def import_paths(
 
     def needed() -> list[Importer]:
         if not loaded:
+            if verdicts is not None:
+                verdicts.fingerprint()
             from analyzer.importers import BUILT_IN
 
             loaded.extend(
@@ -142,6 +189,7 @@ def import_paths(
                     options,
                     explicit=os.path.realpath(path) in named,
                     imported=imported,
+                    verdicts=verdicts,
                 )
             except (Exception, KeyboardInterrupt) as exc:
                 stop = _stopped(exc, path, results)
@@ -150,7 +198,7 @@ def import_paths(
                 raise stop from exc
             results.append(result)
     unrecognised = {r.path: r.reason or "" for r in results if r.status == "unrecognised"}
-    record_unrecognised(con, files, unrecognised)
+    record_unrecognised(con, files, unrecognised, verdicts.basis if verdicts else None)
     return results
 
 
@@ -190,22 +238,31 @@ def import_file(
     *,
     explicit: bool = True,
     imported: set[str] | frozenset[str] = frozenset(),
+    verdicts: Verdicts | None = None,
 ) -> FileResult:
     """Import one file all-or-nothing; an unreadable file becomes a 'failed' result.
 
     ``importers`` may be a function that loads them: it is called only for a new file.
     ``imported`` holds sha256s known to be imported already (no query needed for those).
+    ``verdicts`` gives a file found in a folder its earlier 'unrecognised' when it still holds.
     """
     checked = _checked(con, path, imported)
     if isinstance(checked, FileResult):
         return checked
+    if verdicts is not None and not explicit:
+        reason = verdicts.recall(path, checked)
+        if reason is not None:
+            return FileResult(path, "unrecognised", reason=reason)
     from analyzer.importers import ImportOptions
     from analyzer.importers.pdf_reading import start_reading
 
     options = options or ImportOptions()
     start_reading(path, options.password)  # a PDF's text is read while the importers load
     loaded = importers() if callable(importers) else importers
-    return _import_new(con, path, checked, loaded, options, explicit)
+    result = _import_new(con, path, checked, loaded, options, explicit)
+    if verdicts is not None and result.status == "unrecognised":
+        verdicts.judged(path, checked)
+    return result
 
 
 def _checked(

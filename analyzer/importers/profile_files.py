@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import site
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -32,6 +34,8 @@ USER_PROFILES = Path("usage-analyzer") / "profiles"
 # Cache files kept at most (one per profile folder); the oldest go first.
 MAX_CACHED_FOLDERS = 64
 _CACHE_FORMAT = 1
+# Part of the fingerprint that remembered verdicts on unrecognised files rest on.
+_VERDICT_FORMAT = 1
 
 
 def user_profile_dir() -> Path:
@@ -154,6 +158,39 @@ def code_fingerprint() -> str:
             if name.endswith(".py"):
                 stat = os.stat(os.path.join(root, name))
                 parts.append(f"{root}/{name} {stat.st_size} {stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@cache
+def package_fingerprint() -> str:
+    """The analyzer as installed: every file of the package (code, shipped profiles, data) by
+    size and time, Python, and the folders of installed packages (a reader's upgrade changes
+    them)."""
+    package = Path(__file__).resolve().parent.parent
+    parts = [f"format {_VERDICT_FORMAT}", sys.version]
+    for root, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            parts.append(f"{root}/{name} {stat.st_size} {stat.st_mtime_ns}")
+    for folder in sorted({*site.getsitepackages(), site.getusersitepackages()}):
+        with suppress(OSError):
+            parts.append(f"{folder} {os.stat(folder).st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def judges_fingerprint(
+    bill_paths: Iterable[Path], extra: Sequence[Path] = (), *, year: int | None = None
+) -> str:
+    """What decides which importers judge the files under ``bill_paths``: the analyzer
+    (``package_fingerprint``), the profile files in effect (path and bytes) and the --year.
+
+    It costs a few stats and reads of small files: no importer is loaded, no profile compiled.
+    """
+    parts = [package_fingerprint(), f"year {year}"]
+    for folder in profile_dirs(bill_paths, extra):
+        for path in sorted(folder.glob("*.toml")):
+            parts.append(f"{os.fsencode(path)!r} {_key(path)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

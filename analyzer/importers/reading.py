@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from analyzer.arrays import integers, strings
+from analyzer.duck import temp_prefix
 from analyzer.errors import InputError
 from analyzer.importers.base import Staged
 from analyzer.importers.encodings import HEAD_BYTES as HEAD_BYTES
@@ -107,7 +108,7 @@ def stage_csv(
         names = tuple(cell.strip() for cell in head_rows[start_index])
         preamble = "\n".join(text.splitlines()[:start_index])
         start = start_index + 1
-    with tempfile.TemporaryDirectory(prefix="analyzer-") as workdir:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("csv")) as workdir:
         source = path
         if found not in ("utf-8", "utf-8-sig", "ascii"):
             source = Path(workdir) / "decoded.csv"

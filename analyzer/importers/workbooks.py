@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 import pyarrow as pa
 
+from analyzer.duck import temp_prefix
 from analyzer.errors import InputError
 from analyzer.importers import sheet_reader
 from analyzer.importers.base import Staged
@@ -115,7 +116,7 @@ def _read(
     path: Path, scan: WorkbookScan, sheet: str | None, pattern: str | None, merged: bool
 ) -> list[tuple[str, SheetData]]:
     """The chosen sheet (first), then the small sheets read with it, each by its name."""
-    with tempfile.TemporaryDirectory(prefix="analyzer-sheet-") as workdir:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("sheet")) as workdir:
         output = Path(workdir) / "sheet.arrow"
         request = {
             "path": str(path),
