@@ -31,14 +31,8 @@ from analyzer.errors import (
     is_interrupt,
     shown,
 )
-from analyzer.store import (
-    known_source,
-    record_failure,
-    record_unrecognised,
-    save_extracted,
-    sha256_of,
-    unrecognised_verdicts,
-)
+from analyzer.store import known_source, record_failure, save_extracted, sha256_of
+from analyzer.unrecognised import Verdicts, record_unrecognised
 
 if TYPE_CHECKING:
     from analyzer.importers import Importer, ImportOptions
@@ -63,45 +57,6 @@ class FileResult:
     rejects: int = 0
     reason: str | None = None
     warnings: tuple[str, ...] = ()  # a draft profile's guesses, fields empty in every row
-
-
-class Verdicts:
-    """The unrecognised files of earlier runs, and what each verdict rests on: the file's
-    sha256 and the fingerprint of the importers that judged it (the analyzer, the profiles in
-    effect, the --year). A file that matches both is unrecognised again, without loading any
-    importer; anything changed and it is judged afresh."""
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        paths: Sequence[Path],
-        profiles: Sequence[Path],
-        options: ImportOptions | None,
-    ) -> None:
-        self.known = unrecognised_verdicts(con)
-        self.basis: dict[Path, tuple[str, str]] = {}  # what record_unrecognised keeps
-        self._judges = (paths, profiles, options.year if options else None)
-        self._fingerprint: str | None = None
-
-    def fingerprint(self) -> str:
-        """Taken once, before the importers load: a profile edited later is seen next run."""
-        if self._fingerprint is None:
-            from analyzer.importers.profile_files import judges_fingerprint
-
-            paths, profiles, year = self._judges
-            self._fingerprint = judges_fingerprint(paths, profiles, year=year)
-        return self._fingerprint
-
-    def recall(self, path: Path, sha256: str) -> str | None:
-        """The reason given before, when that verdict still holds."""
-        known = self.known.get(str(path))
-        if known is None or known[1:] != (sha256, self.fingerprint()):
-            return None
-        self.judged(path, sha256)
-        return known[0]
-
-    def judged(self, path: Path, sha256: str) -> None:
-        self.basis[path] = (sha256, self.fingerprint())
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:

@@ -17,10 +17,10 @@ from conftest import SAMPLE_PROFILES, session, wayfarer_csv
 import analyzer.importing as importing
 from analyzer.importers import ImportOptions, profile_files
 from analyzer.importing import import_paths
-from analyzer.store import (
+from analyzer.store import open_db
+from analyzer.unrecognised import (
     UNRECOGNISED_KEY,
     VERDICTS_KEY,
-    open_db,
     unrecognised_files,
     unrecognised_verdicts,
 )

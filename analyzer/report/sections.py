@@ -20,7 +20,7 @@ from analyzer.report import queries
 from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
 from analyzer.report.queries import Scope
-from analyzer.store import unrecognised_files
+from analyzer.unrecognised import unrecognised_files
 
 MAX_REJECTS = 50
 MAX_EVIDENCE = 4
