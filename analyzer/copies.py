@@ -130,14 +130,21 @@ def resolve_copies(con: duckdb.DuckDBPyConnection, source_id: int | None = None)
         if not con.execute(f"SELECT 1 {_OTHERS} LIMIT 1", params).fetchall():
             return  # nothing else overlaps this file: none of its copies can lose or win
         con.execute(_RANKED_WITH_SOURCE, params)
-    _resolve_near_copies(con, source_id)
+        _resolve_near_copies(con, params)
+        return
+    _resolve_near_copies(con, None)
 
 
 # Usage of two files that is one event within the files' tolerances, with no exact copy:
-# mutual nearest pairs (each record's nearest in the other file is the other record).
+# mutual nearest pairs (each record's nearest in the other file is the other record). For a new
+# file, only records on its lines within the widest declared time tolerance of its time span
+# can pair with its own (or be the exact copy that keeps one of them apart).
 _NEAR = """
-WITH candidates AS (
-    SELECT * FROM copy_keys
+WITH scope AS (
+    SELECT * FROM copy_keys WHERE {scope}
+),
+candidates AS (
+    SELECT * FROM scope
     WHERE charged IS NULL AND until IS NULL AND line IS NOT NULL AND NOT superseded
 ),
 pairs AS (
@@ -159,7 +166,7 @@ pairs AS (
            OR a.quantity_tolerance > 0 OR b.quantity_tolerance > 0)
       AND ($source IS NULL OR $source IN (a.source_id, b.source_id))
       AND NOT EXISTS (  -- an exact copy in the other file takes precedence
-          SELECT 1 FROM copy_keys x
+          SELECT 1 FROM scope x
           WHERE x.source_id = b.source_id AND x.line = a.line AND x.kind = a.kind
             AND x.keyed_at = a.keyed_at AND x.quantity IS NOT DISTINCT FROM a.quantity
             AND x.party IS NOT DISTINCT FROM a.party)
@@ -175,8 +182,16 @@ WHERE n.rank = 1
 """
 
 
-def _resolve_near_copies(con: duckdb.DuckDBPyConnection, source_id: int | None) -> None:
-    """Supersede the losing record of each pair that is one event within declared tolerances."""
+_NEAR_SCOPE = """
+    line BETWEEN $low_line AND $high_line
+    AND line IN (SELECT line FROM events WHERE source_id = $source)
+    AND epoch(keyed_at) BETWEEN epoch($first) - $seconds AND epoch($last) + $seconds
+"""
+
+
+def _resolve_near_copies(con: duckdb.DuckDBPyConnection, scope: dict | None) -> None:
+    """Supersede the losing record of each pair that is one event within declared tolerances:
+    pairs with the new file's records (``scope``: resolve_copies' parameters), or all."""
     declared = con.execute(
         "SELECT 1 FROM statements WHERE json_extract_string(extra, '$.copy_seconds') IS NOT NULL "
         "OR json_extract_string(extra, '$.copy_voice_seconds') IS NOT NULL "
@@ -184,6 +199,13 @@ def _resolve_near_copies(con: duckdb.DuckDBPyConnection, source_id: int | None) 
     ).fetchall()
     if not declared:
         return  # no layout declares a tolerance: exact copies are all there is
-    con.execute(
-        f"UPDATE events SET superseded = true WHERE event_id IN ({_NEAR})", {"source": source_id}
-    )
+    if scope is None:
+        near, params = _NEAR.format(scope="true"), {"source": None}
+    else:
+        seconds = con.execute(
+            "SELECT max(TRY_CAST(json_extract_string(extra, '$.copy_seconds') AS BIGINT)) "
+            "FROM statements"
+        ).fetchall()[0][0]
+        params = {k: scope[k] for k in ("source", "first", "last", "low_line", "high_line")}
+        near, params = _NEAR.format(scope=_NEAR_SCOPE), {**params, "seconds": max(seconds or 0, 0)}
+    con.execute(f"UPDATE events SET superseded = true WHERE event_id IN ({near})", params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -146,3 +147,13 @@ def test_file_by_file_agrees_with_the_whole_database_at_once(db, seed: int) -> N
     db.execute("UPDATE events SET superseded = false")
     resolve_copies(db)
     assert flags(db) == file_by_file
+
+
+def test_a_record_just_outside_the_new_files_span_is_its_copy_within_the_tolerance(db) -> None:
+    def call(at: str) -> dict:
+        return {"kind": "voice", "started_at": at, "quantity": 120, "counterparty_e164": "+1202"}
+
+    add_file(db, 1, [call("2026-10-02 09:59:30"), call("2026-10-02 10:30:00")])
+    minutes = {"extra": json.dumps({"copy_seconds": "59", "copy_voice_seconds": "59"})}
+    add_file(db, 2, [call("2026-10-02 10:00:00"), call("2026-10-02 10:30:00")], minutes)
+    assert kept(db) == [(2, LINE, "02 10:00"), (2, LINE, "02 10:30")]
