@@ -5,10 +5,12 @@
 
 Each export is the Wayfarer-style session CSV of `make_corpus.py` (January 2026), moved one
 month earlier per file (later months would pass the plausible dates and be rejected) and given
-its own block of ICCIDs (about 1,000 lines over the whole run). The three steps
+its own block of ICCIDs (about 1,000 lines over the whole run). The steps
 run as the CLI runs them, each in its own process so that its peak memory (ru_maxrss) is its
-own: `import` of the folder (one transaction per file), `run_rules`, and the report. Figures go
-to bench/FLEET.md with the machine, versions and date.
+own: `import` of the folder (one transaction per file), `run_rules`, the report, and `overlap`:
+a month exported again (every session a copy of one stored) imported into a copy of the
+database, with the time spent resolving its copies. Figures go to bench/FLEET.md with the
+machine, versions and date.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -83,6 +86,22 @@ def make_exports(folder: Path, files: int, rows: int) -> None:
     con.close()
 
 
+def write_reexport(folder: Path, files: int) -> Path:
+    """A month exported again: the middle file with two sessions swapped, so its digest differs
+    and every one of its sessions is a copy of one already stored."""
+    target = folder.parent / f"{folder.name}_reexport.csv"
+    if not target.exists():
+        with (folder / f"sessions_{files // 2:03d}.csv").open(encoding="utf-8") as source:
+            header, first, second = source.readline(), source.readline(), source.readline()
+            partial = target.with_suffix(".partial")
+            with partial.open("w", encoding="utf-8") as out:
+                out.writelines([header, second, first])
+                for row in source:
+                    out.write(row)
+        partial.rename(target)
+    return target
+
+
 STEPS = {
     "import": """
 from analyzer.importing import import_paths
@@ -99,6 +118,22 @@ result = {"findings": run_rules(con).findings}
 from analyzer.report import build
 html = build(con).to_html()
 result = {"html_mb": round(len(html.encode()) / 1e6, 2)}
+""",
+    "overlap": """
+import analyzer.store as store
+from analyzer.importing import import_paths
+resolving = {}
+resolve = store.resolve_copies
+def timed_resolve(con, source_id=None):
+    began = time.perf_counter()
+    resolve(con, source_id)
+    resolving["resolve_copies_s"] = round(time.perf_counter() - began, 1)
+store.resolve_copies = timed_resolve
+again = folder.parent / f"{folder.name}_reexport.csv"
+results = import_paths(con, [again], profiles=[folder / "profiles"])
+assert [r.status for r in results] == ["imported"], results
+superseded = con.sql("SELECT count(*) FROM events WHERE superseded").fetchall()[0][0]
+result = {**resolving, "superseded": superseded}
 """,
 }
 
@@ -188,7 +223,17 @@ def main() -> None:
             path.unlink(missing_ok=True)
     figures = {}
     for step in steps:
-        figures[step] = run_step(step, db, folder)
+        if step == "overlap":  # into a copy: the database stays the fleet's for the other steps
+            write_reexport(folder, args.files)
+            copy = OUT / f"{db.stem}_overlap.duckdb"
+            shutil.copyfile(db, copy)
+            try:
+                figures[step] = run_step(step, copy, folder)
+            finally:
+                copy.unlink()
+                Path(str(copy) + ".wal").unlink(missing_ok=True)
+        else:
+            figures[step] = run_step(step, db, folder)
         print(step, figures[step], flush=True)
     write_results(args.files, args.rows, figures, args.note)
 
