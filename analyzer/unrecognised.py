@@ -92,13 +92,18 @@ def record_unrecognised(
     for path, (sha256, fingerprint) in (basis or {}).items():
         if path in unrecognised:
             verdicts[str(path)] = [sha256, fingerprint, unrecognised[path]]
-    con.executemany(
-        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-        [
-            [UNRECOGNISED_KEY, json.dumps(sorted(kept.items()), ensure_ascii=False)],
-            [VERDICTS_KEY, json.dumps(verdicts, ensure_ascii=False, sort_keys=True)],
-        ],
-    )
+    values = {
+        UNRECOGNISED_KEY: json.dumps(sorted(kept.items()), ensure_ascii=False),
+        VERDICTS_KEY: json.dumps(verdicts, ensure_ascii=False, sort_keys=True),
+    }
+    stored = con.execute(
+        "SELECT key, value FROM meta WHERE key IN (?, ?)", [UNRECOGNISED_KEY, VERDICTS_KEY]
+    ).fetchall()
+    if dict(stored) != values:  # a re-run on an unchanged folder writes nothing
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?), (?, ?)",
+            [part for pair in values.items() for part in pair],
+        )
 
 
 def unrecognised_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

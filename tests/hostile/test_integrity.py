@@ -196,6 +196,22 @@ def test_opening_a_current_database_writes_nothing(seeded: Path) -> None:
     assert not Path(f"{seeded}.wal").exists()
 
 
+def test_a_rerun_on_an_unchanged_folder_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    wayfarer_csv(folder, [session("2026-10-01", 5)])
+    (folder / "README.txt").write_text("My bills, downloaded from the carrier's site.\n")
+    db_file = tmp_path / "a.duckdb"
+    args = ("run", str(folder), "--out", str(tmp_path / "report.html"))
+    assert invoke(db_file, *args).exit_code == 0
+    before = (digest(db_file), db_file.stat().st_mtime_ns)
+    again = invoke(db_file, *args)
+    assert again.exit_code == 0
+    assert "Nothing changed since the last run" in again.output
+    assert (digest(db_file), db_file.stat().st_mtime_ns) == before
+    assert not Path(f"{db_file}.wal").exists()
+
+
 def test_a_database_of_another_schema_text_gets_its_views_again(seeded: Path) -> None:
     con = duckdb.connect(str(seeded))
     con.execute("DROP VIEW daily_usage")
