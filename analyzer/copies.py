@@ -33,6 +33,19 @@ USAGE_KINDS = ("data", "voice", "sms", "mms")
 _KEY_COLUMNS = ("line", "kind", "keyed_at", "until", "quantity", "party", "charged", "what")
 _KEY = ", ".join(_KEY_COLUMNS)
 
+
+def _same(left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in _KEY_COLUMNS)
+
+
+# The last step of a ranking: each copy's flag set where it changed.
+_APPLY = """
+UPDATE events SET superseded = ranked.superseded
+FROM ranked
+WHERE events.event_id = ranked.event_id
+  AND events.superseded IS DISTINCT FROM ranked.superseded
+"""
+
 # Every copy of a key shared by several files, ranked (the whole database, when it is opened).
 _RANKED_ALL = f"""
 WITH shared AS (
@@ -46,13 +59,9 @@ ranked AS (
                         k.billed DESC, k.source_id DESC
            ) > 1 AS superseded
     FROM copy_keys k
-    JOIN shared s ON {" AND ".join(f"k.{c} IS NOT DISTINCT FROM s.{c}" for c in _KEY_COLUMNS)}
+    JOIN shared s ON {_same("k", "s")}
 )
-UPDATE events SET superseded = ranked.superseded
-FROM ranked
-WHERE events.event_id = ranked.event_id
-  AND events.superseded IS DISTINCT FROM ranked.superseded
-"""
+{_APPLY}"""
 
 # The other files' rows that can share a key with a new file: a copy has the same line and time,
 # so only rows on its lines and within its time span (the range of its lines first, which the
@@ -92,13 +101,9 @@ best AS (
 ranked AS (
     SELECT c.event_id, c.rank <> b.best AS superseded
     FROM candidates c
-    JOIN best b ON {" AND ".join(f"c.{k} IS NOT DISTINCT FROM b.{k}" for k in _KEY_COLUMNS)}
+    JOIN best b ON {_same("c", "b")}
 )
-UPDATE events SET superseded = ranked.superseded
-FROM ranked
-WHERE events.event_id = ranked.event_id
-  AND events.superseded IS DISTINCT FROM ranked.superseded
-"""
+{_APPLY}"""
 
 
 def resolve_copies(con: duckdb.DuckDBPyConnection, source_id: int | None = None) -> None:
