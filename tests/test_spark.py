@@ -125,7 +125,7 @@ def test_every_rule_is_either_run_on_spark_or_listed_with_its_reason() -> None:
     ids = {rule.id for rule in load_rules()}
     assert set(NOT_PORTABLE) <= ids
     assert len(_portable()) + len(NOT_PORTABLE) == len(ids)
-    assert set(shared_tables()) == {"line_days", "line_stretches"}
+    assert set(shared_tables()) == {"line_days", "line_day_parts", "line_stretches"}
 
 
 @pytest.mark.parametrize("rule", _portable(), ids=lambda rule: rule.id)
