@@ -209,7 +209,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--note", default="", help="a sentence on the conditions of the run")
     parser.add_argument(
-        "--steps", default=",".join(STEPS), help="e.g. rules,report: again on the last import"
+        "--steps",
+        default=",".join(STEPS),
+        help="e.g. rules,report: again on the last import; rules,rules: a second run",
     )
     args = parser.parse_args()
     steps = args.steps.split(",")
@@ -232,8 +234,9 @@ def main() -> None:
             finally:
                 copy.unlink()
                 Path(str(copy) + ".wal").unlink(missing_ok=True)
-        else:
-            figures[step] = run_step(step, db, folder)
+        else:  # a step named twice runs again on what the first left (the rules' kept tables)
+            step = f"{step} again" if step in figures else step
+            figures[step] = run_step(step.removesuffix(" again"), db, folder)
         print(step, figures[step], flush=True)
     write_results(args.files, args.rows, figures, args.note)
 

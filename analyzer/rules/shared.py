@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -90,7 +91,7 @@ class SharedTables:
                 return f"{name}: {self.errors[name]}"
         return None
 
-    def _run(self, names: tuple[str, ...], step) -> None:
+    def _run(self, names: tuple[str, ...], step: Callable[[], None]) -> None:
         """Run ``step``; a database error is recorded as each name's (the rules reading them
         fail with it, the others run); an interrupt stops the run."""
         try:
