@@ -33,7 +33,7 @@ import duckdb
 
 from analyzer.errors import ConfigError, is_interrupt
 from analyzer.model import SEVERITIES
-from analyzer.rules.incidents import Fold, fold_incidents, parse_explains
+from analyzer.rules.incidents import Fold, fold_incidents, fold_partners, parse_explains
 from analyzer.rules.saving import save_findings
 from analyzer.rules.shared import SharedTables, tables_read
 
@@ -184,8 +184,8 @@ def run_rules(
     data the rule did not foresee) loses its findings, is recorded in ``rule_runs`` and
     returned in ``failures``, and the other rules still run. The findings are gathered and
     folded in temporary tables and saved at the end in one transaction, where a finding found
-    again keeps its id (:mod:`analyzer.rules.saving`). With ``only``, the other rules' saved
-    findings are left as they are.
+    again keeps its id (:mod:`analyzer.rules.saving`). ``only`` runs those rules and the rules
+    their findings fold with; the other rules' saved findings are left as they are.
     """
     overrides = overrides or {}
     rules = load_rules() if rules is None else rules
@@ -194,6 +194,8 @@ def run_rules(
         raise ConfigError(
             f"no rule named {', '.join(sorted(unknown))}; 'analyzer rules' lists them"
         )
+    if only:
+        only = fold_partners(only, [fold for rule in rules for fold in rule.explains])
     selected = [rule for rule in rules if not only or rule.id in only]
     params = {rule.id: resolve_params(rule, overrides) for rule in selected}
     con.execute("BEGIN TRANSACTION")

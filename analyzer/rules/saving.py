@@ -53,8 +53,8 @@ def save_findings(
     """Write the run's findings over the saved ones (``saved``: their schema, ``main.``-ended)
     in one transaction; an error or an interrupt leaves the saved findings as they were.
 
-    ``rules``: the rules the run ran, when not all of them; the saved findings of the others
-    are left as they are.
+    ``rules``: the rules the run ran, when not all of them (with every rule their findings fold
+    with); the saved findings of the others are left as they are.
     """
     scope, args = ("list_contains(?, rule)", [rules]) if rules is not None else ("true", [])
     con.execute("BEGIN TRANSACTION")
@@ -62,8 +62,6 @@ def save_findings(
         _match(con, f"{saved}findings", run_findings, scope, args, FINDING_PAIRS, into=None)
         _match(con, f"{saved}folded_findings", run_folded, scope, args, FOLDED_PAIRS, FINDING_PAIRS)
         outcome = _write(con, saved, run_findings, run_folded, scope, args)
-        if rules is not None and outcome.deleted:
-            _unfold_orphans(con, saved)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -169,14 +167,3 @@ def _write(
             """
         )
     return outcome
-
-
-def _unfold_orphans(con: duckdb.DuckDBPyConnection, saved: str) -> None:
-    """A rule not run keeps its folded findings; one whose incident the run deleted is a
-    finding of its own again (a folded row holds the finding as its rule found it)."""
-    orphans = (
-        f"FROM {saved}folded_findings WHERE into_finding_id NOT IN "
-        f"(SELECT finding_id FROM {saved}findings)"
-    )
-    con.execute(f"INSERT INTO {saved}findings SELECT * EXCLUDE (into_finding_id) {orphans}")
-    con.execute(f"DELETE {orphans}")
