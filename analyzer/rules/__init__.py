@@ -33,7 +33,8 @@ import duckdb
 
 from analyzer.errors import ConfigError, is_interrupt
 from analyzer.model import SEVERITIES
-from analyzer.rules.incidents import Fold, fold_incidents, parse_explains
+from analyzer.rules.incidents import Fold, fold_incidents, fold_partners, parse_explains
+from analyzer.rules.saving import save_findings
 from analyzer.rules.shared import SharedTables, tables_read
 
 OUTPUT_COLUMNS = (
@@ -182,7 +183,9 @@ def run_rules(
     Each rule runs in its own transaction: a rule that fails (a bad parameter, a file whose
     data the rule did not foresee) loses its findings, is recorded in ``rule_runs`` and
     returned in ``failures``, and the other rules still run. The findings are gathered and
-    folded in temporary tables and saved at the end in one transaction.
+    folded in temporary tables and saved at the end in one transaction, where a finding found
+    again keeps its id (:mod:`analyzer.rules.saving`). ``only`` runs those rules and the rules
+    their findings fold with; the other rules' saved findings are left as they are.
     """
     overrides = overrides or {}
     rules = load_rules() if rules is None else rules
@@ -191,13 +194,12 @@ def run_rules(
         raise ConfigError(
             f"no rule named {', '.join(sorted(unknown))}; 'analyzer rules' lists them"
         )
+    if only:
+        only = fold_partners(only, [fold for rule in rules for fold in rule.explains])
     selected = [rule for rule in rules if not only or rule.id in only]
     params = {rule.id: resolve_params(rule, overrides) for rule in selected}
-    kept = [rule.id for rule in selected]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM findings WHERE NOT list_contains(?, rule)", [kept])
-        con.execute("DELETE FROM folded_findings")
         con.execute("DELETE FROM rule_runs")
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -224,7 +226,8 @@ def run_rules(
             failure = _fold(con, [fold for rule in selected for fold in rule.explains])
         if failure is not None:
             failures.append(failure)
-        _save_findings(con, saved)
+        ran = [rule.id for rule in selected] if only else None
+        save_findings(con, saved, RUN_FINDINGS, RUN_FOLDED, ran)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {RUN_FINDINGS}")
         con.execute(f"DROP TABLE IF EXISTS {RUN_FOLDED}")
@@ -253,20 +256,6 @@ def _empty_copy(con: duckdb.DuckDBPyConnection, table: str) -> None:
         raise RuntimeError(f"cannot copy the definition of {table}: {rows[0][0][:60]}")
     con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     con.execute(definition)
-
-
-def _save_findings(con: duckdb.DuckDBPyConnection, saved: str) -> None:
-    """Replace the saved findings (``saved``: their schema) with the run's, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {saved}findings")
-        con.execute(f"DELETE FROM {saved}folded_findings")
-        con.execute(f"INSERT INTO {saved}findings SELECT * FROM {RUN_FINDINGS}")
-        con.execute(f"INSERT INTO {saved}folded_findings SELECT * FROM {RUN_FOLDED}")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 @contextmanager

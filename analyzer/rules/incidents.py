@@ -55,6 +55,22 @@ def parse_explains(rule_id: str, text: str) -> Fold:
     return Fold(rule_id, match.group(1), conditions)
 
 
+def fold_partners(rules: set[str], folds: list[Fold]) -> set[str]:
+    """``rules`` and every rule whose findings fold with theirs, however indirectly: a run of
+    some rules runs these too, so its incidents are folded as a run of all rules folds them."""
+    linked = set(rules)
+    while True:
+        more = {
+            other
+            for fold in folds
+            for rule, other in ((fold.rule, fold.explained), (fold.explained, fold.rule))
+            if rule in linked and other not in linked
+        }
+        if not more:
+            return linked
+        linked |= more
+
+
 def fold_incidents(
     con: duckdb.DuckDBPyConnection,
     folds: list[Fold],
