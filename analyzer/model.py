@@ -52,6 +52,18 @@ UNITS: dict[str, str] = {
     "mms": "messages",
 }
 SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
+# The columns a rule's SELECT returns, one row per finding (analyzer/rules/<id>.sql).
+OUTPUT_COLUMNS = (
+    "line",
+    "period_start",
+    "period_end",
+    "observed",
+    "expected",
+    "amount_at_stake",
+    "currency",
+    "detail",
+    "event_ids",
+)
 
 
 @dataclass(frozen=True, slots=True)

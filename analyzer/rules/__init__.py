@@ -37,17 +37,6 @@ from analyzer.rules.incidents import Fold, fold_incidents, fold_partners, parse_
 from analyzer.rules.saving import save_findings
 from analyzer.rules.shared import SharedTables, tables_read
 
-OUTPUT_COLUMNS = (
-    "line",
-    "period_start",
-    "period_end",
-    "observed",
-    "expected",
-    "amount_at_stake",
-    "currency",
-    "detail",
-    "event_ids",
-)
 INCIDENTS = "(incidents)"  # the rule_runs row of the folding pass
 # A run's findings are gathered and folded in temporary tables of the same names and shape,
 # then saved in one transaction: a finding folded into another is written once.

@@ -14,21 +14,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analyzer.model import OUTPUT_COLUMNS
+
 # Every column of findings and folded_findings but the ids: what a finding says.
-CONTENT = (
-    "rule",
-    "severity",
-    "title",
-    "line",
-    "period_start",
-    "period_end",
-    "observed",
-    "expected",
-    "amount_at_stake",
-    "currency",
-    "detail",
-    "event_ids",
-)
+CONTENT = ("rule", "severity", "title", *OUTPUT_COLUMNS)
 # The temporary tables of the run's ids matched to the saved ones.
 FINDING_PAIRS = "temp.main.saving_finding_pairs"
 FOLDED_PAIRS = "temp.main.saving_folded_pairs"
