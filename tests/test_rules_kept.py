@@ -173,3 +173,30 @@ def test_a_read_only_connection_computes_them_for_its_run(tmp_path) -> None:
         assert reader.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() == expected[name]
     tables.drop()
     reader.close()
+
+
+class InterruptedAt:
+    """A connection that is interrupted (Ctrl-C) when it is asked to run a given statement."""
+
+    def __init__(self, con, start: str) -> None:
+        self.con = con
+        self.start = start
+
+    def execute(self, sql: str, *args):
+        if sql.startswith(self.start):
+            raise KeyboardInterrupt
+        return self.con.execute(sql, *args)
+
+
+def test_ctrl_c_in_the_middle_of_a_refresh_leaves_the_kept_tables_as_they_were(db) -> None:
+    add_events(db, random_sessions(random.Random(7), 100, 0, 10))
+    run_rules(db)
+    before = {name: kept(db, name) for name in (*kept_tables(), "line_day_digests")}
+    add_events(db, random_sessions(random.Random(8), 30, 5, 10))
+    # the days' old rows are already deleted when the new ones are about to be inserted
+    tables = SharedTables(InterruptedAt(db, "INSERT INTO main.line_days"))
+    with pytest.raises(KeyboardInterrupt):
+        tables.ensure(("line_days",))
+    assert {name: kept(db, name) for name in before} == before
+    run_rules(db)
+    assert_as_rebuilt(db)
