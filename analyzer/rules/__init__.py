@@ -14,8 +14,9 @@ analyzer.toml ``[rules.<id>]`` or ``--param <id>.<name>=<value>``.
 
 Rules read the ``usage`` view: overlapping copies are flagged when each file is saved
 (:mod:`analyzer.copies`), so the view is a plain filter. What several rules group the same way
-(a line's days, its stretches in one country) is a shared table computed once per run
-(:mod:`analyzer.rules.shared`), so a run over millions of events stays within seconds.
+(a line's days, its stretches in one country) is a shared table (:mod:`analyzer.rules.shared`):
+those grouped by line and day are kept in the database and recomputed for the days whose records
+changed, the others computed once per run, so a run over millions of events stays within seconds.
 """
 
 from __future__ import annotations
