@@ -77,7 +77,7 @@ class SharedTables:
         self.built: set[str] = set()
         self.errors: dict[str, str] = {}
         self.kept_ready = False
-        self.temporary: set[str] = set()  # what this run created in the temp schema
+        self.temporary: dict[str, str] = {}  # what this run created in the temp schema: its kind
 
     def ensure(self, names: tuple[str, ...]) -> str | None:
         """Build the tables not built yet; the error of one that could not be, else None."""
@@ -114,7 +114,7 @@ class SharedTables:
 
         def build() -> None:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_body(name)}")
-            self.temporary.add(name)
+            self.temporary[name] = "TABLE"
 
         self._run((name,), build)
 
@@ -125,14 +125,14 @@ class SharedTables:
             self._temp_view("day_usage", DAY_USAGE)
             for name in kept_tables():
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_body(name)}")
-                self.temporary.add(name)
+                self.temporary[name] = "TABLE"
             return
         digest = _definition_digest(self.con)
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE current_digests AS SELECT line, day, count(*) AS events, "
             f"bit_xor(hash(d)) AS digest FROM ({DAY_USAGE}) AS d GROUP BY line, day"
         )
-        self.temporary.add("current_digests")
+        self.temporary["current_digests"] = "TABLE"
         if digest != _stored_digest(self.con) or not _all_kept_exist(self.con):
             self._rebuild_kept(digest)
         else:
@@ -161,7 +161,7 @@ class SharedTables:
                OR cur.digest IS DISTINCT FROM kept.digest
             """
         )
-        self.temporary.add("changed_days")
+        self.temporary["changed_days"] = "TABLE"
         first, last, count = self.con.execute(
             "SELECT min(day), max(day), count(*) FROM temp.changed_days"
         ).fetchall()[0]
@@ -205,13 +205,12 @@ class SharedTables:
 
     def _temp_view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-        self.temporary.add(name)
+        self.temporary[name] = "VIEW"
 
     def drop(self) -> None:
         """Free what the run built (a fleet's tables hold a row per line and day); the kept
         tables stay in the database for the next run."""
-        for name in sorted(self.temporary):
-            kind = "VIEW" if name == "day_usage" else "TABLE"
+        for name, kind in sorted(self.temporary.items()):
             self.con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
         self.temporary.clear()
         self.built.clear()
