@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.importers import specs as S
+from analyzer.importers.sql_text import SPACES
 from analyzer.values import parse_amount, parse_duration, parse_number, parse_volume
 
 CON = duckdb.connect()
@@ -24,7 +25,9 @@ PIECES = st.sampled_from(
 )
 NUMBERISH = st.lists(PIECES, max_size=12).map("".join)
 ANY_TEXT = st.text(max_size=12)
-TEXTS = st.lists(st.one_of(NUMBERISH, NUMBERISH, ANY_TEXT), min_size=1, max_size=25)
+# Plain numbers, most cells of a bill, which the SQL reads without its full pattern.
+PLAIN = st.from_regex(r"-?[0-9]{1,17}(?:[.,'][0-9]{1,8})?", fullmatch=True)
+TEXTS = st.lists(st.one_of(NUMBERISH, NUMBERISH, ANY_TEXT, PLAIN), min_size=1, max_size=25)
 MARKS = st.sampled_from([(".", ","), (",", "."), (",", " "), (".", None), (".", "'")])
 
 
@@ -198,3 +201,40 @@ def test_volumes_as_bills_print_them(text: str, expected: int | None) -> None:
 
 def test_a_volume_with_a_decimal_comma() -> None:
     assert parse_volume("1,25 Go", decimal=",", thousands=" ") == 1342177280
+
+
+@AGREEMENT
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["call", "data", ""]), NUMBERISH | PLAIN), min_size=1, max_size=25
+    ),
+    negatives=st.tuples(st.booleans(), st.booleans()),
+)
+def test_a_choice_of_quantities_reads_each_row_as_its_spec(rows, negatives) -> None:
+    """``When`` checks the sign outside its CASE; each row still gets what its own spec gives."""
+    then = S.Duration("x", negative=negatives[0])
+    otherwise = S.DataVolume("x", "MB", negative=negatives[1])
+    spec = S.When("k", "^call$", then, otherwise)
+    CON.execute("CREATE OR REPLACE TEMP TABLE t (i INTEGER, k VARCHAR, x VARCHAR)")
+    CON.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, *row) for i, row in enumerate(rows)])
+    got = CON.sql(f"SELECT {spec.sql(str)} FROM t ORDER BY i").fetchall()
+    own = CON.sql(
+        f"SELECT CASE WHEN k = 'call' THEN {then.sql(str)} ELSE {otherwise.sql(str)} END "
+        "FROM t ORDER BY i"
+    ).fetchall()
+    assert got == own
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet=" \t\n\r\f\v\u00a0\u202f\u3000ab", max_size=8), min_size=1, max_size=25
+    )
+)
+def test_text_is_cleaned_as_by_replacing_every_run_of_white_space(texts) -> None:
+    """Text skips the replacement when there is nothing to replace, with the same result."""
+    CON.execute("CREATE OR REPLACE TEMP TABLE t (i INTEGER, x VARCHAR)")
+    CON.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
+    everywhere = f"nullif(trim(regexp_replace(x, '{SPACES}+', ' ', 'g')), '')"
+    got = CON.sql(f"SELECT {S.Text('x').sql(str)} FROM t ORDER BY i").fetchall()
+    assert got == CON.sql(f"SELECT {everywhere} FROM t ORDER BY i").fetchall()

@@ -8,6 +8,7 @@ grouping is validated, so a decimal comma read with the wrong layout is a reject
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -73,16 +74,46 @@ def _number_sql(expr: str, notation: Notation, currency: bool = True) -> str:
         f"OR {markers} > 1 THEN NULL "
         f"ELSE (CASE WHEN {negative} THEN '-' ELSE '' END) || {number} END"
     )
-    return f"({let(parts, 'p', body)})"
+    parsed = let(parts, "p", body)
+    plain = plain_number(expr, notation.decimal, signed=True)
+    return f"(CASE WHEN {plain} THEN {_point(expr, notation.decimal)} ELSE {parsed} END)"
 
 
-def plain_digits(expr: str) -> str:
-    """SQL: the text is only ASCII digits (at most 15: no arithmetic on it can overflow)."""
-    return f"coalesce(regexp_full_match({expr}, '[0-9]{{1,15}}'), FALSE)"
+def plain_number(expr: str, decimal: str, *, signed: bool = False) -> str:
+    """SQL: the text is a plain number in ASCII digits ('2.88', '-12,50' with a decimal comma),
+    which every parse here reads as itself, so most cells skip the full pattern.
+
+    The integer part has at most 15 digits: no arithmetic on it can overflow.
+    """
+    sign = "-?" if signed else ""
+    pattern = f"{sign}[0-9]{{1,15}}(?:{re.escape(decimal)}[0-9]+)?"
+    return f"coalesce(regexp_full_match({expr}, {sql_str(pattern)}), FALSE)"
+
+
+def _point(expr: str, decimal: str) -> str:
+    """SQL: a plain number's text with a decimal point, as casts read it."""
+    return expr if decimal == "." else f"replace({expr}, {sql_str(decimal)}, '.')"
 
 
 def _not_negative(value: str, allowed: bool) -> str:
     return value if allowed else within(value, "_v >= 0")
+
+
+class Quantity:
+    """A spec whose negative values are rejects unless it says ``negative``.
+
+    The check is apart from the value (``unchecked_sql``) so that a spec choosing between two
+    (``When``) checks once, outside its CASE: DuckDB computes an expression repeated inside a
+    CASE branch as many times as it is written.
+    """
+
+    negative: bool
+
+    def unchecked_sql(self, ref: Ref) -> str:
+        raise NotImplementedError
+
+    def sql(self, ref: Ref) -> str:
+        return _not_negative(self.unchecked_sql(ref), self.negative)
 
 
 @dataclass(frozen=True)
@@ -123,7 +154,7 @@ class Money:
 
 
 @dataclass(frozen=True)
-class Number:
+class Number(Quantity):
     """A plain quantity (messages, items); negative only when ``negative`` (credits)."""
 
     column: str
@@ -144,13 +175,12 @@ class Number:
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
-    def sql(self, ref: Ref) -> str:
-        value = f"TRY_CAST({_number_sql(ref(self.column), self.notation)} AS DECIMAL(18,3))"
-        return _not_negative(value, self.negative)
+    def unchecked_sql(self, ref: Ref) -> str:
+        return f"TRY_CAST({_number_sql(ref(self.column), self.notation)} AS DECIMAL(18,3))"
 
 
 @dataclass(frozen=True)
-class DataVolume:
+class DataVolume(Quantity):
     """A data volume to bytes: '1,25 Go', '350 MB', '1 Go 339 Mo', or a bare number in ``unit``.
 
     ``base`` is 1024 or 1000, as the carrier counts; a unit printed in the cell wins over ``unit``.
@@ -188,7 +218,7 @@ class DataVolume:
         default = self.base ** _VOLUME_UNITS[self.unit.lower()]
         return f"(CASE lower({unit_expr}) WHEN '' THEN {default} {cases} ELSE NULL END)"
 
-    def sql(self, ref: Ref) -> str:
+    def unchecked_sql(self, ref: Ref) -> str:
         notation = self.notation
         source = _digits_sql(ref(self.column), notation)
         text = f"regexp_replace(lower({source}), {sql_str(SPACE_CLASS + '+')}, ' ', 'g')"
@@ -212,18 +242,19 @@ class DataVolume:
             f" * ({amount('n1', chr(118) + '[' + sql_str('u1') + ']')} + {second}) END"
         )
         parsed = f"({let(parts, 'v', f'TRY_CAST(round({value}) AS DECIMAL(18,3))')})"
-        # Most cells are plain digits in the default unit: computed the same way without parsing.
+        # Most cells are plain numbers in the default unit: computed the same way without parsing.
         source = ref(self.column)
-        digits = (
-            f"TRY_CAST(round(TRY_CAST({source} AS DECIMAL(24,6)) * {self._factor(sql_str(''))}) "
-            "AS DECIMAL(18,3))"
+        plain = (
+            f"TRY_CAST(round(TRY_CAST({_point(source, notation.decimal)} AS DECIMAL(24,6)) * "
+            f"{self._factor(sql_str(''))}) AS DECIMAL(18,3))"
         )
-        result = f"(CASE WHEN {plain_digits(source)} THEN {digits} ELSE {parsed} END)"
-        return _not_negative(result, self.negative)
+        return (
+            f"(CASE WHEN {plain_number(source, notation.decimal)} THEN {plain} ELSE {parsed} END)"
+        )
 
 
 @dataclass(frozen=True)
-class Duration:
+class Duration(Quantity):
     """A duration to seconds: '02min15s', '1h02m', '2分32秒', '1小时2分', '3:25', '00:27:00',
     '12 mins', '1.5 min', or a bare number in ``unit`` (seconds, minutes or hours).
 
@@ -249,7 +280,7 @@ class Duration:
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
 
-    def sql(self, ref: Ref) -> str:
+    def unchecked_sql(self, ref: Ref) -> str:
         notation = self.notation
         source = _digits_sql(ref(self.column), notation)
         text = f"lower(regexp_replace({source}, {sql_str(SPACE_CLASS + '+')}, '', 'g'))"
@@ -283,12 +314,11 @@ class Duration:
         parts = let(
             clock, "c", let(words, "w", let(bare, "b", f"TRY_CAST({expr} AS DECIMAL(12,3))"))
         )
-        result = f"({let(text, 't', parts)})"
-        return _not_negative(result, self.negative)
+        return f"({let(text, 't', parts)})"
 
 
 @dataclass(frozen=True)
-class Scaled:
+class Scaled(Quantity):
     """A number whose unit is printed in another column: 'Units' x factor of 'Unit Type'.
 
     ``factors`` maps each unit name (case-insensitive) to what one unit is worth in the event's
@@ -316,12 +346,11 @@ class Scaled:
     def columns(self) -> tuple[str, ...]:
         return (self.column, self.unit_column)
 
-    def sql(self, ref: Ref) -> str:
+    def unchecked_sql(self, ref: Ref) -> str:
         cases = " ".join(
             f"WHEN {sql_str(k.strip().lower())} THEN CAST({sql_str(str(v))} AS DECIMAL(24,6))"
             for k, v in self.factors.items()
         )
         factor = f"(CASE lower(trim({ref(self.unit_column)})) {cases} END)"
         number = _number_sql(ref(self.column), self.notation)
-        value = f"TRY_CAST(round(TRY_CAST({number} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"
-        return _not_negative(value, self.negative)
+        return f"TRY_CAST(round(TRY_CAST({number} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"

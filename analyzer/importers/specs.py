@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from analyzer.importers.dates import Timestamp
-from analyzer.importers.number_specs import DataVolume, Duration, Money, Number, Scaled
+from analyzer.importers.number_specs import DataVolume, Duration, Money, Number, Quantity, Scaled
 from analyzer.importers.sql_text import SPACES, Ref, blank, sql_str
 from analyzer.text import fold
 
@@ -23,8 +23,15 @@ from analyzer.text import fold
 SPREADSHEET_ERROR = r"^#(?:DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)$"
 
 
+# What cleaning changes inside a text: white space other than a lone ASCII space.
+_UNCLEAN = "[\\t\\n\\f\\r\u00a0\u202f]|  "
+
+
 def _clean(expr: str) -> str:
-    return f"nullif(trim(regexp_replace({expr}, '{SPACES}+', ' ', 'g')), '')"
+    """SQL: the text trimmed, its runs of white space as one space; blank is NULL. Most cells
+    have nothing to replace, and finding that is cheaper than replacing nothing."""
+    spaced = f"regexp_replace({expr}, '{SPACES}+', ' ', 'g')"
+    return f"nullif(trim(CASE WHEN regexp_matches({expr}, '{_UNCLEAN}') THEN {spaced} ELSE {expr} END), '')"
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,20 @@ class When:
 
     def sql(self, ref: Ref) -> str:
         test = f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
-        return f"(CASE WHEN {test} THEN {self.then.sql(ref)} ELSE {self.otherwise.sql(ref)} END)"
+        # Quantities' sign checks go outside the CASE, where their value is computed once.
+        unchecked = [
+            isinstance(s, Quantity) and not s.negative for s in (self.then, self.otherwise)
+        ]
+        then, otherwise = (
+            s.unchecked_sql(ref) if isinstance(s, Quantity) else s.sql(ref)
+            for s in (self.then, self.otherwise)
+        )
+        value = f"(CASE WHEN {test} THEN {then} ELSE {otherwise} END)"
+        if not any(unchecked):
+            return value
+        # Where the chosen spec allows negatives, a negative value stays.
+        allowed = {(True, True): "FALSE", (True, False): f"NOT {test}", (False, True): test}
+        return f"(CASE WHEN {value} >= 0 OR {allowed[tuple(unchecked)]} THEN {value} END)"
 
 
 Spec = (
