@@ -76,7 +76,7 @@ def _number_sql(expr: str, notation: Notation, currency: bool = True) -> str:
     )
     parsed = let(parts, "p", body)
     plain = plain_number(expr, notation.decimal, signed=True)
-    return f"(CASE WHEN {plain} THEN {_point(expr, notation.decimal)} ELSE {parsed} END)"
+    return _shortcuts(expr, [(plain, _point(expr, notation.decimal))], parsed)
 
 
 def plain_number(expr: str, decimal: str, *, signed: bool = False) -> str:
@@ -88,6 +88,13 @@ def plain_number(expr: str, decimal: str, *, signed: bool = False) -> str:
     sign = "-?" if signed else ""
     pattern = f"{sign}[0-9]{{1,15}}(?:{re.escape(decimal)}[0-9]+)?"
     return f"coalesce(regexp_full_match({expr}, {sql_str(pattern)}), FALSE)"
+
+
+def _shortcuts(expr: str, cases: list[tuple[str, str]], parsed: str) -> str:
+    """SQL: NULL for NULL text, else the first case whose test holds, else the full parse
+    (whose lambdas cost even a NULL cell)."""
+    whens = " ".join(f"WHEN {test} THEN {value}" for test, value in cases)
+    return f"(CASE WHEN {expr} IS NULL THEN NULL {whens} ELSE {parsed} END)"
 
 
 def _point(expr: str, decimal: str) -> str:
@@ -248,9 +255,7 @@ class DataVolume(Quantity):
             f"TRY_CAST(round(TRY_CAST({_point(source, notation.decimal)} AS DECIMAL(24,6)) * "
             f"{self._factor(sql_str(''))}) AS DECIMAL(18,3))"
         )
-        return (
-            f"(CASE WHEN {plain_number(source, notation.decimal)} THEN {plain} ELSE {parsed} END)"
-        )
+        return _shortcuts(source, [(plain_number(source, notation.decimal), plain)], parsed)
 
 
 @dataclass(frozen=True)
@@ -314,7 +319,10 @@ class Duration(Quantity):
         parts = let(
             clock, "c", let(words, "w", let(bare, "b", f"TRY_CAST({expr} AS DECIMAL(12,3))"))
         )
-        return f"({let(text, 't', parts)})"
+        # A bare number in the unit, as most cells are, is read the same way without parsing.
+        source = ref(self.column)
+        plain = f"TRY_CAST(TRY_CAST({source} AS DECIMAL(24,6)) * {scale} AS DECIMAL(12,3))"
+        return _shortcuts(source, [(plain_number(source, "."), plain)], let(text, "t", parts))
 
 
 @dataclass(frozen=True)
