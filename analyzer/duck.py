@@ -16,6 +16,48 @@ import duckdb
 
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
+# How much memory DuckDB may use on the user's database before it spills to disk: by default
+# it takes up to 80% of the machine's, which a fleet's years of events do take on a shared
+# machine. ``--memory-limit`` or this variable sets it ("2GB", "512MB").
+MEMORY_ENVVAR = "USAGE_ANALYZER_MEMORY"
+SMALLEST_LIMIT_MB = 256  # below this DuckDB's own work on a few threads fails
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT])(i?)B\s*", re.IGNORECASE)
+_chosen_limit: str | None = None
+
+
+def memory_limit_setting(size: str, source: str = "--memory-limit") -> str:
+    """``size`` as DuckDB's memory_limit ('1.5 GB' -> '1536MB'); ValueError naming ``source``
+    and what to write when it is not a size or is too small to work in."""
+    match = _SIZE.fullmatch(size)
+    if match is None:
+        raise ValueError(f"{source} {size!r} is not a size: write it as 2GB or 512MB")
+    number, unit, binary = match.groups()
+    base = 1024 if binary else 1000  # as DuckDB reads them: GB = 10^9 bytes, GiB = 2^30
+    power = "KMGT".index(unit.upper()) + 1
+    if float(number) * base**power < SMALLEST_LIMIT_MB * 1000**2:
+        raise ValueError(f"{source} {size!r} is too small: give at least {SMALLEST_LIMIT_MB}MB")
+    return f"{number}{unit.upper()}{binary.lower()}B"
+
+
+def choose_memory_limit(size: str | None) -> None:
+    """Set the memory limit of the connections opened from now on (None: the environment's
+    ``USAGE_ANALYZER_MEMORY``, else DuckDB's default)."""
+    global _chosen_limit
+    _chosen_limit = None if size is None else memory_limit_setting(size)
+
+
+def database_config() -> dict[str, object]:
+    """The settings of a connection to the user's database: ``CONFIG`` and the memory limit.
+
+    Raises ValueError for a ``USAGE_ANALYZER_MEMORY`` that is not a usable size.
+    """
+    if _chosen_limit is not None:
+        return {**CONFIG, "memory_limit": _chosen_limit}
+    size = os.environ.get(MEMORY_ENVVAR, "").strip()
+    if not size:
+        return CONFIG
+    return {**CONFIG, "memory_limit": memory_limit_setting(size, f"${MEMORY_ENVVAR}")}
+
 
 def quiet(con: duckdb.DuckDBPyConnection) -> None:
     """Turn DuckDB's progress bar off (in a notebook without ipywidgets it cannot be set)."""

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analyzer.copies import resolve_copies
-from analyzer.duck import CONFIG, quiet
+from analyzer.duck import database_config, quiet
 from analyzer.errors import (
+    ConfigError,
     DatabaseError,
     DatabaseLockedError,
     ForeignDatabaseError,
@@ -54,7 +55,11 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
             f"no database at {shown(target)}; import some bills first with 'analyzer run FOLDER'"
         )
     try:
-        con = duckdb.connect(target, read_only=read_only, config=CONFIG)
+        config = database_config()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        con = duckdb.connect(target, read_only=read_only, config=config)
         quiet(con)
         return con
     except duckdb.IOException as exc:

@@ -228,3 +228,46 @@ def test_the_readme_exit_code_table_is_the_one_the_cli_uses() -> None:
     used = {0, 1, 2, EXIT_PARTIAL, EXIT_LOCKED, EXIT_FINDINGS, base.EXIT_NOTHING, EXIT_INTERRUPTED}
     assert documented == used
     assert all(f"; {code} " in base.__doc__ or f" {code} " in base.__doc__ for code in used)
+
+
+def memory_setting(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()[-1].strip()
+
+
+def test_the_memory_limit_comes_from_the_option_or_the_environment(seeded: Path) -> None:
+    query = ("query", "SELECT current_setting('memory_limit') AS m")
+    given = run_cli("--db", str(seeded), "--memory-limit", "512MiB", *query)
+    assert memory_setting(given) == "512.0 MiB"
+    from_env = run_cli("--db", str(seeded), *query, env={"USAGE_ANALYZER_MEMORY": "1GiB"})
+    assert memory_setting(from_env) == "1.0 GiB"
+    both = run_cli(
+        "--db", str(seeded), "--memory-limit", "300MiB", *query,
+        env={"USAGE_ANALYZER_MEMORY": "1GiB"},
+    )  # fmt: skip
+    assert memory_setting(both) == "300.0 MiB"
+    assert "$USAGE_ANALYZER_MEMORY" in run_cli("--help").stdout
+
+
+def test_a_memory_limit_that_is_not_a_size_is_a_usage_error(seeded: Path) -> None:
+    result = run_cli("--db", str(seeded), "--memory-limit", "lots", "findings")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--memory-limit': 'lots' is not a size: "
+        "write it as 2GB or 512MB\n"
+    )
+    small = run_cli("--db", str(seeded), "--memory-limit", "100MB", "findings")
+    assert small.exit_code == 2
+    assert small.stderr.endswith(
+        "Error: Invalid value for '--memory-limit': '100MB' is too small: give at least 256MB\n"
+    )
+
+
+def test_a_memory_limit_in_the_environment_that_is_not_a_size_names_the_variable(
+    seeded: Path,
+) -> None:
+    result = run_cli("--db", str(seeded), "findings", env={"USAGE_ANALYZER_MEMORY": "12"})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: $USAGE_ANALYZER_MEMORY '12' is not a size: write it as 2GB or 512MB\n"
+    )

@@ -122,6 +122,16 @@ def _remember_db(ctx: click.Context, _param: click.Parameter, value: Path | None
         ctx.find_root().ensure_object(dict)["db"] = value
 
 
+def _choose_memory_limit(_ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--memory-limit: checked now, used by every connection the command opens."""
+    from analyzer.duck import choose_memory_limit
+
+    try:
+        choose_memory_limit(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--memory-limit "), param=param) from exc
+
+
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--db FILE, accepted after the command as well as before it."""
     return click.option(
@@ -274,6 +284,14 @@ def nothing(message: str) -> None:
     envvar=DB_ENVVARS,
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"The DuckDB database file (also ${DB_ENVVARS[0]}; may follow the command).",
+)
+@click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    expose_value=False,
+    callback=_choose_memory_limit,
+    help="Memory DuckDB may use before it spills to disk, e.g. 2GB (also "
+    "$USAGE_ANALYZER_MEMORY; default: 80% of the machine's).",
 )
 @click.version_option(package_name="usage-analyzer")
 @click.pass_context
