@@ -80,16 +80,15 @@ def test_a_finding_that_disappears_is_deleted_and_the_others_keep_their_rows(db)
     incidents(db)
     run_rules(db)
     night, charges = night_burn_apart(db, stored(db))
+    burn = db.sql("SELECT finding_id FROM folded_findings WHERE rule = 'data_burn'").fetchall()
     run_rules(db, {"night_burn": {"min_mb": 5000}})
     assert db.execute("SELECT count(*) FROM findings WHERE finding_id = ?", [night]).fetchall() == [
         (0,)
     ]
-    # the data burn it explained is a finding of its own again, a new one
-    assert db.execute(
-        "SELECT rule, finding_id > ? FROM findings ORDER BY rule", [night]
-    ).fetchall() == [
-        ("data_burn", True),
-        ("duplicate_charge", False),
+    # the data burn it explained is a finding of its own again, with the id it had folded
+    assert db.execute("SELECT rule, finding_id FROM findings ORDER BY rule").fetchall() == [
+        ("data_burn", burn[0][0]),
+        ("duplicate_charge", charges[0][1]),
     ]
     assert [row[0] for row in charges] == ["findings", "folded"]
     assert set(stored(db)) - set(charges) == {
@@ -123,6 +122,25 @@ def test_folded_findings_point_at_the_kept_ids(db) -> None:
     assert db.execute(
         "SELECT rule, line FROM findings WHERE finding_id > ?", [newest]
     ).fetchall() == [("data_burn", OTHER)]
+
+
+def test_a_finding_keeps_its_id_when_it_is_folded_and_when_it_is_unfolded(db) -> None:
+    incidents(db)
+    run_rules(db, {"night_burn": {"min_mb": 5000}})  # no night burn: the data burn stands alone
+    alone = ids(db)
+    burn = next(key for key in alone if key[0] == "data_burn")
+    run_rules(db)  # the night burn explains it: folded into it, with its id
+    folded = ids(db, "folded_findings")
+    assert folded[burn] == alone[burn]
+    night = db.sql("SELECT finding_id FROM findings WHERE rule = 'night_burn'").fetchall()[0][0]
+    assert db.execute(
+        "SELECT into_finding_id FROM folded_findings WHERE finding_id = ?", [alone[burn]]
+    ).fetchall() == [(night,)]
+    run_rules(db, {"night_burn": {"min_mb": 5000}})  # and back, with the same id again
+    assert ids(db) == alone
+    assert ids(db, "folded_findings") == {
+        key: value for key, value in folded.items() if key[0] != "data_burn"
+    }
 
 
 # Findings that only the content's every column tells apart: NULLs, an exact amount, lists.
