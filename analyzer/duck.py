@@ -26,7 +26,7 @@ _chosen_limit: str | None = None
 
 
 def memory_limit_setting(size: str, source: str = "--memory-limit") -> str:
-    """``size`` as DuckDB's memory_limit ('1.5 GB' -> '1536MB'); ValueError naming ``source``
+    """``size`` as DuckDB's memory_limit ('1.5 gb' -> '1.5GB'); ValueError naming ``source``
     and what to write when it is not a size or is too small to work in."""
     match = _SIZE.fullmatch(size)
     if match is None:

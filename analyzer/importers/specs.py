@@ -168,7 +168,7 @@ class When:
     def sql(self, ref: Ref) -> str:
         test = f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
         # Quantities' sign checks go outside the CASE, where their value is computed once.
-        unchecked = [
+        no_negatives = [
             isinstance(s, Quantity) and not s.negative for s in (self.then, self.otherwise)
         ]
         then, otherwise = (
@@ -176,11 +176,11 @@ class When:
             for s in (self.then, self.otherwise)
         )
         value = f"(CASE WHEN {test} THEN {then} ELSE {otherwise} END)"
-        if not any(unchecked):
+        if not any(no_negatives):
             return value
         # Where the chosen spec allows negatives, a negative value stays.
         allowed = {(True, True): "FALSE", (True, False): f"NOT {test}", (False, True): test}
-        return f"(CASE WHEN {value} >= 0 OR {allowed[tuple(unchecked)]} THEN {value} END)"
+        return f"(CASE WHEN {value} >= 0 OR {allowed[tuple(no_negatives)]} THEN {value} END)"
 
 
 Spec = (
