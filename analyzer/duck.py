@@ -34,8 +34,11 @@ def memory_limit_setting(size: str, source: str = "--memory-limit") -> str:
     number, unit, binary = match.groups()
     base = 1024 if binary else 1000  # as DuckDB reads them: GB = 10^9 bytes, GiB = 2^30
     power = "KMGT".index(unit.upper()) + 1
-    if float(number) * base**power < SMALLEST_LIMIT_MB * 1000**2:
+    size_bytes = float(number) * base**power
+    if size_bytes < SMALLEST_LIMIT_MB * 1000**2:
         raise ValueError(f"{source} {size!r} is too small: give at least {SMALLEST_LIMIT_MB}MB")
+    if size_bytes >= 2**60:  # DuckDB refuses what its byte count cannot hold
+        raise ValueError(f"{source} {size!r} is more than any machine has: give one such as 64GB")
     return f"{number}{unit.upper()}{binary.lower()}B"
 
 

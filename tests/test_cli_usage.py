@@ -261,6 +261,12 @@ def test_a_memory_limit_that_is_not_a_size_is_a_usage_error(seeded: Path) -> Non
     assert small.stderr.endswith(
         "Error: Invalid value for '--memory-limit': '100MB' is too small: give at least 256MB\n"
     )
+    huge = run_cli("--db", str(seeded), "--memory-limit", "99999999TB", "findings")
+    assert huge.exit_code == 2
+    assert huge.stderr.endswith(
+        "Error: Invalid value for '--memory-limit': '99999999TB' is more than any machine has: "
+        "give one such as 64GB\n"
+    )
 
 
 def test_a_memory_limit_in_the_environment_that_is_not_a_size_names_the_variable(
