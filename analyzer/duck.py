@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import re
 import stat
+import weakref
 from contextlib import suppress
 from functools import cache
 
 import duckdb
+
+from analyzer.errors import is_interrupt
 
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
@@ -86,12 +89,18 @@ def memory_limit(megabytes: int) -> str:
 EXTRACTION_MEMORY_MB = 512
 
 
+# Once an extraction's events are only read out into the user's database, block by block, its
+# connection needs little memory: what its tables hold beyond this goes to its folder, so an
+# import's peak is not the extraction's memory and the store's added up.
+READ_OUT_MEMORY_MB = 128
+_SPILLING: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 def spilling_connection() -> duckdb.DuckDBPyConnection:
     """A private in-memory database whose tables spill to a folder of its own past
     ``EXTRACTION_MEMORY_MB`` (the folder goes with the connection)."""
     import shutil
     import tempfile
-    import weakref
 
     folder = tempfile.mkdtemp(prefix=temp_prefix("spill"))
     config = {
@@ -102,7 +111,20 @@ def spilling_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config=config)
     weakref.finalize(con, shutil.rmtree, folder, True)
     quiet(con)
+    _SPILLING.add(con)
     return con
+
+
+def spill_for_read_out(con: duckdb.DuckDBPyConnection) -> None:
+    """Move what a spilling connection holds in memory beyond ``READ_OUT_MEMORY_MB`` to its
+    folder (nothing for another connection: its default folder would be the working one)."""
+    if con not in _SPILLING:
+        return
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit(READ_OUT_MEMORY_MB)}'")
+    except duckdb.Error as exc:  # what could not be moved stays: the read-out works all the same
+        if is_interrupt(exc):
+            raise
 
 
 # The analyzer's temporary folders are named analyzer-KIND-PID-random: a process killed before

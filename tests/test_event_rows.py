@@ -7,9 +7,12 @@ import gc
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 from conftest import session, wayfarer_csv
 
+from analyzer import duck
 from analyzer.importers import event_rows, source_text
+from analyzer.importers.event_rows import EventRows
 from analyzer.importers.source_text import source_row
 from analyzer.importing import import_paths
 
@@ -35,6 +38,45 @@ def test_events_stream_in_batches_in_file_order(db, tmp_path: Path, monkeypatch)
     # Every row is shown again from the blocks that waited in a temporary file.
     shown = [source_row(db, source_id, row)["Session Start"] for row, _, source_id in rows]
     assert shown == [f"{day} 09:00:00" for day in DAYS]
+
+
+def test_the_read_out_sends_the_extractions_tables_to_its_folder(monkeypatch) -> None:
+    # An import's peak is then the store's alone, not the extraction's memory added to it.
+    con = duck.spilling_connection()
+    con.execute("CREATE TABLE events AS SELECT i, repeat('x', 40) AS text FROM range(1000000) t(i)")
+
+    def held() -> tuple[int, int]:  # asked on a cursor: the read-out holds the connection
+        return (
+            con.cursor()
+            .execute(
+                "SELECT sum(memory_usage_bytes) >> 20, sum(temporary_storage_bytes) >> 20 "
+                "FROM duckdb_memory()"
+            )
+            .fetchall()[0]
+        )
+
+    in_memory, on_disk = held()
+    assert in_memory > 40 and on_disk == 0
+    monkeypatch.setattr(duck, "memory_limit", lambda megabytes: "16MB")
+    batches = EventRows(con, "events").batches()
+    in_memory, on_disk = held()
+    assert in_memory <= 16 and on_disk > 0  # (spilled blocks are compressed)
+    rows = sum(batch.num_rows for batch in batches)
+    assert rows == 1000000
+    con.close()
+
+
+def test_a_connection_without_a_folder_of_its_own_keeps_its_memory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # Its default folder would be the working one: nothing may be written there.
+    monkeypatch.chdir(tmp_path)
+    events = EventRows.of(pa.table({"i": pa.array(range(1000), pa.int64())}))
+    before = events.value("SELECT current_setting('memory_limit')")
+    assert sum(batch.num_rows for batch in events.batches()) == 1000
+    assert events.value("SELECT current_setting('memory_limit')") == before
+    assert list(tmp_path.iterdir()) == []
+    events.close()
 
 
 def test_an_import_leaves_no_spill_folder(db, tmp_path: Path, monkeypatch) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from analyzer.duck import spill_for_read_out
+
 BATCH_ROWS = 100_000
 
 
@@ -74,7 +76,10 @@ class EventRows:
         ).to_arrow_table()
 
     def batches(self) -> pa.RecordBatchReader:
-        """The events as a stream of Arrow batches, in file order: never all in memory."""
+        """The events as a stream of Arrow batches, in file order: never all in memory. The
+        extraction's connection first moves what it holds beyond a little to its folder, so
+        that the store's memory is not added to the extraction's."""
+        spill_for_read_out(self.con)
         return self.con.sql(f"SELECT * FROM {self.table}").to_arrow_reader(BATCH_ROWS)
 
     def close(self) -> None:
