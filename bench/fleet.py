@@ -6,7 +6,7 @@
 Each export is the Wayfarer-style session CSV of `make_corpus.py` (January 2026), moved one
 month earlier per file (later months would pass the plausible dates and be rejected) and given
 its own block of ICCIDs (about 1,000 lines over the whole run). The steps
-run as the CLI runs them, each in its own process so that its peak memory (ru_maxrss) is its
+run as the CLI runs them, each in its own process so that its peak memory (`peak.py`) is its
 own: `import` of the folder (one transaction per file), `run_rules`, the report, and `overlap`:
 a month exported again (every session a copy of one stored) imported into a copy of the
 database, with the time spent resolving its copies. Figures go to bench/FLEET.md with the
@@ -25,6 +25,8 @@ import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
+
+import peak
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -141,13 +143,15 @@ result = {**resolving, "superseded": superseded}
 def run_step(step: str, db: Path, folder: Path) -> dict:
     """One step in a fresh process: its wall time, peak memory and figures."""
     script = (
-        textwrap.dedent(
+        textwrap.dedent(peak.CODE)
+        + textwrap.dedent(
             f"""
-        import json, resource, time
+        import json, time
         from pathlib import Path
         from analyzer.store import open_db
         folder = Path({str(folder)!r})
         con = open_db(Path({str(db)!r}))
+        reset_peak()
         start = time.perf_counter()
         """
         )
@@ -156,8 +160,7 @@ def run_step(step: str, db: Path, folder: Path) -> dict:
             """
         seconds = time.perf_counter() - start
         con.close()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"seconds": seconds, "peak_mb": peak, **result}))
+        print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), **result}))
         """
         )
     )

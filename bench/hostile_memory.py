@@ -18,13 +18,15 @@ import textwrap
 import time
 from pathlib import Path
 
+import peak
+
 ROW = "2026-10-{d:02d} 09:00:00,2026-10-{d:02d} 09:30:00,{b},US,Net 310-260,8901260000000000001\n"
 HEADER = "Session Start,Session End,Bytes,Country,Network,ICCID\n"
 PROFILE = Path(__file__).resolve().parent.parent / "sample_bills" / "profiles" / "wayfarer_csv.toml"
 
-CHILD = textwrap.dedent(
+CHILD = textwrap.dedent(peak.CODE) + textwrap.dedent(
     """
-    import resource, sys, time
+    import sys, time
     from pathlib import Path
     from analyzer.importing import import_paths
     from analyzer.store import open_db
@@ -32,8 +34,7 @@ CHILD = textwrap.dedent(
     con = open_db(sys.argv[2])
     [result] = import_paths(con, [Path(sys.argv[1])])
     con.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(result.status, result.events, round(time.perf_counter() - start, 1), peak)
+    print(result.status, result.events, round(time.perf_counter() - start, 1), round(peak_mb()))
     """
 )
 

@@ -5,7 +5,7 @@
     python bench/run.py --only xlsx,pdf --xlsx-rows 100000 --pages 50,400
 
 Every figure is the median of several runs, each in a fresh subprocess so that its peak memory
-(ru_maxrss) is its own. Results go to bench/RESULTS.md with the machine, versions and date.
+is its own (``peak.py``). Results go to bench/RESULTS.md with the machine, versions and date.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+
+import peak
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,22 +49,22 @@ def measure(
 
     ``setup`` runs before the clock starts (imports, fresh paths); ``code`` may set ``result``
     to a dict of extra figures, reported from the last run. ``whole``: the time is the whole
-    process's (interpreter start, imports and setup included), and the peak memory is that of
-    the process or of any reader process it ran, whichever is larger. ``root``: the checkout
-    whose ``analyzer`` is imported.
+    process's (interpreter start, imports and setup included). The peak memory is that of
+    ``code`` (from the end of ``setup``) or of any reader process it ran, whichever is larger
+    (see ``peak.py``). ``root``: the checkout whose ``analyzer`` is imported.
     """
     script = textwrap.dedent(
         f"""
-        import json, resource, sys, time
+        import json, sys, time
+        {textwrap.indent(textwrap.dedent(peak.CODE), "        ").strip()}
         sys.path.insert(0, {str(root)!r})
         result = {{}}
         {textwrap.indent(textwrap.dedent(setup), "        ").strip()}
+        reset_peak()
         start = time.perf_counter()
         {textwrap.indent(textwrap.dedent(code), "        ").strip()}
         elapsed = time.perf_counter() - start
-        peak = max(resource.getrusage(who).ru_maxrss for who in
-                   (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
-        print(json.dumps({{"seconds": elapsed, "peak_mb": peak, **result}}))
+        print(json.dumps({{"seconds": elapsed, "peak_mb": peak_mb(children=True), **result}}))
         """
     )
     samples = []
@@ -597,8 +599,8 @@ def write_results(figures: list[dict], args: argparse.Namespace) -> None:
             measured,
             f"Sizes: CSV {args.events:,} rows, XLSX {_list(args.xlsx_rows)} rows, PDF "
             f"{_list(args.pages)} pages, rules/report {args.rule_events:,} events. Median of "
-            f"{args.runs} runs (1 for pdfplumber); peak memory is the largest ru_maxrss of the "
-            "runs. Ratio: baseline time / this time (above 1 means faster than the baseline).",
+            f"{args.runs} runs (1 for pdfplumber); peak memory is the largest of the runs' own "
+            "peaks (VmHWM, from the end of each run's setup; see peak.py). Ratio: baseline time / this time (above 1 means faster than the baseline).",
         ]
     lines = [
         "# Benchmark results",
