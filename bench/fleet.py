@@ -90,9 +90,11 @@ def make_exports(folder: Path, files: int, rows: int) -> None:
 
 def write_reexport(folder: Path, files: int) -> Path:
     """A month exported again: the middle file with two sessions swapped, so its digest differs
-    and every one of its sessions is a copy of one already stored."""
-    target = folder.parent / f"{folder.name}_reexport.csv"
+    and every one of its sessions is a copy of one already stored. It lies in a folder of its
+    own: profiles beside it (``run.py`` puts the samples' in ``out/``) would be loaded too."""
+    target = folder.parent / f"{folder.name}_reexport" / "sessions.csv"
     if not target.exists():
+        target.parent.mkdir(exist_ok=True)
         with (folder / f"sessions_{files // 2:03d}.csv").open(encoding="utf-8") as source:
             header, first, second = source.readline(), source.readline(), source.readline()
             partial = target.with_suffix(".partial")
@@ -131,7 +133,7 @@ def timed_resolve(con, source_id=None):
     resolve(con, source_id)
     resolving["resolve_copies_s"] = round(time.perf_counter() - began, 1)
 store.resolve_copies = timed_resolve
-again = folder.parent / f"{folder.name}_reexport.csv"
+again = folder.parent / f"{folder.name}_reexport" / "sessions.csv"
 results = import_paths(con, [again], profiles=[folder / "profiles"])
 assert [r.status for r in results] == ["imported"], results
 superseded = con.sql("SELECT count(*) FROM events WHERE superseded").fetchall()[0][0]
