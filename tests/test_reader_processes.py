@@ -62,7 +62,7 @@ def with_far_cell(path: Path) -> None:
 
 
 def test_a_facts_sheet_comes_with_the_first_read(tmp_path: Path, monkeypatch) -> None:
-    started = counting(monkeypatch, workbooks, "run")
+    started = counting(monkeypatch, workbooks, "Popen")
     path = facts_workbook(tmp_path / "facts.xlsx")
     assert read_sheet(path).rows() == [
         ["Date", "Amount"],
@@ -71,6 +71,32 @@ def test_a_facts_sheet_comes_with_the_first_read(tmp_path: Path, monkeypatch) ->
     ]
     assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
     assert len(started) == 1
+
+
+def test_a_workbook_the_checks_refuse_stops_its_reader(tmp_path: Path, monkeypatch) -> None:
+    """The reader starts before the workbook's checks (it reads while they scan): a workbook
+    they refuse stops it, and no process is left running."""
+    readers: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def start(*args, **options):
+        readers.append(real(*args, **options))
+        return readers[-1]
+
+    monkeypatch.setattr(workbooks.subprocess, "Popen", start)
+    path = facts_workbook(tmp_path / "entities.xlsx")
+    with zipfile.ZipFile(path) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts:
+            if name == "xl/worksheets/sheet1.xml":
+                body = data.split(b"?>", 1)[-1] if data.startswith(b"<?xml") else data
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]>' + body
+            target.writestr(name, data)
+    with pytest.raises(InputError, match="declares XML entities"):
+        read_sheet(path)
+    assert len(readers) == 1
+    assert readers[0].returncode is not None
 
 
 def test_a_sheet_too_large_to_come_along_is_read_alone_when_asked(tmp_path: Path) -> None:

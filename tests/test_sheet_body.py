@@ -3,8 +3,10 @@ and a body that cannot be read so exactly is read cell by cell."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -40,18 +42,18 @@ def read(path: Path, tmp_path: Path, *, cell_by_cell: bool, **request: object) -
 def same_both_ways(path: Path, tmp_path: Path, monkeypatch, *, fast: bool, **request) -> list:
     """Read both ways, check the results equal, and whether the typed columns were used."""
     used = []
-    real = sheet_body.read_body
+    real = sheet_reader._joined
 
     def spy(*args):
-        used.append(real(*args))
-        return used[-1]
+        used.append(args)
+        return real(*args)
 
-    monkeypatch.setattr(sheet_body, "read_body", spy)
+    monkeypatch.setattr(sheet_reader, "_joined", spy)
     quick = read(path, tmp_path, cell_by_cell=False, **request)
     slow = read(path, tmp_path, cell_by_cell=True, **request)
     assert quick[0] == slow[0]
     assert all(a.equals(b) for a, b in zip(quick[1], slow[1], strict=True))
-    assert any(u is not None for u in used) == fast
+    assert bool(used) == fast
     return quick[1][0].to_pylist()
 
 
@@ -180,17 +182,21 @@ def test_a_typed_column_becomes_the_text_a_person_sees(values, kind, text) -> No
     assert shown == text
 
 
-def test_the_reader_process_reads_a_large_sheet(tmp_path: Path) -> None:
-    """Run as a script, the reader finds its sibling module and writes the same table."""
+@pytest.mark.parametrize("scan_follows", [False, True])
+def test_the_reader_process_reads_a_large_sheet(tmp_path: Path, scan_follows: bool) -> None:
+    """Run as a script, the reader finds its sibling module and writes the same table, with
+    the parent's scan in its request or on the line after it."""
     import subprocess
     import sys
 
     path = bill(tmp_path / "bill.xlsx")
     output = tmp_path / "child.arrow"
     request = {"path": str(path), "sheet": None, "pattern": None, "output": str(output)}
+    scan = {"errors": False, "merge_parts": []}
+    lines = [{**request, "scan_follows": True}, scan] if scan_follows else [request | scan]
     done = subprocess.run(
         [sys.executable, sheet_reader.__file__, str(2 << 30)],
-        input=json.dumps(request).encode(),
+        input="".join(json.dumps(line) + "\n" for line in lines).encode(),
         capture_output=True,
         check=True,
     )
@@ -198,6 +204,33 @@ def test_the_reader_process_reads_a_large_sheet(tmp_path: Path) -> None:
     with pa.memory_map(str(output)) as source:
         child = pa.ipc.open_file(source).read_all()
     assert child.equals(read(path, tmp_path, cell_by_cell=True, small_sheets=0)[1][0])
+
+
+def test_the_body_is_read_while_the_parent_scans_the_workbook(tmp_path: Path, monkeypatch) -> None:
+    """A reader started before the parent's scan of the workbook (``scan_follows``) reads a
+    large sheet's body first and only then waits for what the scan saw; the table is the one
+    read with the scan in the request."""
+    path = bill(tmp_path / "bill.xlsx")
+    events = []
+    real = sheet_body.read_body
+
+    def body(*args):
+        events.append("body")
+        return real(*args)
+
+    class Parent(io.StringIO):
+        def readline(self, *args) -> str:
+            events.append("scan")
+            return super().readline(*args)
+
+    scan = {"errors": False, "merge_parts": []}
+    monkeypatch.setattr(sheet_body, "read_body", body)
+    monkeypatch.setattr(sys, "stdin", Parent(json.dumps(scan) + "\n"))
+    later = read(path, tmp_path, cell_by_cell=False, scan_follows=True)
+    assert events == ["body", "scan"]
+    at_once = read(path, tmp_path, cell_by_cell=False, **scan)
+    assert later[0] == at_once[0]
+    assert all(a.equals(b) for a, b in zip(later[1], at_once[1], strict=True))
 
 
 def test_a_sheet_without_merged_cells_is_cut_after_its_head(tmp_path: Path, monkeypatch) -> None:

@@ -4,7 +4,8 @@ base.Staged) without losing a row.
 CSV is decoded in Python first (``encodings``), because DuckDB reads only UTF-8; DuckDB then
 splits the rows, and the rows it cannot split come back as rejects with their line numbers.
 The file's text is kept once, compressed (``source_text``), so any row can be shown again.
-XLSX is read in ``workbooks``, after ``workbook_checks`` has refused hostile workbooks.
+XLSX is read in ``workbooks``; what its reader process reads is used only once
+``workbook_checks`` has let the workbook pass.
 Header rows repeated further down (page breaks in an export) are skipped and counted.
 """
 

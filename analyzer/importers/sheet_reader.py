@@ -3,9 +3,10 @@
 The spreadsheet reader is native code: a crafted 3 KB workbook (a cell at XFD1048576, a
 shared-string table declaring four billion entries) makes it allocate without bound and abort
 the whole process. So the parent (``reading.read_sheet``) runs this file with
-``python sheet_reader.py MEMORY_BYTES``: it caps its own address space, reads a JSON request on
-stdin, writes the sheet as an Arrow IPC file of text columns (c0, c1, ...) to the path the
-request names, and a line of JSON on stdout. When the request asks, the workbook's other small
+``python sheet_reader.py MEMORY_BYTES``: it caps its own address space, reads a line of JSON
+request on stdin (and, when the request says so, what the parent's scan of the workbook saw on
+the next: :func:`scan_facts`), writes the sheet as an Arrow IPC file of text columns (c0, c1,
+...) to the path the request names, and a line of JSON on stdout. When the request asks, the workbook's other small
 sheets follow, each to its own file and line (a facts sheet then costs no second process).
 Every cell becomes the text a person sees
 (:func:`cell_text`); error values cached on formula cells (``#DIV/0!``) stay as that text, so
@@ -188,14 +189,34 @@ def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) ->
     found = workbook.get_sheet_by_name(name)
     ranges = found.merged_cell_ranges or []
     merged = ranges if request.get("merged") else []
-    errors = error_cells(request["path"], name) if request.get("errors", True) else {}
+    scan = scan_facts(request)
+    errors = error_cells(request["path"], name) if scan.get("errors", True) else {}
     rows = _write(_batches(found, request.get("limit"), merged, errors), output)
     return {"rows": rows, "merges": len(ranges)}
 
 
+def scan_facts(request: dict[str, Any]) -> dict[str, Any]:
+    """What the parent's scan of the workbook saw (``errors``: whether it holds error values;
+    ``merge_parts``: the sheets that declare merged ranges), absent ones unknown.
+
+    They come in the request, or, when the parent started this reader before its scan was
+    done (``scan_follows``), as the next line on stdin, read once, when first needed: a large
+    sheet's body is read before, while the parent scans.
+    """
+    if request.pop("scan_follows", False):
+        line = sys.stdin.readline()
+        if line.strip():
+            request.update(json.loads(line))
+    return request
+
+
 def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[str, int] | None:
     """A large XLSX sheet's head read cell by cell and its body as typed columns (see
-    ``sheet_body``); None when the sheet is small, or its body cannot be read so exactly."""
+    ``sheet_body``); None when the sheet is small, or its body cannot be read so exactly.
+
+    The body is read first: where it starts and what it holds do not depend on the parent's
+    scan (:func:`scan_facts`), which may still be running.
+    """
     path = request["path"]
     if request.get("limit") is not None or not path.lower().endswith((".xlsx", ".xlsm")):
         return None
@@ -206,21 +227,27 @@ def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[
     body = _sheet_body()
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, name) if "xl/workbook.xml" in archive.namelist() else None
-    merges = part in request.get("merge_parts", [part])  # unknown: look for them
-    copy = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=merges) if part else None
-    if copy is None:
+    cut = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=False) if part else None
+    if cut is None:
         return None
+    columns = body.read_body(path, name, part, cut.body_start)
+    if columns is None:
+        return None
+    scan = scan_facts(request)
+    if part in scan.get("merge_parts", [part]):  # unknown: look for them
+        copy = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=True)
+        if copy is None:
+            return None
+    else:
+        copy = cut
     head = CalamineWorkbook.from_filelike(io.BytesIO(copy.workbook)).get_sheet_by_name(name)
     ranges = head.merged_cell_ranges or []
     merged = ranges if request.get("merged") else []
-    errors = error_cells(path, name) if request.get("errors", True) else {}
+    errors = error_cells(path, name) if scan.get("errors", True) else {}
     start = copy.body_start
     below = [r for (_, (r, _)) in merged] + [r for r, _ in errors]
     if any(r >= start for r in below):
         return None  # a merged range or an error value in the body: read cell by cell
-    columns = body.read_body(path, name, part, start)
-    if columns is None:
-        return None
     rows = _write(_joined(list(_batches(head, start, merged, errors)), columns, start), output)
     return {"rows": rows, "merges": len(ranges)}
 
@@ -402,7 +429,7 @@ def main() -> None:
     sys.meta_path.insert(0, _WithoutPandas())
     limit = int(sys.argv[1])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    request = json.load(sys.stdin)
+    request = json.loads(sys.stdin.readline())
     said = False
     try:
         for result in read(request):

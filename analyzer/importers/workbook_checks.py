@@ -52,9 +52,10 @@ def check_workbook(path: Path, sheet: str | None = None) -> WorkbookScan:
     sheet or string table declaring an absurd size, or formulas whose results were never saved
     (they would read as blanks, not as numbers).
 
-    Every XML part is streamed once with its expanded size counted, so nothing larger than the
-    limits ever reaches the reader. A legacy .xls is only checked to be one: its reader runs
-    under the same memory and time limits as the others.
+    Every XML part is streamed once with its expanded size counted. The reader process starts
+    beside this scan (it runs under memory and time limits, so a bomb costs it no more than
+    its limits) and is stopped when the scan refuses the file. A legacy .xls is only checked
+    to be one: its reader runs under the same limits as the others.
     """
     scan = scan_workbook(path)
     check_sheet(path, scan, sheet)

@@ -1,21 +1,25 @@
 """Read a workbook's sheet (XLSX, XLSM, legacy XLS, ODS) into a staged text table.
 
-The reader runs in a child process (``sheet_reader``) with memory and time limits, after
-:func:`check_workbook` has refused zip bombs, XML entity bombs, absurd declared sizes and
-formulas without results; every cell arrives as text in Arrow columns. Header rows repeated
-further down are skipped and counted.
+The reader runs in a child process (``sheet_reader``) with memory and time limits, while
+:func:`check_workbook` scans the workbook for zip bombs, XML entity bombs, absurd declared sizes
+and formulas without results: a workbook it refuses stops the reader and is refused, and
+nothing the reader wrote is used. Every cell arrives as text in Arrow columns. Header rows
+repeated further down are skipped and counted.
 """
 
 from __future__ import annotations
 
 import array
+import contextlib
 import json
 import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -77,10 +81,10 @@ def read_sheet(
     """
     stat = path.stat()
     version = (path, stat.st_mtime, stat.st_size)
-    scan = _check_sheet_cached(*version, sheet)
-    data = _sheet(version, scan, sheet, sheet_pattern, merged=False)
+    check = partial(_check_sheet_cached, *version, sheet)
+    data = _sheet(version, check, sheet, sheet_pattern, merged=False)
     if merged and data.merges:
-        data = _sheet(version, scan, sheet, sheet_pattern, merged=True)
+        data = _sheet(version, check, sheet, sheet_pattern, merged=True)
     if limit is not None and limit < data.table.num_rows:
         return replace(data, table=data.table.slice(0, limit))
     return data
@@ -94,26 +98,34 @@ SMALL_SHEET_BYTES = 1 << 20  # other sheets up to this much XML come with the fi
 
 def _sheet(
     version: tuple[Path, float, int],
-    scan: WorkbookScan,
+    check: Callable[[], WorkbookScan],
     sheet: str | None,
     pattern: str | None,
     *,
     merged: bool,
 ) -> SheetData:
+    """The sheet, read by the reader process unless it was read already; ``check`` runs the
+    workbook's and the sheet's checks (once per file version: a refusal raises every time)."""
     key = (*version, sheet, pattern, merged)
-    if key not in _SHEETS:
-        versions = list(dict.fromkeys(k[:3] for k in _SHEETS))
-        if version not in versions and len(versions) >= KEPT_VERSIONS:
-            for old in [k for k in _SHEETS if k[:3] == versions[0]]:
-                del _SHEETS[old]
-        for name, data in _read(version[0], scan, sheet, pattern, merged):
-            _SHEETS.setdefault((*version, name, None, merged), data)
-            _SHEETS.setdefault(key, data)
+    if key in _SHEETS:
+        check()  # a sheet that came with another was read before its own checks ran
+        return _SHEETS[key]
+    versions = list(dict.fromkeys(k[:3] for k in _SHEETS))
+    if version not in versions and len(versions) >= KEPT_VERSIONS:
+        for old in [k for k in _SHEETS if k[:3] == versions[0]]:
+            del _SHEETS[old]
+    for name, data in _read(version[0], check, sheet, pattern, merged):
+        _SHEETS.setdefault((*version, name, None, merged), data)
+        _SHEETS.setdefault(key, data)
     return _SHEETS[key]
 
 
 def _read(
-    path: Path, scan: WorkbookScan, sheet: str | None, pattern: str | None, merged: bool
+    path: Path,
+    check: Callable[[], WorkbookScan],
+    sheet: str | None,
+    pattern: str | None,
+    merged: bool,
 ) -> list[tuple[str, SheetData]]:
     """The chosen sheet (first), then the small sheets read with it, each by its name."""
     with tempfile.TemporaryDirectory(prefix=temp_prefix("sheet")) as workdir:
@@ -123,12 +135,11 @@ def _read(
             "sheet": sheet,
             "pattern": pattern,
             "merged": merged,
-            "errors": bool(scan.errors),
-            "merge_parts": sorted(scan.merges),
             "small_sheets": 0 if merged else SMALL_SHEET_BYTES,
             "output": str(output),
+            "scan_follows": True,
         }
-        first, *others = _run_reader(path, request)
+        first, *others = _run_reader(path, request, check)
         sheets = [(first["sheet"], _load(output, first))]
         sheets += [(o["sheet"], _load(Path(o["output"]), o)) for o in others]
     return sheets
@@ -155,23 +166,42 @@ def _check_sheet_cached(path: Path, mtime: float, size: int, sheet: str | None) 
     return scan
 
 
-def _run_reader(path: Path, request: dict[str, object]) -> list[dict[str, Any]]:
+def _run_reader(
+    path: Path, request: dict[str, object], check: Callable[[], WorkbookScan]
+) -> list[dict[str, Any]]:
     """The reader's results: the chosen sheet's, then those of the small sheets read after it
-    (the reader may have failed after the chosen sheet: that sheet is read all the same)."""
+    (the reader may have failed after the chosen sheet: that sheet is read all the same).
+
+    The reader starts before ``check`` scans the workbook and reads a large sheet's body while
+    it does (the two take about as long on a large workbook); what the scan saw follows the
+    request, and a workbook the scan refuses stops the reader.
+    """
+    deadline = time.monotonic() + SHEET_SECONDS
+    command = [sys.executable, sheet_reader.__file__, str(SHEET_MEMORY_BYTES)]
+    reader = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    stdout = stderr = None
     try:
-        done = subprocess.run(
-            [sys.executable, sheet_reader.__file__, str(SHEET_MEMORY_BYTES)],
-            input=json.dumps(request).encode(),
-            capture_output=True,
-            timeout=SHEET_SECONDS,
-            check=False,
-        )
+        with contextlib.suppress(BrokenPipeError):  # a reader that died is reported below
+            assert reader.stdin is not None
+            reader.stdin.write(json.dumps(request).encode() + b"\n")
+            reader.stdin.flush()
+        scan = check()
+        facts = {"errors": bool(scan.errors), "merge_parts": sorted(scan.merges)}
+        left = max(deadline - time.monotonic(), 0.001)
+        stdout, stderr = reader.communicate(json.dumps(facts).encode() + b"\n", timeout=left)
     except subprocess.TimeoutExpired as exc:
         raise InputError(
             path,
             f"reading the workbook took longer than the {SHEET_SECONDS:g} s time limit",
             hint="the workbook may be malformed or far too large; " + _RESAVE,
         ) from exc
+    finally:
+        if stdout is None:  # refused by the checks, too slow or interrupted: stop it
+            reader.kill()
+            reader.communicate()
+    done = subprocess.CompletedProcess(command, reader.returncode, stdout, stderr)
     lines = done.stdout.split(b"\n")
     results = [json.loads(line) for line in lines[:-1]]  # each complete line, said when done
     if not results or "error" in results[0]:
