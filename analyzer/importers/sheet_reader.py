@@ -6,9 +6,9 @@ the whole process. So the parent (``reading.read_sheet``) runs this file with
 ``python sheet_reader.py MEMORY_BYTES``: it caps its own address space, reads a line of JSON
 request on stdin (and, when the request says so, what the parent's scan of the workbook saw on
 the next: :func:`scan_facts`), writes the sheet as an Arrow IPC file of text columns (c0, c1,
-...) to the path the request names, and a line of JSON on stdout. When the request asks, the workbook's other small
-sheets follow, each to its own file and line (a facts sheet then costs no second process).
-Every cell becomes the text a person sees
+...) to the path the request names, and a line of JSON on stdout. When the request asks, the
+workbook's other small sheets follow, each to its own file and line (a facts sheet then costs
+no second process). Every cell becomes the text a person sees
 (:func:`cell_text`); error values cached on formula cells (``#DIV/0!``) stay as that text, so
 that a value parser refuses them instead of reading a blank. It imports nothing from
 ``analyzer`` (no DuckDB), so it starts fast and small.

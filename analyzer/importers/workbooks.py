@@ -173,7 +173,7 @@ def _run_reader(
     (the reader may have failed after the chosen sheet: that sheet is read all the same).
 
     The reader starts before ``check`` scans the workbook and reads a large sheet's body while
-    it does (the two take about as long on a large workbook); what the scan saw follows the
+    it does (the scan of a million-row sheet takes seconds); what the scan saw follows the
     request, and a workbook the scan refuses stops the reader.
     """
     deadline = time.monotonic() + SHEET_SECONDS
