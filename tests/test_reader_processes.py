@@ -8,6 +8,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 from conftest import SAMPLES, sample_profile
@@ -16,7 +17,7 @@ from analyzer.errors import InputError
 from analyzer.importers import pdf_reading, pdf_sessions, workbooks
 from analyzer.importers.base import ImportOptions
 from analyzer.importers.pdf_reading import first_page_text, start_reading
-from analyzer.importers.reading import read_sheet
+from analyzer.importers.reading import read_sheet, stage_xlsx
 
 MERIDIAN = sample_profile("meridian_pdf")
 MERIDIAN_PDF = SAMPLES / "us_meridian_wireless_2026-10.pdf"
@@ -97,6 +98,25 @@ def test_a_workbook_the_checks_refuse_stops_its_reader(tmp_path: Path, monkeypat
         read_sheet(path)
     assert len(readers) == 1
     assert readers[0].returncode is not None
+
+
+def test_a_staged_sheet_is_held_once_by_the_extractions_database(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Staged for an import, a sheet's rows are copied into the extraction's database in
+    order and this process forgets its own copy (a large sheet would be held twice); the
+    sheets read with it stay."""
+    path = facts_workbook(tmp_path / "held.xlsx")
+    alone = stage_xlsx(path, header=("Date", "Amount"), sheet="Usage")
+    con = duckdb.connect()
+    staged = stage_xlsx(path, header=("Date", "Amount"), sheet="Usage", con=con)
+    copied = con.sql(f"SELECT * EXCLUDE (_rid) FROM {staged.table} ORDER BY _rid")
+    assert copied.to_arrow_table().to_pylist() == alone.table.to_pylist()
+    assert staged.names == alone.names and staged.rows_read == alone.rows_read
+    assert [data.name for key, data in workbooks._SHEETS.items() if key[0] == path] == ["Facts"]
+    started = counting(monkeypatch, workbooks, "Popen")
+    assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
+    assert started == []
 
 
 def test_a_sheet_too_large_to_come_along_is_read_alone_when_asked(tmp_path: Path) -> None:

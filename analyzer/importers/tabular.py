@@ -138,7 +138,11 @@ class TabularLayout:
     def stage(self, path: Path, con: duckdb.DuckDBPyConnection) -> Staged:
         if self.is_xlsx:
             return stage_xlsx(
-                path, header=self.header, sheet=self.sheet, sheet_pattern=self.sheet_pattern
+                path,
+                header=self.header,
+                sheet=self.sheet,
+                sheet_pattern=self.sheet_pattern,
+                con=con,
             )
         return stage_csv(
             con,

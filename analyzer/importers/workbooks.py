@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pyarrow as pa
 
@@ -37,6 +37,9 @@ from analyzer.importers.reading import (
 )
 from analyzer.importers.sheet_reader import cell_text as cell_text
 from analyzer.importers.workbook_checks import WorkbookScan, check_sheet, scan_workbook
+
+if TYPE_CHECKING:
+    import duckdb
 
 SHEET_SECONDS = 60.0
 SHEET_MEMORY_BYTES = 2 << 30
@@ -267,8 +270,14 @@ def stage_xlsx(
     header: tuple[str, ...],
     sheet: str | None = None,
     sheet_pattern: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> Staged:
-    """Read one sheet below its header row; every cell becomes text (XLSX, XLSM, XLS, ODS)."""
+    """Read one sheet below its header row; every cell becomes text (XLSX, XLSM, XLS, ODS).
+
+    With ``con`` (the extraction's connection), the rows are copied into a table of it,
+    numbered in order, and this process forgets the sheet: a large sheet's text is then held
+    once, by DuckDB (which spills past its memory limit), not also as Arrow.
+    """
     head = read_sheet(path, sheet, sheet_pattern=sheet_pattern, limit=HEADER_SEARCH_ROWS)
     head_rows = head.rows()
     start = find_header(head_rows, header)
@@ -287,9 +296,24 @@ def stage_xlsx(
     table, repeated = drop_repeated_headers(table, names)
     above = SheetData(head.name, data.slice(0, start)).rows()
     preamble = "\n".join(" ".join(c or "" for c in row).strip() for row in above)
-    return Staged(
+    staged = Staged(
         table=table, names=names, preamble=preamble, rows_read=body.num_rows, blank_rows=repeated
     )
+    if con is None:
+        return staged
+    con.register("sheet_rows", table)
+    con.execute(
+        "CREATE TEMP TABLE staged_sheet AS SELECT row_number() OVER () AS _rid, * FROM sheet_rows"
+    )
+    con.unregister("sheet_rows")
+    _forget(path, head.name)
+    return replace(staged, table="staged_sheet")
+
+
+def _forget(path: Path, name: str) -> None:
+    """Drop the sheets of that name that were read from ``path`` (any version) from the cache."""
+    for key in [k for k, data in _SHEETS.items() if k[0] == path and data.name == name]:
+        del _SHEETS[key]
 
 
 def _numbers(first: int, end: int) -> pa.Array:
