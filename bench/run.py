@@ -600,7 +600,8 @@ def write_results(figures: list[dict], args: argparse.Namespace) -> None:
             f"Sizes: CSV {args.events:,} rows, XLSX {_list(args.xlsx_rows)} rows, PDF "
             f"{_list(args.pages)} pages, rules/report {args.rule_events:,} events. Median of "
             f"{args.runs} runs (1 for pdfplumber); peak memory is the largest of the runs' own "
-            "peaks (VmHWM, from the end of each run's setup; see peak.py). Ratio: baseline time / this time (above 1 means faster than the baseline).",
+            "peaks (VmHWM, from the end of each run's setup; see peak.py). Ratio: baseline "
+            "time / this time (above 1 means faster than the baseline).",
         ]
     lines = [
         "# Benchmark results",
