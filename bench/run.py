@@ -618,12 +618,23 @@ def write_results(figures: list[dict], args: argparse.Namespace) -> None:
 
 
 def _sizes_note(args: argparse.Namespace) -> str:
-    return (
-        f"XLSX {_list(args.xlsx_rows)} rows, PDF {_list(args.pages)} pages; the XLSX and PDF "
-        "rows are whole processes (interpreter start and imports included), median of "
-        f"{args.runs} runs (1 for pdfplumber, and for openpyxl above 200,000 rows); their peak "
-        "memory is the larger of the process and the reader process it ran."
-    )
+    """What a partial run's steps measured, for its line above the table."""
+    notes = []
+    if {"xlsx", "pdf"} & set(args.only):
+        notes.append(
+            f"XLSX {_list(args.xlsx_rows)} rows, PDF {_list(args.pages)} pages; the XLSX and PDF "
+            "rows are whole processes (interpreter start and imports included), median of "
+            f"{args.runs} runs (1 for pdfplumber, and for openpyxl above 200,000 rows); their "
+            "peak memory is the larger of the process and the reader process it ran."
+        )
+    if "rules" in args.only:
+        notes.append(
+            f"Rules and report over {args.rule_events:,} events, median of {args.runs} runs, "
+            "each from the end of its setup (the database copied and opened)."
+        )
+    if "csv" in args.only:
+        notes.append(f"CSV up to {args.events:,} rows, median of {args.runs} runs.")
+    return " ".join(notes)
 
 
 def _list(sizes: list[int]) -> str:
@@ -646,7 +657,25 @@ def _row(f: dict) -> str:
 def _step_of(name: str) -> str | None:
     """The step a results row or target belongs to, from its first word."""
     first = name.strip("| `").split(" ")[0].rstrip(",:").lower()
-    return {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf"}.get(first)
+    return _STEP_BY_FIRST_WORD.get(first)
+
+
+# The first word of each step's rows and targets ("peak memory" and the fleet's belong to none).
+_STEP_BY_FIRST_WORD = {
+    "csv": "csv",
+    "xlsx": "xlsx",
+    "pdf": "pdf",
+    "baseline": "rules",
+    "all": "rules",
+    "each": "rules",
+    "report": "rules",
+    "re-import": "rerun",
+    "re-run": "rerun",
+    "cli": "rerun",
+    "import": "rerun",
+    "interpreter": "rerun",
+    "analyzer": "rerun",
+}
 
 
 def _kept(text: str, only: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
