@@ -384,12 +384,19 @@ def _insert_rows(
 ) -> None:
     if part.events.num_rows:
         # Streamed from the extraction's database in batches: never all in memory at once.
-        con.register("incoming_events", part.events.batches())
+        # nextval() in the statement that stores them cost a third of its time (0.3 s per
+        # million events): the events take consecutive ids by their place in the table.
+        from analyzer.importers.event_rows import NUMBERED
+
+        span = part.events.id_span()
+        first = _reserve_ids(con, "event_ids", span) if span else None
+        con.register("incoming_events", part.events.batches(first_id=first))
         offset = "utc_offset_min" if "utc_offset_min" in part.events.column_names else "NULL"
+        event_id = NUMBERED if first is not None else "nextval('event_ids')"
         con.execute(
             f"""
             INSERT INTO events BY NAME
-            SELECT nextval('event_ids') AS event_id, ? AS source_id,
+            SELECT {event_id} AS event_id, ? AS source_id,
                    CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END
                        AS statement_id,
                    line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
@@ -407,6 +414,16 @@ def _insert_rows(
             [source_id],
         )
         con.unregister("incoming_rejects")
+
+
+def _reserve_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> int | None:
+    """The first of ``count`` consecutive values taken from ``sequence`` in one statement, or
+    None if they are not consecutive (the rows then take theirs one by one)."""
+    low, high, taken = con.execute(
+        f"SELECT min(id), max(id), count(*) FROM (SELECT nextval('{sequence}') AS id FROM range(?))",
+        [count],
+    ).fetchall()[0]
+    return int(low) if taken == count and high - low + 1 == count else None
 
 
 def record_failure(

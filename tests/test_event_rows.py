@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 from conftest import session, wayfarer_csv
 
-from analyzer import duck
+from analyzer import duck, store
 from analyzer.importers import event_rows, source_text
 from analyzer.importers.event_rows import EventRows
 from analyzer.importers.source_text import source_row
@@ -111,3 +111,40 @@ def test_rows_kept_by_an_older_codec_are_still_shown(db, tmp_path: Path, monkeyp
     assert [codec for _, codec in kept] == ["lz4", "zstd"]
     shown = [source_row(db, source_id, 2)["Session Start"] for source_id, _ in kept]
     assert shown == [f"{DAYS[0]} 09:00:00", f"{DAYS[1]} 09:00:00"]
+
+
+def test_events_take_consecutive_ids_in_file_order(db, tmp_path: Path) -> None:
+    # Numbered by their place in the extraction's table, not by nextval() row by row.
+    first = wayfarer_csv(tmp_path, [session(day, 1) for day in DAYS], "first.csv")
+    second = wayfarer_csv(tmp_path, [session(day, 2) for day in DAYS[:3]], "second.csv")
+    import_paths(db, [first])
+    import_paths(db, [second])
+    rows = db.sql('SELECT event_id, source_id, "row" FROM events ORDER BY event_id').fetchall()
+    assert [event_id for event_id, _, _ in rows] == list(range(1, 11))
+    assert [(source, row) for _, source, row in rows] == [
+        *((rows[0][1], row) for row in range(2, 9)),
+        *((rows[7][1], row) for row in range(2, 5)),
+    ]
+    assert db.sql("SELECT nextval('event_ids')").fetchall() == [(11,)]
+
+
+def test_ids_follow_the_row_ids_of_a_table_that_dropped_rows() -> None:
+    con = duck.spilling_connection()
+    con.execute("CREATE TABLE events AS SELECT i FROM range(6) t(i)")
+    con.execute("DELETE FROM events WHERE i IN (0, 3)")
+    events = EventRows(con, "events")
+    assert events.id_span() == 6
+    [batch] = list(events.batches(first_id=100))
+    assert batch.to_pydict() == {event_rows.NUMBERED: [101, 102, 104, 105], "i": [1, 2, 4, 5]}
+    con.close()
+
+
+def test_events_without_row_ids_take_theirs_from_the_sequence(db, tmp_path: Path) -> None:
+    arrow = EventRows.of(pa.table({"i": pa.array(range(3), pa.int64())}))
+    assert arrow.id_span() is None  # an Arrow table (a PDF's events): nextval() row by row
+    arrow.close()
+    db.execute("CREATE SEQUENCE by_two INCREMENT BY 2")
+    assert store._reserve_ids(db, "by_two", 3) is None  # not consecutive: row by row too
+    db.execute("CREATE SEQUENCE by_one")
+    assert store._reserve_ids(db, "by_one", 3) == 1
+    assert db.sql("SELECT nextval('by_one')").fetchall() == [(4,)]

@@ -14,6 +14,7 @@ import pyarrow as pa
 from analyzer.duck import spill_for_read_out
 
 BATCH_ROWS = 100_000
+NUMBERED = "_event_id"  # the id column of batches(first_id=...)
 
 
 class EventRows:
@@ -75,12 +76,24 @@ class EventRows:
             f"SELECT * FROM {self.table} LIMIT {int(length)} OFFSET {int(offset)}"
         ).to_arrow_table()
 
-    def batches(self) -> pa.RecordBatchReader:
+    def id_span(self) -> int | None:
+        """How many ids numbering the events by their place in the table takes (its largest
+        row id and one: rows it dropped leave gaps); None when it has no row ids (a view, an
+        Arrow table) or no rows."""
+        try:
+            span = self.value(f"SELECT max(rowid) + 1 FROM {self.table}")
+        except duckdb.Error:
+            return None
+        return int(span) if span else None
+
+    def batches(self, first_id: int | None = None) -> pa.RecordBatchReader:
         """The events as a stream of Arrow batches, in file order: never all in memory. The
         extraction's connection first moves what it holds beyond a little to its folder, so
-        that the store's memory is not added to the extraction's."""
+        that the store's memory is not added to the extraction's. With ``first_id``, each
+        event comes with its id (column ``NUMBERED``): ``first_id`` plus its row id."""
         spill_for_read_out(self.con)
-        return self.con.sql(f"SELECT * FROM {self.table}").to_arrow_reader(BATCH_ROWS)
+        numbered = "" if first_id is None else f"{int(first_id)} + rowid AS {NUMBERED}, "
+        return self.con.sql(f"SELECT {numbered}* FROM {self.table}").to_arrow_reader(BATCH_ROWS)
 
     def close(self) -> None:
         """Free the extraction's connection (and any rows it spilled to disk)."""
