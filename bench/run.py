@@ -131,8 +131,9 @@ con.close()
         runs,
         setup="import os; [os.remove(p) for p in ('bare-csv.duckdb', 'bare-csv.duckdb.wal') if os.path.exists(p)]",
     )
+    theirs = None
     try:
-        ours = measure(import_code(source), runs, setup=IMPORT_ONE.format(tag="csv"))
+        ours, theirs = side_by_side(import_code(source), runs, setup=IMPORT_ONE.format(tag="csv"))
     except RuntimeError as exc:
         ours = {"error": str(exc).splitlines()[-1], "seconds": float("nan")}
     return [
@@ -146,6 +147,7 @@ con.close()
                 else {}
             ),
         },
+        *_baseline_row(f"CSV import, {events:,} rows", theirs, ours, bare),
     ]
 
 
@@ -818,8 +820,8 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         type=Path,
-        help="another checkout (a folder holding analyzer/) whose XLSX and PDF import is "
-        "measured in turn with this one's, e.g. the main branch",
+        help="another checkout (a folder holding analyzer/) whose imports, rules and re-runs "
+        "are measured in turn with this one's, e.g. the main branch",
     )
     args = parser.parse_args()
     global BASELINE
