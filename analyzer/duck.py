@@ -10,7 +10,8 @@ import os
 import re
 import stat
 import weakref
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import cache
 
 import duckdb
@@ -125,6 +126,41 @@ def spill_for_read_out(con: duckdb.DuckDBPyConnection) -> None:
     except duckdb.Error as exc:  # what could not be moved stays: the read-out works all the same
         if is_interrupt(exc):
             raise
+
+
+@contextmanager
+def memory_at_most(con: duckdb.DuckDBPyConnection, megabytes: int) -> Iterator[None]:
+    """Lower a connection to the user's database to ``megabytes`` of memory for a while (never
+    raise its limit), then give it back the limit it was opened with (``database_config``)."""
+    shown = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    current = size_bytes(shown)
+    if current is not None and current <= megabytes << 20:
+        yield
+        return
+    try:
+        con.execute(f"SET memory_limit = '{megabytes}MB'")
+    except duckdb.Error as exc:  # more is held than can be moved out: keep the limit it has
+        if is_interrupt(exc):
+            raise
+        yield
+        return
+    try:
+        yield
+    finally:
+        limit = database_config().get("memory_limit")
+        con.execute(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
+
+
+_UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def size_bytes(shown: str) -> float | None:
+    """DuckDB's size as it shows it ('18.8 GiB') in bytes; None when not so written."""
+    number, _, unit = shown.partition(" ")
+    try:
+        return float(number) * _UNITS[unit]
+    except (KeyError, ValueError):
+        return None
 
 
 # The analyzer's temporary folders are named analyzer-KIND-PID-random: a process killed before

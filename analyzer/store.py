@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analyzer.copies import resolve_copies
-from analyzer.duck import database_config, quiet
+from analyzer.duck import database_config, memory_at_most, quiet
 from analyzer.errors import (
     ConfigError,
     DatabaseError,
@@ -384,8 +384,8 @@ def _insert_rows(
 ) -> None:
     if part.events.num_rows:
         # Streamed from the extraction's database in batches: never all in memory at once.
-        # nextval() in the statement that stores them cost a third of its time (0.3 s per
-        # million events): the events take consecutive ids by their place in the table.
+        # They take consecutive ids by their place in its table: nextval() row by row kept the
+        # insert on one core (a third of its time).
         from analyzer.importers.event_rows import NUMBERED
 
         span = part.events.id_span()
@@ -393,19 +393,22 @@ def _insert_rows(
         con.register("incoming_events", part.events.batches(first_id=first))
         offset = "utc_offset_min" if "utc_offset_min" in part.events.column_names else "NULL"
         event_id = NUMBERED if first is not None else "nextval('event_ids')"
-        con.execute(
-            f"""
-            INSERT INTO events BY NAME
-            SELECT {event_id} AS event_id, ? AS source_id,
-                   CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END
-                       AS statement_id,
-                   line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
-                   counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
-                   description, page, "row", raw, false AS superseded, {offset} AS utc_offset_min
-            FROM incoming_events
-            """,
-            [source_id, statement_ids],
-        )
+        # Inserting on both cores holds more memory: bounded, so that a large file's peak
+        # stays where its mapping's is.
+        with memory_at_most(con, INSERT_MEMORY_MB):
+            con.execute(
+                f"""
+                INSERT INTO events BY NAME
+                SELECT {event_id} AS event_id, ? AS source_id,
+                       CASE WHEN statement_index IS NOT NULL THEN (?::INTEGER[])[statement_index + 1] END
+                           AS statement_id,
+                       line, started_at, ended_at, kind, direction, quantity, unit, duration_s,
+                       counterparty, counterparty_e164, counterparty_country, counterparty_type, country, network, roaming, amount, currency,
+                       description, page, "row", raw, false AS superseded, {offset} AS utc_offset_min
+                FROM incoming_events
+                """,
+                [source_id, statement_ids],
+            )
         con.unregister("incoming_events")
     if part.rejects.num_rows:
         con.register("incoming_rejects", part.rejects)
@@ -414,6 +417,9 @@ def _insert_rows(
             [source_id],
         )
         con.unregister("incoming_rejects")
+
+
+INSERT_MEMORY_MB = 512  # what storing a file's events may hold of the store's memory
 
 
 def _reserve_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> int | None:

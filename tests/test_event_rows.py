@@ -7,6 +7,7 @@ import gc
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 from conftest import session, wayfarer_csv
 
@@ -148,3 +149,53 @@ def test_events_without_row_ids_take_theirs_from_the_sequence(db, tmp_path: Path
     db.execute("CREATE SEQUENCE by_one")
     assert store._reserve_ids(db, "by_one", 3) == 1
     assert db.sql("SELECT nextval('by_one')").fetchall() == [(4,)]
+
+
+def test_storing_events_lowers_the_memory_limit_for_a_while_and_never_raises_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    def limit(con) -> float:
+        return duck.size_bytes(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    con = store.open_db(tmp_path / "default.duckdb")
+    before = limit(con)
+    with duck.memory_at_most(con, 400):
+        assert limit(con) <= 400 << 20
+    assert limit(con) == before
+    con.close()
+    monkeypatch.setattr(duck, "_chosen_limit", "300MB")  # as --memory-limit 300MB chooses
+    con = store.open_db(tmp_path / "chosen.duckdb")
+    chosen = limit(con)
+    assert chosen < 300 << 20
+    with duck.memory_at_most(con, 400):
+        assert limit(con) == chosen
+    con.close()
+    monkeypatch.setattr(duck, "_chosen_limit", "900MB")
+    con = store.open_db(tmp_path / "chosen.duckdb")
+    with duck.memory_at_most(con, 400):  # lowered, then the chosen limit again
+        assert limit(con) <= 400 << 20
+    assert abs(limit(con) - 900 * 1000**2) < 1 << 20
+    con.close()
+
+
+def test_a_limit_that_cannot_be_lowered_leaves_the_insert_within_the_one_it_has(
+    tmp_path: Path,
+) -> None:
+    class Refusing:  # a connection holding more than it could move out
+        def __init__(self, con) -> None:
+            self.con = con
+
+        def sql(self, query: str):
+            return self.con.sql(query)
+
+        def execute(self, query: str, *args):
+            if query.startswith("SET memory_limit"):
+                raise duckdb.OutOfMemoryException("could not free up enough memory")
+            return self.con.execute(query, *args)
+
+    con = store.open_db(tmp_path / "held.duckdb")
+    before = con.sql("SELECT current_setting('memory_limit')").fetchall()
+    with duck.memory_at_most(Refusing(con), 400):
+        pass
+    assert con.sql("SELECT current_setting('memory_limit')").fetchall() == before
+    con.close()
