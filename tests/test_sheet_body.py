@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -32,23 +33,20 @@ def read(path: Path, tmp_path: Path, *, cell_by_cell: bool, **request: object) -
         results = list(sheet_reader.read(asked))
     finally:
         sheet_reader._read_in_two_parts = saved
-    tables = []
-    for result in results:
-        with pa.memory_map(result.get("output", str(output))) as source:
-            tables.append(pa.ipc.open_file(source).read_all())
-    return [{k: v for k, v in r.items() if k != "output"} for r in results], tables
+    tables = [sheet_reader.load_table(r.get("output", str(output)), r) for r in results]
+    return [{k: v for k, v in r.items() if k not in ("output", "parts")} for r in results], tables
 
 
 def same_both_ways(path: Path, tmp_path: Path, monkeypatch, *, fast: bool, **request) -> list:
     """Read both ways, check the results equal, and whether the typed columns were used."""
     used = []
-    real = sheet_reader._joined
+    real = sheet_reader._lengthened
 
     def spy(*args):
-        used.append(args)
+        used.append(args)  # the head is joined to a body read as typed columns
         return real(*args)
 
-    monkeypatch.setattr(sheet_reader, "_joined", spy)
+    monkeypatch.setattr(sheet_reader, "_lengthened", spy)
     quick = read(path, tmp_path, cell_by_cell=False, **request)
     slow = read(path, tmp_path, cell_by_cell=True, **request)
     assert quick[0] == slow[0]
@@ -200,9 +198,9 @@ def test_the_reader_process_reads_a_large_sheet(tmp_path: Path, scan_follows: bo
         capture_output=True,
         check=True,
     )
-    assert json.loads(done.stdout.splitlines()[0])["rows"] == HEAD + 203
-    with pa.memory_map(str(output)) as source:
-        child = pa.ipc.open_file(source).read_all()
+    result = json.loads(done.stdout.splitlines()[0])
+    assert result["rows"] == HEAD + 203
+    child = sheet_reader.load_table(str(output), result)
     assert child.equals(read(path, tmp_path, cell_by_cell=True, small_sheets=0)[1][0])
 
 
@@ -253,3 +251,60 @@ def test_merged_cells_in_the_head_of_a_large_sheet_are_filled(tmp_path: Path, mo
     expected = read(path, tmp_path, cell_by_cell=True, merged=True, small_sheets=0)[1][0]
     assert data.table.equals(expected)
     same_both_ways(path, tmp_path, monkeypatch, fast=True, merged=True)
+
+
+def test_a_body_read_in_slices_reads_the_same(tmp_path: Path, monkeypatch) -> None:
+    """A body larger than a slice is read a slice at a time, each from a workbook of its own:
+    the reader then holds one slice, not the sheet, and the table is the same."""
+    monkeypatch.setattr(sheet_body, "SLICE_BYTES", 4096)
+    path = bill(tmp_path / "bill.xlsx", rows=HEAD + 400)
+    with zipfile.ZipFile(path) as archive:
+        others = sum(i.file_size for i in archive.infolist() if "worksheets" not in i.filename)
+    slices = list(sheet_body.body_slices(str(path), "xl/worksheets/sheet1.xml", HEAD))
+    assert len(slices) > 10
+    assert max(len(s.workbook) for s in slices) < others + 2 * 4096 + 4096  # zip headers
+    assert [s.first_row for s in slices[1:]] == [s.next_row for s in slices[:-1]]
+    rows = same_both_ways(path, tmp_path, monkeypatch, fast=True)
+    assert len(rows) == HEAD + 403
+
+
+def test_slices_join_up_across_blank_rows_and_columns_that_change(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Blank rows between slices, a column wider in a later slice than in the first, and a
+    column of text in one slice and of numbers in the next give the sheet's own text."""
+    monkeypatch.setattr(sheet_body, "SLICE_BYTES", 2048)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Usage"])
+    sheet.append(["When", "Amount", "Note"])
+    turn = HEAD + 150  # from here the amounts are numbers
+    for i in range(HEAD + 300):
+        row = i + 3 if i <= HEAD else HEAD + 3 + (i - HEAD) * 3  # blank rows below the head
+        sheet.cell(row, 1).value = date(2026, 10, 1) + timedelta(days=i % 30)
+        sheet.cell(row, 2).value = "free" if i < turn else i / 4
+        if i == turn:  # a row longer than a slice starts a slice of its own
+            for column in range(3, 120):
+                sheet.cell(row, column).value = column
+    book.save(tmp_path / "gaps.xlsx")
+    rows = same_both_ways(tmp_path / "gaps.xlsx", tmp_path, monkeypatch, fast=True)
+    assert rows[-1]["c1"] == str((HEAD + 299) / 4)
+    assert rows[HEAD + 10]["c1"] is None  # a blank row between two rows
+    assert len(rows[0]) == 119
+
+
+def test_body_rows_without_their_numbers_are_read_cell_by_cell(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sheet_body, "SLICE_BYTES", 4096)
+    path = bill(tmp_path / "unnumbered.xlsx")
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    head_end = sheet.index(f'<row r="{HEAD + 1}"')
+    body = sheet[head_end:]
+    parts["xl/worksheets/sheet1.xml"] = (
+        sheet[:head_end] + re.sub(r'<row r="\d+"', "<row", body)
+    ).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    same_both_ways(path, tmp_path, monkeypatch, fast=False)

@@ -9,6 +9,11 @@ hold one kind of value; its numbers, dates, times and durations become exactly t
 value that could be a date or a time of day, the 1904 date system, a merged range or an error
 value below the head), :func:`read_body` says so and the sheet is read cell by cell.
 
+Both parsers hold a whole sheet in memory, several times its text (a million rows took 940 MB),
+so the body is parsed in slices of about ``SLICE_BYTES`` of XML, each as a workbook of its own
+(:func:`body_slices`), two at a time: the reader's memory is then a few slices', whatever the
+sheet's size. A column need only hold one kind of value within a slice.
+
 Imported by the reader process only (run as a script: it imports nothing from ``analyzer``).
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,35 +112,190 @@ def _head_of(stream: Any, head_rows: int) -> tuple[bytes, bytes] | None:
     return None
 
 
-def read_body(path: str, sheet: str, part: str, body_start: int) -> dict[int, Any] | None:
-    """The sheet's rows from ``body_start`` (from 0) as text columns by column number (A is
-    0); None when a column holds several kinds of value or one that has no exact text here."""
-    import fastexcel
+class NotExact(Exception):
+    """The body cannot be read as typed columns exactly: read the sheet cell by cell."""
+
+
+@dataclass(frozen=True)
+class BodySlice:
+    """A copy of the workbook whose sheet holds only some of the body's rows: its first row
+    element is the sheet's row ``first_row`` (from 0), its last the row before ``next_row``."""
+
+    workbook: bytes
+    first_row: int
+    next_row: int
+
+
+# About this much of the sheet's XML per slice: the reader holds a slice at a time, about
+# four times this, whatever the sheet's size.
+SLICE_BYTES = 8 << 20
+_SHEET_DATA_START = re.compile(rb"<sheetData(?:\s[^>]*)?>")
+
+
+def body_slices(path: str, part: str, head_rows: int) -> Iterator[BodySlice]:
+    """The rows after the first ``head_rows`` row elements of sheet ``part``, in slices of
+    about ``SLICE_BYTES`` of XML, each as a workbook of its own (the other parts kept, the
+    sheet's text streamed once). Raises NotExact where the rows cannot be cut so (a row
+    element without its number, numbers that go back, the 1904 date system)."""
+    with zipfile.ZipFile(path) as archive:
+        if part not in archive.NameToInfo or _DATE_1904.search(archive.read("xl/workbook.xml")):
+            raise NotExact
+        others = [
+            (info.filename, archive.read(info))
+            for info in archive.infolist()
+            if not info.filename.startswith("xl/worksheets/")
+        ]
+        # Every slice parses the shared strings again: slices at least twice their size keep
+        # that under half of the sheet's own parsing.
+        strings = sum(len(data) for name, data in others if name.endswith("sharedStrings.xml"))
+        size = max(SLICE_BYTES, 2 * strings)
+        with archive.open(part) as stream:
+            found = _head_of(stream, head_rows)
+            opening = _SHEET_DATA_START.search(found[0]) if found else None
+            root = _ROOT.search(found[0]) if found else None
+            if found is None or opening is None or root is None:
+                raise NotExact
+            prefix = found[0][: opening.end()]
+            closing = _SHEET_DATA_END + b"</" + root.group(1) + b">"
+            last_row = -1
+            for rows in _row_runs(stream, bytearray(found[1]), size):
+                first, last = _row_number(rows, 0), _row_number(rows, _last_row_start(rows))
+                if first is None or last is None or not last_row < first <= last:
+                    raise NotExact
+                last_row = last
+                # A row above the slice's first one: the slice's header row, so that its rows
+                # are counted from there (from row 1, the parser spends memory on every row).
+                above = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>-</t></is></c></row>' % (
+                    (first,) * 2
+                )
+                sheet = prefix + above + rows + closing
+                yield BodySlice(_workbook(others, part, sheet), first, last + 1)
+
+
+def _row_runs(stream: Any, window: bytearray, size: int) -> Iterator[bytes]:
+    """The sheet's row elements from the start of ``window`` on, in runs of at most about
+    ``size`` bytes, each cut before a row element; the last ends at the sheet's data's end."""
+    ended = False
+    while True:
+        while len(window) < size and not ended:
+            block = stream.read(BLOCK_BYTES)
+            window += block
+            ended = not block
+        end = window.find(_SHEET_DATA_END)
+        if 0 <= end <= size:
+            if end:
+                yield bytes(window[:end])
+            return
+        cut = _last_row_start(window, size if end < 0 else min(size, end))
+        if cut > 0:
+            yield bytes(window[:cut])
+            window = window[cut:]  # a new buffer: deleting from the front keeps the old one
+        elif ended and end < 0:
+            raise NotExact  # the sheet's data never ends
+        else:
+            size *= 2  # one row longer than a slice: take more
+
+
+def _last_row_start(rows: bytes | bytearray, before: int | None = None) -> int:
+    """Where the last row element that starts before ``before`` in ``rows`` starts (-1: none)."""
+    at = len(rows) if before is None else before
+    while (at := rows.rfind(b"<row", 0, at)) >= 0:
+        if rows[at + 4 : at + 5] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            return at
+    return -1
+
+
+def _row_number(rows: bytes, at: int) -> int | None:
+    """The sheet row (from 0) of the row element starting at ``at``."""
+    if at < 0:
+        return None
+    number = _ROW_NUMBER.search(rows, at, rows.find(b">", at) + 1)
+    return int(number.group(1)) - 1 if number else None
+
+
+def _workbook(others: list[tuple[str, bytes]], part: str, sheet: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+        for name, data in others:
+            copy.writestr(name, data)
+        copy.writestr(part, sheet)
+    return buffer.getvalue()
+
+
+def read_body(path: str, sheet: str, part: str, head_rows: int) -> Iterator[BodyRows]:
+    """The sheet's rows after its first ``head_rows`` row elements as text columns by column
+    number (A is 0), a slice at a time (:func:`body_slices`), each lengthened with the blank
+    rows up to the next. Raises NotExact when a column holds several kinds of value or one
+    that has no exact text here."""
     import pyarrow as pa
 
+    blanks, at = False, None  # at: the row after those given so far
+    for part_slice, found, table in _parsed(body_slices(path, part, head_rows), sheet):
+        at = part_slice.first_row if at is None else at
+        if table.num_rows > part_slice.next_row - part_slice.first_row:
+            raise NotExact  # a row element out of order within the slice
+        if table.num_rows == 0:
+            continue
+        columns = {}
+        for info, values in zip(found.selected_columns, table.columns, strict=True):
+            text = column_text(values)
+            if text is None:
+                raise NotExact
+            columns[info.absolute_index] = text
+            blanks = blanks or (values.null_count > 0 and not pa.types.is_string(values.type))
+        yield BodyRows(at, part_slice.first_row - at, columns, table.num_rows)
+        at = part_slice.first_row + table.num_rows
+    if blanks and _may_hold_null_words(path, part):
+        raise NotExact
+
+
+# Slices parsed at once: the parser lets go of Python's lock, so each takes a core.
+PARSERS = 2
+
+
+def _parsed(slices: Iterator[BodySlice], sheet: str) -> Iterator[tuple[BodySlice, Any, Any]]:
+    """Each slice with its parsed sheet and Arrow table, in order, ``PARSERS`` at a time
+    while the next is cut."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(PARSERS) as pool:
+        waiting: deque = deque()
+        for part_slice in slices:
+            waiting.append((part_slice, pool.submit(_parse, part_slice, sheet)))
+            if len(waiting) > PARSERS:  # one more is cut while these are parsed
+                done, parsing = waiting.popleft()
+                yield done, *parsing.result()
+        while waiting:
+            done, parsing = waiting.popleft()
+            yield done, *parsing.result()
+
+
+def _parse(part_slice: BodySlice, sheet: str) -> tuple[Any, Any]:
+    import fastexcel
+
     try:
-        found = fastexcel.read_excel(path).load_sheet(
+        found = fastexcel.read_excel(part_slice.workbook).load_sheet(
             sheet,
-            header_row=None,
-            skip_rows=body_start,
+            header_row=0,  # the row above the slice (see body_slices), counted from itself
             schema_sample_rows=None,
             dtype_coercion="strict",
         )
-        table = found.to_arrow()
-    except Exception:  # fastexcel's refusal of a column holding several kinds of value
-        return None
-    if table.num_rows == 0:
-        return None
-    columns, blanks = {}, False
-    for info, values in zip(found.selected_columns, table.columns, strict=True):
-        text = column_text(values)
-        if text is None:
-            return None
-        columns[info.absolute_index] = text
-        blanks = blanks or (values.null_count > 0 and not pa.types.is_string(values.type))
-    if blanks and _may_hold_null_words(path, part):
-        return None
-    return columns or None
+        return found, found.to_arrow()
+    except Exception as exc:  # fastexcel's refusal of a column of several kinds of value
+        raise NotExact from exc
+
+
+@dataclass(frozen=True)
+class BodyRows:
+    """Rows of the body from sheet row ``first_row`` (from 0): ``blank`` blank rows (rows
+    without cells between two slices), then ``rows`` rows whose text columns are ``columns``
+    by column number (absent ones blank)."""
+
+    first_row: int
+    blank: int
+    columns: dict[int, Any]
+    rows: int
 
 
 # Text that fastexcel reads as a blank in a column of numbers or dates (pandas' words for a

@@ -5,8 +5,9 @@ shared-string table declaring four billion entries) makes it allocate without bo
 the whole process. So the parent (``reading.read_sheet``) runs this file with
 ``python sheet_reader.py MEMORY_BYTES``: it caps its own address space, reads a line of JSON
 request on stdin (and, when the request says so, what the parent's scan of the workbook saw on
-the next: :func:`scan_facts`), writes the sheet as an Arrow IPC file of text columns (c0, c1,
-...) to the path the request names, and a line of JSON on stdout. When the request asks, the
+the next: :func:`scan_facts`), writes the sheet as Arrow IPC files of text columns (c0, c1,
+...): the path the request names and, for a large sheet's body, the ``parts`` its result
+lists (:func:`load_table` joins them), and a line of JSON on stdout. When the request asks, the
 workbook's other small sheets follow, each to its own file and line (a facts sheet then costs
 no second process). Every cell becomes the text a person sees
 (:func:`cell_text`); error values cached on formula cells (``#DIV/0!``) stay as that text, so
@@ -20,6 +21,7 @@ import contextlib
 import io
 import itertools
 import json
+import os
 import re
 import resource
 import sys
@@ -177,7 +179,7 @@ def read(request: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from read_small_sheets(workbook, name, request)
 
 
-def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) -> dict[str, int]:
+def _read_one(workbook: Any, name: str, request: dict[str, Any], output: str) -> dict[str, Any]:
     try:
         fast = _read_in_two_parts(name, request, output)
     except MemoryError:
@@ -210,9 +212,10 @@ def scan_facts(request: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[str, int] | None:
-    """A large XLSX sheet's head read cell by cell and its body as typed columns (see
-    ``sheet_body``); None when the sheet is small, or its body cannot be read so exactly.
+def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[str, Any] | None:
+    """A large XLSX sheet's head read cell by cell into ``output`` and its body as typed
+    columns, a slice at a time, into files of its own (``parts``: see :func:`load_table`);
+    None when the sheet is small, or its body cannot be read so exactly (see ``sheet_body``).
 
     The body is read first: where it starts and what it holds do not depend on the parent's
     scan (:func:`scan_facts`), which may still be running.
@@ -230,16 +233,18 @@ def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[
     cut = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=False) if part else None
     if cut is None:
         return None
-    columns = body.read_body(path, name, part, cut.body_start)
-    if columns is None:
-        return None
-    scan = scan_facts(request)
-    if part in scan.get("merge_parts", [part]):  # unknown: look for them
+    parts: list[str] = []
+    try:
+        rows = _write_body(body.read_body(path, name, part, FIRST_BATCH_ROWS), cut, output, parts)
+    except body.NotExact:
+        rows = 0
+    scan = scan_facts(request) if rows else {}
+    copy = cut
+    if rows and part in scan.get("merge_parts", [part]):  # unknown: look for them
         copy = body.head_copy(path, part, FIRST_BATCH_ROWS, merges=True)
-        if copy is None:
-            return None
-    else:
-        copy = cut
+    if not rows or copy is None:
+        _remove(parts)
+        return None
     head = CalamineWorkbook.from_filelike(io.BytesIO(copy.workbook)).get_sheet_by_name(name)
     ranges = head.merged_cell_ranges or []
     merged = ranges if request.get("merged") else []
@@ -247,28 +252,68 @@ def _read_in_two_parts(name: str, request: dict[str, Any], output: str) -> dict[
     start = copy.body_start
     below = [r for (_, (r, _)) in merged] + [r for r, _ in errors]
     if any(r >= start for r in below):
+        _remove(parts)
         return None  # a merged range or an error value in the body: read cell by cell
-    rows = _write(_joined(list(_batches(head, start, merged, errors)), columns, start), output)
-    return {"rows": rows, "merges": len(ranges)}
+    rows += _write(_lengthened(_batches(head, start, merged, errors), start), output)
+    return {"rows": rows, "merges": len(ranges), "parts": parts}
 
 
-def _joined(head: list[list[Any]], body: dict[int, Any], start: int) -> Iterator[list[Any]]:
-    """The head's batches, widened to the body's columns and lengthened to its first row,
-    then the body: every batch with the same text columns c0, c1, ..."""
+def _write_body(slices: Iterator[Any], cut: Any, output: str, parts: list[str]) -> int:
+    """Write each slice of the body's rows (``sheet_body.BodyRows``) to a file of its own,
+    named in ``parts``; the rows written."""
     import pyarrow as pa
 
-    width = max([len(head[0]) if head else 0, *(index + 1 for index in body)])
-    head_rows = sum(len(batch[0]) for batch in head) if head else 0
+    expected = cut.body_start
+    for found in slices:
+        if found.first_row != expected:  # the slices must join up row for row
+            raise _sheet_body().NotExact
+        width = max(found.columns) + 1
+        blank = pa.nulls(found.rows, pa.string())
+        columns = [found.columns.get(i, blank) for i in range(width)]
+        batches = [[pa.nulls(found.blank, pa.string())] * width] if found.blank else []
+        batches += [
+            [c.slice(at, BATCH_ROWS) for c in columns] for at in range(0, found.rows, BATCH_ROWS)
+        ]
+        parts.append(f"{output}.body{len(parts)}")
+        _write(iter(batches), parts[-1])
+        expected += found.blank + found.rows
+    return expected - cut.body_start
+
+
+def _lengthened(head: Iterator[list[Any]], start: int) -> Iterator[list[Any]]:
+    """The head's batches, then blank rows up to the body's first row ``start``."""
+    import pyarrow as pa
+
+    rows = width = 0
     for batch in head:
-        rows = len(batch[0])
-        yield [*batch, *[pa.nulls(rows, pa.string())] * (width - len(batch))]
-    if head_rows < start:
-        yield [pa.nulls(start - head_rows, pa.string())] * width
-    rows = len(next(iter(body.values())))
-    blank = pa.nulls(rows, pa.string())
-    columns = [body.get(i, blank) for i in range(width)]
-    for offset in range(0, rows, BATCH_ROWS):  # batches as before: the parent maps them in turn
-        yield [column.slice(offset, BATCH_ROWS) for column in columns]
+        rows, width = rows + len(batch[0]), len(batch)
+        yield batch
+    if rows < start:
+        yield [pa.nulls(start - rows, pa.string())] * max(width, 1)
+
+
+def _remove(files: list[str]) -> None:
+    for file in files:
+        with contextlib.suppress(OSError):
+            os.remove(file)
+
+
+def load_table(output: str, result: dict[str, Any]) -> Any:
+    """The table a result's files hold (a ``pyarrow.Table`` of text columns c0, c1, ...): the
+    file ``output`` and then the result's ``parts`` in order, the narrower ones widened with
+    blank columns. Memory-mapped: the rows are read from the files when used."""
+    import pyarrow as pa
+
+    tables = []
+    for file in [output, *result.get("parts", [])]:
+        with pa.memory_map(file) as source:
+            tables.append(pa.ipc.open_file(source).read_all())
+    width = max(table.num_columns for table in tables)
+    for index, table in enumerate(tables):
+        for column in range(table.num_columns, width):
+            table = table.append_column(f"c{column}", pa.nulls(table.num_rows, pa.string()))
+        tables[index] = table
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def _sheet_body() -> Any:

@@ -149,8 +149,7 @@ def _read(
 
 
 def _load(output: Path, result: dict[str, Any]) -> SheetData:
-    with pa.memory_map(str(output)) as source:
-        table = pa.ipc.open_file(source).read_all()
+    table = sheet_reader.load_table(str(output), result)
     return SheetData(name=result["sheet"], table=table, merges=result.get("merges", 0))
 
 
