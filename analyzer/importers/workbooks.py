@@ -300,10 +300,9 @@ def stage_xlsx(
     )
     if con is None:
         return staged
-    con.register("sheet_rows", table)
-    con.execute(
-        "CREATE TEMP TABLE staged_sheet AS SELECT row_number() OVER () AS _rid, * FROM sheet_rows"
-    )
+    # Numbered here, not by row_number() in SQL: a window over every row holds them all.
+    con.register("sheet_rows", table.add_column(0, "_rid", _numbers(1, table.num_rows + 1)))
+    con.execute("CREATE TEMP TABLE staged_sheet AS SELECT * FROM sheet_rows")
     con.unregister("sheet_rows")
     _forget(path, head.name)
     return replace(staged, table="staged_sheet")
