@@ -31,9 +31,10 @@ CREATE TABLE IF NOT EXISTS sources (
     as_of       TIMESTAMP                  -- records complete up to this moment, if stated
 );
 
--- The text of each CSV file as it was split (UTF-8), kept once, compressed in blocks of whole
--- lines: any event's or reject's row (sources row + "row") can be shown again from it, without a
--- copy of every row. ``columns`` are the header's names (or #1..#N) the row's cells go under.
+-- The text of each CSV file as it was split (UTF-8), or a workbook's sheet written as CSV lines
+-- (line N its row N), kept once, compressed in blocks of whole lines: any event's or reject's
+-- row (sources row + "row") can be shown again from it, without a copy of every row.
+-- ``columns`` are the header's names (or #1..#N) the row's cells go under.
 CREATE TABLE IF NOT EXISTS source_files (
     source_id   INTEGER PRIMARY KEY REFERENCES sources (source_id),
     delimiter   VARCHAR NOT NULL,

@@ -293,3 +293,43 @@ def test_a_schema_5_database_keeps_its_events_and_text_in_the_new_layout(
         assert (result.status, result.events) == ("imported", 1)
     finally:
         con.close()
+
+
+def test_a_workbooks_rows_are_shown_again_from_its_sheet_kept_once(db) -> None:
+    """A workbook's events carry no copy of their row: the sheet is kept once as CSV lines,
+    line N its row N, and each event's row shows the cells the sheet has there."""
+    from analyzer.importers.workbooks import read_sheet
+
+    path = Path(__file__).parent.parent / "sample_bills" / "cu_conecta_caribe.xlsx"
+    [result] = import_paths(db, [path])
+    assert result.status == "imported"
+    assert db.sql("SELECT count(*) FROM events WHERE raw IS NOT NULL").fetchall() == [(0,)]
+    rows = db.sql('SELECT source_id, "row", kind FROM events ORDER BY event_id').fetchall()
+    sheet = read_sheet(path).rows()
+    for source_id, row, _ in rows:
+        shown = source_row(db, source_id, row)
+        assert list(shown.values()) == [cell or "" for cell in sheet[row - 1]]
+    assert {kind for *_, kind in rows} >= {"data", "voice", "sms"}
+
+
+@pytest.mark.parametrize(
+    ("cells", "kept"),
+    [([["a, b", 'say "hi"', None], ["x", "", "ü"]], True), ([["one\ntwo", "x", None]], False)],
+)
+def test_a_sheet_is_kept_as_lines_unless_a_cell_breaks_its_line(cells, kept) -> None:
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            f"c{i}": pa.array(column, pa.string())
+            for i, column in enumerate(zip(*cells, strict=True))
+        }
+    )
+    text = source_text.sheet_text(table, ("A", "B", "C"))
+    assert (text is not None) == kept
+    if text is not None:
+        blocks = list(text.blocks)
+        for number, row in enumerate(cells, start=1):
+            line = source_text.line_of(blocks, text.codec, number)
+            shown = source_text.split_row(line, text.delimiter, text.columns)
+            assert list(shown.values()) == [c or "" for c in row]

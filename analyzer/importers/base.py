@@ -139,7 +139,8 @@ class Staged:
     rows_read: int = 0  # data rows below the header, including those DuckDB could not split
     read_rejects: pa.Table | None = None  # rows the reader itself could not split
     blank_rows: int = 0  # blank lines the reader passed over: counted as skipped
-    # The file's text kept once (CSV): rows are shown again from it, not copied into ``raw``.
+    # The rows kept once as text (a CSV's own, a sheet's as CSV lines): rows are shown again
+    # from it, not copied into ``raw``.
     text: SourceText | None = None
 
 

@@ -1,8 +1,10 @@
-"""A CSV file's text kept once, compressed in blocks of whole lines: cut, stored and read back.
+"""A file's rows kept once as text, compressed in blocks of whole lines: cut, stored and read
+back. For a CSV it is the file's own text; for a workbook, its sheet written as CSV lines, line
+N being the sheet's row N (:func:`sheet_text`).
 
-Provenance needs every event to lead back to the row it came from. Keeping the file's text once
-(the database stores the blocks, see ``source_text_pieces`` in schema.sql) costs a fraction of
-a JSON copy of every row, and any row can still be shown again from its line number.
+Provenance needs every event to lead back to the row it came from. Keeping the rows once (the
+database stores the blocks, see ``source_text_pieces`` in schema.sql) costs a fraction of a
+JSON copy of every row, and any row can still be shown again from its line number.
 """
 
 from __future__ import annotations
@@ -104,6 +106,29 @@ def _count_lines(block: bytes, line_number: int, skip: int, blanks: list[int]) -
     return line_number
 
 
+SHEET_BLOCK_ROWS = 50_000
+
+
+def sheet_text(table: pa.Table, columns: tuple[str, ...]) -> SourceText | None:
+    """A sheet's rows (text columns; the table's row i is the sheet's row i + 1) as CSV lines
+    in compressed blocks, line N being row N; None when a cell holds a line break (a row would
+    then take several lines: its events keep their cells instead)."""
+    import pyarrow.csv as pa_csv
+
+    codec = pa.Codec(CODEC)
+    blocks = Blocks()
+    options = pa_csv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
+    for first in range(0, table.num_rows, SHEET_BLOCK_ROWS):
+        rows = table.slice(first, SHEET_BLOCK_ROWS)
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(rows, sink, options)
+        block = sink.getvalue().to_pybytes()
+        if block.count(b"\n") != rows.num_rows or b"\r" in block:
+            return None
+        blocks.append(first + 1, len(block), codec.compress(block, asbytes=True))
+    return SourceText(",", columns, blocks, codec.name)
+
+
 def pieces(data: bytes) -> pa.Table:
     """A block's compressed bytes as rows (piece, data) of ``PIECE_BYTES`` each, in order."""
     ends = integers([*range(0, len(data), PIECE_BYTES), len(data)], pa.int32())
@@ -171,8 +196,9 @@ def _save_block(
 def source_row(
     con: duckdb.DuckDBPyConnection, source_id: int, row: int
 ) -> dict[str, str | None] | None:
-    """Row ``row`` of a CSV source as its cells under the header's names, from the text kept
-    once; None when the file's text is not kept (PDF, XLSX: their events carry ``raw``)."""
+    """Row ``row`` of a source as its cells under the header's names, from the text kept once;
+    None when its rows are not kept so (a PDF, a sheet with line breaks in its cells: their
+    events carry ``raw``)."""
     layout = con.execute(
         "SELECT delimiter, columns, codec FROM source_files WHERE source_id = ?", [source_id]
     ).fetchall()

@@ -36,6 +36,7 @@ from analyzer.importers.reading import (
     find_header,
 )
 from analyzer.importers.sheet_reader import cell_text as cell_text
+from analyzer.importers.source_text import sheet_text
 from analyzer.importers.workbook_checks import WorkbookScan, check_sheet, scan_workbook
 
 if TYPE_CHECKING:
@@ -296,7 +297,12 @@ def stage_xlsx(
     above = SheetData(head.name, data.slice(0, start)).rows()
     preamble = "\n".join(" ".join(c or "" for c in row).strip() for row in above)
     staged = Staged(
-        table=table, names=names, preamble=preamble, rows_read=body.num_rows, blank_rows=repeated
+        table=table,
+        names=names,
+        preamble=preamble,
+        rows_read=body.num_rows,
+        blank_rows=repeated,
+        text=sheet_text(data, names),
     )
     if con is None:
         return staged
