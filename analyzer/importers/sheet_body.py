@@ -126,8 +126,8 @@ class BodySlice:
     next_row: int
 
 
-# About this much of the sheet's XML per slice: the reader holds a slice at a time, about
-# four times this, whatever the sheet's size.
+# About this much of the sheet's XML per slice: the reader holds three slices at a time (two
+# parsed, one cut), each taking some ten times this while it is parsed.
 SLICE_BYTES = 8 << 20
 _SHEET_DATA_START = re.compile(rb"<sheetData(?:\s[^>]*)?>")
 
@@ -147,7 +147,9 @@ def body_slices(path: str, part: str, head_rows: int) -> Iterator[BodySlice]:
         ]
         # Every slice parses the shared strings again: slices at least twice their size keep
         # that under half of the sheet's own parsing.
-        strings = sum(len(data) for name, data in others if name.endswith("sharedStrings.xml"))
+        strings = sum(
+            len(data) for name, data in others if name.lower().endswith("sharedstrings.xml")
+        )
         size = max(SLICE_BYTES, 2 * strings)
         with archive.open(part) as stream:
             found = _head_of(stream, head_rows)
@@ -160,7 +162,7 @@ def body_slices(path: str, part: str, head_rows: int) -> Iterator[BodySlice]:
             last_row = -1
             for rows in _row_runs(stream, bytearray(found[1]), size):
                 first, last = _row_number(rows, 0), _row_number(rows, _last_row_start(rows))
-                if first is None or last is None or not last_row < first <= last:
+                if first is None or last is None or not max(last_row, 0) < first <= last:
                     raise NotExact
                 last_row = last
                 # A row above the slice's first one: the slice's header row, so that its rows
