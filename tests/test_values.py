@@ -27,7 +27,17 @@ NUMBERISH = st.lists(PIECES, max_size=12).map("".join)
 ANY_TEXT = st.text(max_size=12)
 # Plain numbers, most cells of a bill, which the SQL reads without its full pattern.
 PLAIN = st.from_regex(r"-?[0-9]{1,17}(?:[.,'][0-9]{1,8})?", fullmatch=True)
-TEXTS = st.lists(st.one_of(NUMBERISH, NUMBERISH, ANY_TEXT, PLAIN), min_size=1, max_size=25)
+# Other shapes the SQL reads without its full pattern: clocks, amounts with a currency sign or
+# thousands marks, volumes with their unit.
+SHORTCUT = st.from_regex(
+    r"[$€£]?[0-9]{1,4}(?:[.,'][0-9]{3}){0,3}(?:[.,][0-9]{1,3})?|"
+    r"[0-9]{1,10}(?::[0-9]{1,3}){1,2}|"
+    r"[0-9]{1,16}(?:[.,][0-9]{1,3})? ?(?:[KMGkmgT][Bbo]?|b|o|bytes|octets|KiB|xB)",
+    fullmatch=True,
+)
+TEXTS = st.lists(
+    st.one_of(NUMBERISH, NUMBERISH, ANY_TEXT, PLAIN, SHORTCUT), min_size=1, max_size=25
+)
 MARKS = st.sampled_from([(".", ","), (",", "."), (",", " "), (".", None), (".", "'")])
 
 
