@@ -333,3 +333,25 @@ def test_a_sheet_is_kept_as_lines_unless_a_cell_breaks_its_line(cells, kept) -> 
             line = source_text.line_of(blocks, text.codec, number)
             shown = source_text.split_row(line, text.delimiter, text.columns)
             assert list(shown.values()) == [c or "" for c in row]
+
+
+def test_a_large_csv_read_on_several_threads_keeps_each_rows_line(tmp_path: Path) -> None:
+    """Rows split on several threads keep their file order, so each row's line number is its
+    own (a reject and a blank line above shift the lines below them)."""
+    import duckdb
+
+    from analyzer.importers.reading import stage_csv
+
+    lines = ["line,text"] + [f"{n},{'x' * 100}" for n in range(2, 150_001)]
+    lines[10] = "11"  # too few columns: a reject
+    lines[20] = ""  # blank: skipped
+    path = tmp_path / "large.csv"
+    path.write_text("\n".join(lines) + "\n")
+    con = duckdb.connect()
+    con.execute("SET threads = 4")
+    staged = stage_csv(con, path, header=("line", "text"))
+    wrong, count = con.sql(
+        f"SELECT count(*) FILTER (WHERE _row <> CAST(c0 AS BIGINT)), count(*) FROM {staged.table}"
+    ).fetchall()[0]
+    assert (wrong, count) == (0, 150_000 - 3)
+    assert staged.read_rejects.column("row").to_pylist() == [11]
