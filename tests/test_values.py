@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.importers import specs as S
+from analyzer.importers import sql_text
 from analyzer.importers.sql_text import SPACES
 from analyzer.values import parse_amount, parse_duration, parse_number, parse_volume
 
@@ -248,3 +249,21 @@ def test_text_is_cleaned_as_by_replacing_every_run_of_white_space(texts) -> None
     everywhere = f"nullif(trim(regexp_replace(x, '{SPACES}+', ' ', 'g')), '')"
     got = CON.sql(f"SELECT {S.Text('x').sql(str)} FROM t ORDER BY i").fetchall()
     assert got == CON.sql(f"SELECT {everywhere} FROM t ORDER BY i").fetchall()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet=" \t\n\r\f\v\u00a0\u202f\u3000\u2003ab", max_size=4)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_blank_answers_from_the_first_character_as_a_search_of_the_whole_text(texts) -> None:
+    """A text is blank when no character of it is other than white space (\\s and the two
+    no-break spaces); the first character alone answers for most texts, the same way."""
+    CON.execute("CREATE OR REPLACE TEMP TABLE t (i INTEGER, x VARCHAR)")
+    CON.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
+    searched = f"coalesce(NOT regexp_matches(x, '[^{SPACES[1:-1]}]'), TRUE)"
+    got = CON.sql(f"SELECT {sql_text.blank('x')} FROM t ORDER BY i").fetchall()
+    assert got == CON.sql(f"SELECT {searched} FROM t ORDER BY i").fetchall()

@@ -16,22 +16,24 @@ from dataclasses import dataclass, field
 
 from analyzer.importers.dates import Timestamp
 from analyzer.importers.number_specs import DataVolume, Duration, Money, Number, Quantity, Scaled
-from analyzer.importers.sql_text import SPACES, Ref, blank, sql_str
+from analyzer.importers.sql_text import SPACE_POINTS, SPACES, Ref, blank, sql_str
 from analyzer.text import fold
 
 # What spreadsheet programs store in a cell whose formula failed.
 SPREADSHEET_ERROR = r"^#(?:DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)$"
 
 
-# What cleaning changes inside a text: white space other than a lone ASCII space.
-_UNCLEAN = "[\\t\\n\\f\\r\u00a0\u202f]|  "
+# What cleaning changes inside a text: white space other than a lone ASCII space (looked for
+# one by one: a third faster than a regular expression of them all).
+_UNCLEAN = ("'  '", *(f"chr({point})" for point in SPACE_POINTS if point != 32))
 
 
 def _clean(expr: str) -> str:
     """SQL: the text trimmed, its runs of white space as one space; blank is NULL. Most cells
     have nothing to replace, and finding that is cheaper than replacing nothing."""
     spaced = f"regexp_replace({expr}, '{SPACES}+', ' ', 'g')"
-    return f"nullif(trim(CASE WHEN regexp_matches({expr}, '{_UNCLEAN}') THEN {spaced} ELSE {expr} END), '')"
+    unclean = " OR ".join(f"contains({expr}, {text})" for text in _UNCLEAN)
+    return f"nullif(trim(CASE WHEN {unclean} THEN {spaced} ELSE {expr} END), '')"
 
 
 @dataclass(frozen=True)

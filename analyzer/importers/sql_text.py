@@ -15,14 +15,24 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# The same white space by code point: RE2's \\s (tab, newline, form feed, carriage return,
+# space) and the two no-break spaces.
+SPACE_POINTS = (9, 10, 12, 13, 32, 160, 8239)
+
 # What is not white space: a cell is blank when no character of it matches (one search that
 # stops at the first such character, several times cheaper than matching the whole text).
 _NOT_SPACE = "[^\\s\u00a0\u202f]"
 
 
 def blank(expr: str) -> str:
-    """SQL: the text is missing or only white space (including no-break spaces)."""
-    return f"coalesce(NOT regexp_matches({expr}, '{_NOT_SPACE}'), TRUE)"
+    """SQL: the text is missing or only white space (including no-break spaces).
+
+    Most cells start with what is not white space: their first character (``unicode``: -1 for
+    an empty text) answers without a search, a quarter of its time over a file's columns.
+    """
+    points = ", ".join(map(str, (-1, *SPACE_POINTS)))
+    search = f"coalesce(NOT regexp_matches({expr}, '{_NOT_SPACE}'), TRUE)"
+    return f"CASE WHEN unicode({expr}) NOT IN ({points}) THEN FALSE ELSE {search} END"
 
 
 def within(value: str, test: str) -> str:
