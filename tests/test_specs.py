@@ -90,6 +90,15 @@ def test_timestamp_declared_format_and_iso_cells() -> None:
     ]
 
 
+def test_a_midnight_time_with_its_zone_after_a_space_reads() -> None:
+    """'00:00:00 UTC' is midnight in UTC, not a date cell's midnight before a time cell."""
+    spec = S.Timestamp("x", formats=("%Y-%m-%d %H:%M:%S",))
+    assert evaluate(spec, ["2026-01-01 00:00:00 UTC", "2026-01-01 00:00:00 +10:00"]) == [
+        datetime(2026, 1, 1, 0, 0),
+        datetime(2026, 1, 1, 0, 0),
+    ]
+
+
 def test_choice_is_case_insensitive_and_strict() -> None:
     spec = S.Choice("x", {"Datos": "data", "SMS": "sms"})
     assert evaluate(spec, ["datos", " SMS ", "otro"]) == ["data", "sms", None]

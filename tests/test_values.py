@@ -267,3 +267,45 @@ def test_blank_answers_from_the_first_character_as_a_search_of_the_whole_text(te
     searched = f"coalesce(NOT regexp_matches(x, '[^{SPACES[1:-1]}]'), TRUE)"
     got = CON.sql(f"SELECT {sql_text.blank('x')} FROM t ORDER BY i").fetchall()
     assert got == CON.sql(f"SELECT {searched} FROM t ORDER BY i").fetchall()
+
+
+PRINTED_TIMES = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["", " ", "2026-01-02", "2026-01-02 00:00:00", "02/01/2026", "x"]),
+    st.sampled_from(["", " ", "T", "\t"]),
+    st.sampled_from(["", "00:00:00", "10:30", "7:05:09.5", "1:2", "ab"]),
+    st.sampled_from(["", " ", "  ", "\t", "\v"]),
+    st.sampled_from(["", "Z", "UTC", "GMT", "+10:00", "-0530", "+1a:00", "+10", "utc"]),
+    st.text(alphabet=" 0:+-Z", max_size=2),
+)
+
+
+@AGREEMENT
+@given(
+    rows=st.lists(
+        st.tuples(PRINTED_TIMES, st.one_of(st.none(), PRINTED_TIMES)), min_size=1, max_size=20
+    ),
+    with_time=st.booleans(),
+)
+def test_a_time_reads_without_its_zone_and_a_date_cells_midnight(rows, with_time):
+    """The wall time is the text as printed without the zone after the time, and without a
+    date cell's midnight before a time cell's, in that order: a midnight with its zone
+    ('2026-01-02 00:00:00 UTC') is a time, not a date cell's midnight."""
+    from analyzer.importers.dates import _OFFSET_AFTER_TIME, Timestamp
+
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+    spec = Timestamp("x", time_column="y" if with_time else None, formats=formats)
+    CON.execute("CREATE OR REPLACE TEMP TABLE t (i INTEGER, x VARCHAR, y VARCHAR)")
+    CON.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, *r) for i, r in enumerate(rows)])
+    printed = "trim(trim(x) || ' ' || coalesce(trim(y), ''))" if with_time else "trim(x)"
+    wall = f"regexp_replace({printed}, '{_OFFSET_AFTER_TIME}', '\\1')"
+    after = "(?: |$)" if with_time else " "
+    wall = f"regexp_replace({wall}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00{after}', '\\1 ')"
+    tried = ", ".join(f"'{f}'" for f in spec._formats())
+    low, high = spec.range_sql()
+    reference = (
+        f"CASE WHEN try_strptime(trim({wall}), [{tried}]) BETWEEN {low} AND {high} - "
+        f"INTERVAL 1 MICROSECOND THEN try_strptime(trim({wall}), [{tried}]) END"
+    )
+    got = CON.sql(f"SELECT {spec.sql(str)} FROM t ORDER BY i").fetchall()
+    assert got == CON.sql(f"SELECT {reference} FROM t ORDER BY i").fetchall()

@@ -134,15 +134,23 @@ class Timestamp:
     def columns(self) -> tuple[str, ...]:
         return (self.column,) if self.time_column is None else (self.column, self.time_column)
 
-    def _text(self, ref: Ref) -> str:
+    def _printed(self, ref: Ref) -> str:
+        """SQL: the date (and time) as printed, trimmed."""
         text = f"trim({ref(self.column)})"
         if self.time_column:
-            text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
-        # Spreadsheet cells may carry a midnight time after a date; strip ' 00:00:00' first.
-        midnight = f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00 ', '\\1 ')"
-        text = f"CASE WHEN contains({text}, ' 00:00:00 ') THEN {midnight} ELSE {text} END"
+            text = f"trim({text} || ' ' || coalesce(trim({ref(self.time_column)}), ''))"
+        return text
+
+    def _text(self, ref: Ref) -> str:
         # The wall time is kept as printed; a UTC offset after the time is read by offset_sql.
-        text = f"regexp_replace({text}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
+        text = f"regexp_replace({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
+        # A date cell may carry a midnight time before the time cell's (or before nothing, when
+        # the time cell is empty): it goes, after the zone ('00:00:00 UTC' is a time).
+        after = "(?: |$)" if self.time_column else " "
+        midnight = (
+            f"regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00{after}', '\\1 ')"
+        )
+        text = f"CASE WHEN contains({text}, ' 00:00:00') THEN {midnight} ELSE {text} END"
         text = f"trim({text})"
         if any("%b" in f or "%B" in f for f in self.formats):
             text = self._english_months(text)
@@ -153,13 +161,9 @@ class Timestamp:
 
         Kept beside the wall time so durations and 24-hour windows can be measured on instants.
         """
-        text = f"trim({ref(self.column)})"
-        if self.time_column:
-            text = f"{text} || ' ' || coalesce(trim({ref(self.time_column)}), '')"
-
         # The zone as printed (Z, UTC, GMT, +10:00, -0530), cut apart; DuckDB matches the
         # repeated expression once per row.
-        zone = f"regexp_extract(trim({text}), {sql_str(_OFFSET_AFTER_TIME)}, 2)"
+        zone = f"regexp_extract({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, 2)"
         minutes = f"(CAST({zone}[2:3] AS INTEGER) * 60 + CAST(right({zone}, 2) AS INTEGER))"
         return (
             f"CAST(CASE WHEN {zone} = '' THEN NULL WHEN {zone} IN ('Z', 'UTC', 'GMT') THEN 0 "
