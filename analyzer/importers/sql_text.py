@@ -15,7 +15,7 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# The same white space by code point: RE2's \\s (tab, newline, form feed, carriage return,
+# The same white space by code point: RE2's \s (tab, newline, form feed, carriage return,
 # space) and the two no-break spaces.
 SPACE_POINTS = (9, 10, 12, 13, 32, 160, 8239)
 
