@@ -335,9 +335,9 @@ def test_a_sheet_is_kept_as_lines_unless_a_cell_breaks_its_line(cells, kept) -> 
             assert list(shown.values()) == [c or "" for c in row]
 
 
-def test_a_large_csv_read_on_several_threads_keeps_each_rows_line(tmp_path: Path) -> None:
-    """Rows split on several threads keep their file order, so each row's line number is its
-    own (a reject and a blank line above shift the lines below them)."""
+def test_every_row_of_a_large_csv_keeps_its_own_line_number(tmp_path: Path) -> None:
+    """Numbered by their place in the table the read fills, a large file's rows keep their
+    own line numbers, past a reject and a blank line above them (read with four threads)."""
     import duckdb
 
     from analyzer.importers.reading import stage_csv
