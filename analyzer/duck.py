@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -95,22 +96,36 @@ EXTRACTION_MEMORY_MB = 512
 # import's peak is not the extraction's memory and the store's added up.
 READ_OUT_MEMORY_MB = 128
 _SPILLING: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+_EXTRACTION: list[duckdb.DuckDBPyConnection] = []  # the process's private database, once opened
+_EXTRACTION_LOCK = threading.Lock()
 
 
 def spilling_connection() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database whose tables spill to a folder of its own past
-    ``EXTRACTION_MEMORY_MB`` (the folder goes with the connection)."""
-    import shutil
-    import tempfile
+    """A connection of its own to the process's private in-memory database, whose tables spill
+    to a folder of its own past ``EXTRACTION_MEMORY_MB``.
 
-    folder = tempfile.mkdtemp(prefix=temp_prefix("spill"))
-    config = {
-        **CONFIG,
-        "temp_directory": folder,
-        "memory_limit": memory_limit(EXTRACTION_MEMORY_MB),
-    }
-    con = duckdb.connect(":memory:", config=config)
-    weakref.finalize(con, shutil.rmtree, folder, True)
+    Opening a database costs about 30 ms, which a folder of a hundred small bills paid a
+    hundred times: the database and its folder last as long as the process, and each
+    extraction takes a connection to it. An extraction's tables are temporary, so a connection
+    sees only its own, and closing it frees them (and what they spilled).
+    """
+    with _EXTRACTION_LOCK:
+        if not _EXTRACTION:
+            import shutil
+            import tempfile
+
+            folder = tempfile.mkdtemp(prefix=temp_prefix("spill"))
+            config = {
+                **CONFIG,
+                "temp_directory": folder,
+                "memory_limit": memory_limit(EXTRACTION_MEMORY_MB),
+            }
+            database = duckdb.connect(":memory:", config=config)
+            weakref.finalize(database, shutil.rmtree, folder, True)  # at exit, at the latest
+            _EXTRACTION.append(database)
+        con = _EXTRACTION[0].cursor()
+    # The limit is the database's: the read-out of the last extraction lowered it.
+    con.execute(f"SET memory_limit = '{memory_limit(EXTRACTION_MEMORY_MB)}'")
     quiet(con)
     _SPILLING.add(con)
     return con

@@ -3,12 +3,14 @@ the database in batches, and the file's text waits on disk."""
 
 from __future__ import annotations
 
-import gc
-import tempfile
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 from conftest import session, wayfarer_csv
 
 from analyzer import duck, store
@@ -44,7 +46,9 @@ def test_events_stream_in_batches_in_file_order(db, tmp_path: Path, monkeypatch)
 def test_the_read_out_sends_the_extractions_tables_to_its_folder(monkeypatch) -> None:
     # An import's peak is then the store's alone, not the extraction's memory added to it.
     con = duck.spilling_connection()
-    con.execute("CREATE TABLE events AS SELECT i, repeat('x', 40) AS text FROM range(1000000) t(i)")
+    con.execute(
+        "CREATE TEMP TABLE events AS SELECT i, repeat('x', 40) AS text FROM range(1000000) t(i)"
+    )
 
     def held() -> tuple[int, int]:  # asked on a cursor: the read-out holds the connection
         return (
@@ -80,15 +84,43 @@ def test_a_connection_without_a_folder_of_its_own_keeps_its_memory(
     events.close()
 
 
-def test_an_import_leaves_no_spill_folder(db, tmp_path: Path, monkeypatch) -> None:
+def test_an_import_leaves_no_temporary_folder(tmp_path: Path) -> None:
+    # The extractions of a process share its spill folder: the process removes it as it ends.
     temporary = tmp_path / "temporary"
     temporary.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     path = wayfarer_csv(tmp_path, [session(day, 1) for day in DAYS])
-    [result] = import_paths(db, [path])
-    assert result.status == "imported"
-    gc.collect()
+    done = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--db", str(tmp_path / "a.duckdb"), "import", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(temporary)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "7 events" in done.stdout
     assert list(temporary.iterdir()) == []
+
+
+def test_a_closed_extraction_frees_what_it_spilled() -> None:
+    def spilled() -> int:  # megabytes, asked of another connection to the same database
+        probe = duck.spilling_connection()
+        try:
+            query = "SELECT sum(temporary_storage_bytes) >> 20 FROM duckdb_memory()"
+            return probe.sql(query).fetchall()[0][0]
+        finally:
+            probe.close()
+
+    con = duck.spilling_connection()
+    con.execute("SET memory_limit = '24MB'")  # as a read-out does
+    con.execute("CREATE TEMP TABLE big AS SELECT i, repeat('x', 40) AS t FROM range(1000000) r(i)")
+    assert spilled() > 4
+    con.close()
+    assert spilled() == 0  # (what the extractions share, the country names, is under 1 MB)
+    again = duck.spilling_connection()  # the next extraction has its own limit again
+    shown = again.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    given = duck.memory_limit(duck.EXTRACTION_MEMORY_MB).removesuffix("MB")
+    assert duck.size_bytes(shown) == pytest.approx(int(given) * 1000**2, rel=0.01)
+    again.close()
 
 
 def test_a_row_over_four_megabytes_is_rejected_with_its_reason(db, tmp_path: Path) -> None:
@@ -131,7 +163,7 @@ def test_events_take_consecutive_ids_in_file_order(db, tmp_path: Path) -> None:
 
 def test_ids_follow_the_row_ids_of_a_table_that_dropped_rows() -> None:
     con = duck.spilling_connection()
-    con.execute("CREATE TABLE events AS SELECT i FROM range(6) t(i)")
+    con.execute("CREATE TEMP TABLE events AS SELECT i FROM range(6) t(i)")
     con.execute("DELETE FROM events WHERE i IN (0, 3)")
     events = EventRows(con, "events")
     assert events.id_span() == 6

@@ -88,10 +88,11 @@ def needs_country_names(spec: object) -> bool:
 
 
 def ensure_country_names(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the country-name lookup table once per connection, only where a layout needs it.
+    """Create the country-name lookup table once per database, only where a layout needs it.
 
     Building it from phonenumbers' locale data costs about a second, which a file without a
-    country column should not pay.
+    country column should not pay. It is a table of the database, not of the connection: the
+    extractions of one process share it.
     """
     if con.sql(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'country_names'"
@@ -100,7 +101,7 @@ def ensure_country_names(con: duckdb.DuckDBPyConnection) -> None:
     if _PREFETCH:
         _PREFETCH[0].join()  # the table is then in the cache (or is built here, if that failed)
     con.register("country_names_arrow", _country_names())
-    con.execute("CREATE TEMP TABLE country_names AS SELECT * FROM country_names_arrow")
+    con.execute("CREATE TABLE IF NOT EXISTS country_names AS SELECT * FROM country_names_arrow")
     con.unregister("country_names_arrow")
 
 

@@ -24,6 +24,7 @@ class EventRows:
         self.con = con
         self.table = table
         self._rows: int | None = None
+        self._names: list[str] | None = None
 
     @classmethod
     def of(cls, events: pa.Table) -> EventRows:
@@ -42,14 +43,23 @@ class EventRows:
 
     @property
     def column_names(self) -> list[str]:
-        return [c[0] for c in self.con.sql(f"SELECT * FROM {self.table} LIMIT 0").description]
+        """The table's columns, asked once (a file's checks ask a dozen times)."""
+        if self._names is None:
+            query = f"SELECT * FROM {self.table} LIMIT 0"
+            self._names = [c[0] for c in self.con.sql(query).description]
+        return self._names
 
     def value(self, query: str) -> object:
         """The single value of a query over the events (named by ``self.table`` in it)."""
         return self.con.sql(query).fetchall()[0][0]
 
-    def null_count(self, name: str) -> int:
-        return int(self.value(f'SELECT count(*) - count("{name}") FROM {self.table}'))
+    def null_counts(self, names: list[str]) -> dict[str, int]:
+        """How many events have no value in each of these columns, in one scan."""
+        if not names:
+            return {}
+        counts = ", ".join(f'count(*) - count("{name}")' for name in names)
+        row = self.con.sql(f"SELECT {counts} FROM {self.table}").fetchall()[0]
+        return dict(zip(names, map(int, row), strict=True))
 
     def source_rows(self) -> int:
         """How many source rows the events came from (events without a row count one each)."""

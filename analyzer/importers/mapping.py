@@ -33,8 +33,8 @@ from analyzer.model import KINDS, UNITS
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
-    """A private database for one extraction (lookup tables are added as needed), spilling to
-    disk past a memory limit."""
+    """A private connection for one extraction (lookup tables are added as needed), its tables
+    spilling to disk past a memory limit."""
     from analyzer.duck import spilling_connection
 
     return spilling_connection()

@@ -26,8 +26,9 @@ def profile_warnings(importer: Any, extracted: Extracted) -> list[str]:
         )
     events = extracted.events
     if events.num_rows:
-        for name in sorted(_mapped_fields(importer)):
-            if name in events.column_names and events.null_count(name) == events.num_rows:
+        mapped = sorted(_mapped_fields(importer) & set(events.column_names))
+        for name, empty in events.null_counts(mapped).items():
+            if empty == events.num_rows:
                 warnings.append(f"{name} is mapped but empty in every row")
     return warnings
 
