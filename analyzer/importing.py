@@ -14,6 +14,7 @@ import re
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from analyzer.unrecognised import Verdicts, record_unrecognised
 
 if TYPE_CHECKING:
     from analyzer.importers import Importer, ImportOptions
+    from analyzer.importers.base import Extracted
 
 # The file types a folder import looks at; anything else in the folder is not a bill.
 BILL_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".pdf")
@@ -132,29 +134,98 @@ def import_paths(
 
     if profiles:  # folders named on the command line are checked at once
         needed()
-    with catching_interrupts():
-        for path in files:
-            if progress:
-                progress(path)
-            try:
-                result = import_file(
-                    con,
-                    path,
-                    needed,
-                    options,
-                    explicit=os.path.realpath(path) in named,
-                    imported=imported,
-                    verdicts=verdicts,
-                )
-            except (Exception, KeyboardInterrupt) as exc:
-                stop = _stopped(exc, path, results)
-                if stop is None:
-                    raise
-                raise stop from exc
-            results.append(result)
+
+    def prepared(path: Path) -> FileResult | NewFile:
+        explicit = os.path.realpath(path) in named
+        return new_file(
+            con, path, needed, options, explicit=explicit, imported=imported, verdicts=verdicts
+        )
+
+    reading = _ReadAhead(con, prepared, verdicts)
+    try:
+        with catching_interrupts():
+            for index, path in enumerate(files):
+                if progress:
+                    progress(path)
+                following = files[index + 1] if index + 1 < len(files) else None
+                try:
+                    results.append(reading.import_file(path, following))
+                except (Exception, KeyboardInterrupt) as exc:
+                    stop = _stopped(exc, path, results)
+                    if stop is None:
+                        raise
+                    raise stop from exc
+    finally:
+        reading.close()
     unrecognised = {r.path: r.reason or "" for r in results if r.status == "unrecognised"}
     record_unrecognised(con, files, unrecognised, verdicts.basis if verdicts else None)
     return results
+
+
+# Files up to this size are read one ahead: while a file's events are saved, a thread reads the
+# next file's (DuckDB lets go of Python's lock while it plans and runs a query). Extracting a
+# larger file may hold hundreds of megabytes, so it is read alone.
+AHEAD_BYTES = 8 << 20
+
+
+class _ReadAhead:
+    """Import a folder's files in order, reading the next small file while one is saved.
+
+    The thread only reads (into the extraction's private database): every file is saved, or
+    its failure recorded, in its turn by the caller's thread, as when the files are imported
+    one by one. 100 bills of a few dozen rows: a fifth less time.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        prepared: Callable[[Path], FileResult | NewFile],
+        verdicts: Verdicts | None,
+    ) -> None:
+        self.con = con
+        self.prepared = prepared
+        self.verdicts = verdicts
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="analyzer-read")
+        self.ahead: tuple[Path, FileResult | NewFile, Future[Extraction] | None] | None = None
+        self.saved: set[str] = set()  # the files imported so far, by sha256
+
+    def import_file(self, path: Path, following: Path | None) -> FileResult:
+        """Import ``path`` (``following`` is the file after it, if any)."""
+        if self.ahead is not None and self.ahead[0] == path:
+            _, new, reading = self.ahead
+            self.ahead = None
+        else:
+            new, reading = self.prepared(path), None
+        if isinstance(new, FileResult):
+            return new
+        extraction = reading.result() if reading is not None else extract(new)
+        if following is not None and _small(path) and _small(following):
+            upcoming = self.prepared(following)
+            started = self.pool.submit(extract, upcoming) if isinstance(upcoming, NewFile) else None
+            self.ahead = (following, upcoming, started)
+        if new.sha256 in self.saved:  # the same file twice, read before the first was saved
+            extraction.discard()
+            return FileResult(path, "skipped", reason="already imported")
+        result = save_new(self.con, new, extraction, self.verdicts)
+        if result.status in ("imported", "partial"):
+            self.saved.add(new.sha256)
+        return result
+
+    def close(self) -> None:
+        """Stop the thread; a file read ahead that will not be saved is let go of."""
+        if self.ahead is not None and self.ahead[2] is not None:
+            self.ahead[2].add_done_callback(
+                lambda done: done.cancelled() or done.result().discard()
+            )
+        self.ahead = None
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _small(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= AHEAD_BYTES
+    except OSError:
+        return False
 
 
 def _stopped(exc: BaseException, path: Path, results: list[FileResult]) -> BaseException | None:
@@ -201,6 +272,53 @@ def import_file(
     ``imported`` holds sha256s known to be imported already (no query needed for those).
     ``verdicts`` gives a file found in a folder its earlier 'unrecognised' when it still holds.
     """
+    new = new_file(
+        con, path, importers, options, explicit=explicit, imported=imported, verdicts=verdicts
+    )
+    if isinstance(new, FileResult):
+        return new
+    return save_new(con, new, extract(new), verdicts)
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file to import: readable, and not imported before."""
+
+    path: Path
+    sha256: str
+    importers: Sequence[Importer]
+    options: ImportOptions
+    explicit: bool
+
+
+@dataclass
+class Extraction:
+    """What reading a new file gave: its importer, once identified, and its events; or the
+    error that stopped it, raised again where the file is saved (in its turn)."""
+
+    importer: Importer | None = None
+    extracted: Extracted | None = None
+    error: BaseException | None = None
+
+    def discard(self) -> None:
+        """Free the events of a file that will not be saved."""
+        if self.extracted is not None:
+            self.extracted.close()
+            self.extracted = None
+
+
+def new_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    importers: Sequence[Importer] | Callable[[], Sequence[Importer]],
+    options: ImportOptions | None = None,
+    *,
+    explicit: bool = True,
+    imported: set[str] | frozenset[str] = frozenset(),
+    verdicts: Verdicts | None = None,
+) -> FileResult | NewFile:
+    """The file to read, or its result when it is not to be read (unreadable, known, or
+    unrecognised before and unchanged since)."""
     checked = _checked(con, path, imported)
     if isinstance(checked, FileResult):
         return checked
@@ -214,10 +332,7 @@ def import_file(
     options = options or ImportOptions()
     start_reading(path, options.password)  # a PDF's text is read while the importers load
     loaded = importers() if callable(importers) else importers
-    result = _import_new(con, path, checked, loaded, options, explicit)
-    if verdicts is not None and result.status == "unrecognised":
-        verdicts.judged(path, checked)
-    return result
+    return NewFile(path, checked, tuple(loaded), options, explicit)
 
 
 def _checked(
@@ -243,34 +358,49 @@ def _checked(
     return sha256
 
 
-def _import_new(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    sha256: str,
-    importers: Sequence[Importer],
-    options: ImportOptions,
-    explicit: bool,
-) -> FileResult:
-    """Identify, extract and save a file not imported before."""
+def extract(new: NewFile) -> Extraction:
+    """Identify and read a new file (touching only the extraction's private database, so that
+    it may run in a thread while another file is saved); never raises."""
     from analyzer.importers import identify
     from analyzer.importers.pdf_reading import pdf_password
     from analyzer.importers.profile_warnings import profile_warnings
 
-    file_format = path.suffix.lower().lstrip(".") or "unknown"
-    importer: Importer | None = None
+    extraction = Extraction()
     try:
-        with pdf_password(options.password):
-            importer = identify(path, importers)
-        extracted = importer.extract(path, options)
-        try:
-            extracted.detail["warnings"] = profile_warnings(importer, extracted)
-            counts = save_extracted(con, path, sha256, file_format, importer.name, extracted)
-        finally:
-            extracted.close()
+        with pdf_password(new.options.password):
+            extraction.importer = identify(new.path, new.importers)
+        extraction.extracted = extraction.importer.extract(new.path, new.options)
+        warnings = profile_warnings(extraction.importer, extraction.extracted)
+        extraction.extracted.detail["warnings"] = warnings
+    except BaseException as exc:  # Ctrl-C too: raised again where the file is saved
+        extraction.discard()
+        extraction.error = exc
+    return extraction
+
+
+def save_new(
+    con: duckdb.DuckDBPyConnection,
+    new: NewFile,
+    extraction: Extraction,
+    verdicts: Verdicts | None = None,
+) -> FileResult:
+    """Save what was read of a new file in one transaction, or record why it failed."""
+    result = _saved(con, new, extraction)
+    if verdicts is not None and result.status == "unrecognised":
+        verdicts.judged(new.path, new.sha256)
+    return result
+
+
+def _saved(con: duckdb.DuckDBPyConnection, new: NewFile, extraction: Extraction) -> FileResult:
+    path, sha256 = new.path, new.sha256
+    file_format = path.suffix.lower().lstrip(".") or "unknown"
+    importer = extraction.importer
+    try:
+        counts, warnings = _store(con, new, extraction, file_format)
     except UnknownFormatError as exc:
         if is_interrupt(exc):
             raise
-        if not explicit:
+        if not new.explicit:
             return FileResult(path, "unrecognised", reason=str(exc))
         record_failure(con, path, sha256, file_format, None, str(exc))
         return FileResult(path, "failed", reason=str(exc))
@@ -307,10 +437,26 @@ def _import_new(
         record_failure(con, path, sha256, file_format, importer and importer.name, message)
         return FileResult(path, "failed", importer and importer.name, reason=message)
     status = "partial" if counts["rejects"] else "imported"
-    warnings = tuple(extracted.detail["warnings"])  # type: ignore[arg-type]
+    assert importer is not None
     return FileResult(
         path, status, importer.name, counts["events"], counts["rejects"], None, warnings
     )
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, new: NewFile, extraction: Extraction, file_format: str
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Save the events read (their counts, and the profile's warnings), or raise the error that
+    stopped reading them."""
+    try:
+        if extraction.error is not None:
+            raise extraction.error
+        importer, extracted = extraction.importer, extraction.extracted
+        assert importer is not None and extracted is not None
+        counts = save_extracted(con, new.path, new.sha256, file_format, importer.name, extracted)
+        return counts, tuple(extracted.detail["warnings"])  # type: ignore[arg-type]
+    finally:
+        extraction.discard()
 
 
 def bug_log_dir() -> Path:

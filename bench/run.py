@@ -474,14 +474,14 @@ def analyzer_command(root: Path) -> list[str]:
     return [sys.executable, "-c", launch]
 
 
-def walls_in_turn(commands: dict[str, list[str]], runs: int, fresh: Path | None = None) -> dict:
+def walls_in_turn(commands: dict[str, list[str]], runs: int, fresh: Sequence[Path] = ()) -> dict:
     """Median wall time of each command, the commands run in turn run after run (so that each
-    sees the same machine load); ``fresh``: a database removed before each run."""
+    sees the same machine load); ``fresh``: databases removed before each run."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            if fresh is not None:
-                for path in (fresh, Path(f"{fresh}.wal")):
+            for database in fresh:
+                for path in (database, Path(f"{database}.wal")):
                     path.unlink(missing_ok=True)
             start = time.perf_counter()
             subprocess.run(command, capture_output=True, check=True, cwd=OUT, env=USER_ENV)
@@ -490,8 +490,9 @@ def walls_in_turn(commands: dict[str, list[str]], runs: int, fresh: Path | None 
 
 
 def bench_rerun(files: int, runs: int) -> list[dict]:
-    """Fixed costs, whole processes: a re-run on an unchanged folder, a small CSV's import,
-    ``--help``; with ``--baseline``, the baseline checkout's in turn with this one's."""
+    """Fixed costs, whole processes: the first import of a folder of small bills, a re-run on
+    it unchanged, a small CSV's import, ``--help``; with ``--baseline``, the baseline
+    checkout's in turn with this one's."""
     folder = OUT / f"folder_{files}"
     if not folder.exists():
         folder.mkdir(parents=True)
@@ -509,8 +510,12 @@ def bench_rerun(files: int, runs: int) -> list[dict]:
     shutil.copy(ROOT / "sample_bills" / "au_southern_cross_2026-10.csv", small)
     with_sample_profiles(small)
     checkouts = {"this": ROOT, **({"baseline": BASELINE} if BASELINE else {})}
-    rerun, rerun_all, helps, csvs = {}, {}, {}, {}
+    rerun, rerun_all, helps, csvs, firsts = {}, {}, {}, {}, {}
     for tag, root in checkouts.items():
+        firsts[tag] = [
+            *analyzer_command(root), "--db", str(OUT / f"first-{tag}.duckdb"), "import",
+            str(folder),
+        ]  # fmt: skip
         db = OUT / f"rerun-{tag}.duckdb"  # two versions may not share a database
         db.unlink(missing_ok=True)
         analyzer = [*analyzer_command(root), "--db", str(db)]
@@ -523,16 +528,18 @@ def bench_rerun(files: int, runs: int) -> list[dict]:
             str(small / "au_southern_cross_2026-10.csv"),
         ]  # fmt: skip
         subprocess.run(rerun_all[tag], capture_output=True, check=False, cwd=OUT, env=USER_ENV)
-    walls_in_turn(csvs, 1, fresh=OUT / "small.duckdb")  # once each: compiled profiles are kept
+    walls_in_turn(csvs, 1, fresh=[OUT / "small.duckdb"])  # once each: compiled profiles are kept
     times = {
+        "first": walls_in_turn(firsts, runs, fresh=[OUT / f"first-{tag}.duckdb" for tag in firsts]),
         "import": walls_in_turn(rerun, runs),
         "run": walls_in_turn(rerun_all, runs),
         "help": walls_in_turn(helps, max(runs, 7)),
-        "csv": walls_in_turn(csvs, runs, fresh=OUT / "small.duckdb"),
+        "csv": walls_in_turn(csvs, runs, fresh=[OUT / "small.duckdb"]),
         "pass": walls_in_turn({"this": [sys.executable, "-c", "pass"]}, max(runs, 7)),
     }
     interpreter = times["pass"]["this"]
     names = {
+        "first": f"First import of a folder of {files} small bills (28 rows each; wall)",
         "import": f"Re-import of an unchanged folder of {files} bills: analyzer import (wall)",
         "run": f"Re-run on an unchanged folder of {files} bills: analyzer run (wall)",
         "help": "CLI cold start: analyzer --help (wall)",
@@ -544,6 +551,8 @@ def bench_rerun(files: int, runs: int) -> list[dict]:
         row = {"name": name, "seconds": ours}
         if key in ("import", "run", "csv"):
             row["beyond_interpreter_s"] = ours - interpreter
+        if key == "first":
+            row["per_file_s"] = (ours - interpreter) / files
         figures.append(row)
         if BASELINE:
             theirs = times[key]["baseline"]
