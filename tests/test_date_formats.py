@@ -73,9 +73,9 @@ def test_a_close_race_is_counted_over_the_whole_file(monkeypatch: pytest.MonkeyP
     counted: list[str] = []
     count = date_formats._format_counts
 
-    def counting(con, source: str, parsed: list[str]):
+    def counting(con, source: str, parsed: list[str], texts: list[str]):
         counted.append(source)
-        return count(con, source, parsed)
+        return count(con, source, parsed, texts)
 
     monkeypatch.setattr(date_formats, "_format_counts", counting)
     dates = ["2026-10-25" if i % 2 else "25/10/2026" for i in range(ROWS - 1)] + ["26/10/2026"]
@@ -96,3 +96,11 @@ def test_a_whole_file_of_ambiguous_dates_is_refused() -> None:
     dates = [f"{1 + i % 12:02d}/{1 + (i // 12) % 12:02d}/2026" for i in range(ROWS)]
     with pytest.raises(InputError, match="ambiguous"):
         chosen(dates, DAY_FIRST, MONTH_FIRST)
+
+
+def test_formats_that_read_different_texts_are_counted_each_on_its_own() -> None:
+    # '%b' reads the text with its month names in English; '%d/%m/%Y' reads it as printed.
+    spelled = ["25 Oct 2026", "3 Nov 2026", "30/10/2026"] * (ROWS // 3)
+    assert chosen(spelled, DAY_FIRST, "%d %b %Y") == "%d %b %Y"
+    numbered = ["25/10/2026", "03/11/2026", "30 Oct 2026"] * (ROWS // 3)
+    assert chosen(numbered, "%d %b %Y", DAY_FIRST) == DAY_FIRST

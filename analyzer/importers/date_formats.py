@@ -31,19 +31,26 @@ def resolve_date_formats(
     """
     fields = dict(mapping.fields)
     lookup = _column_lookup(staged.names)
+
+    def ref(column: str) -> str:
+        return lookup[column.strip().lower()]
+
     for name, spec in mapping.fields.items():
         if not isinstance(spec, Timestamp) or len(spec.formats) < 2:
             continue
+        candidates = [replace(spec, formats=(fmt,), iso_fallback=False) for fmt in spec.formats]
         try:
-            parsed = [
-                replace(spec, formats=(fmt,), iso_fallback=False).sql(
-                    lambda c: lookup[c.strip().lower()]
-                )
-                for fmt in spec.formats
-            ]
+            texts = [candidate.text_sql(ref) for candidate in candidates]
         except KeyError:
             continue
-        winner = _winner(con, staged, parsed)
+        # Each text the candidates read is computed once (most read the same), and each
+        # candidate parses it: a query's planning takes longer the longer its text.
+        distinct = list(dict.fromkeys(texts))
+        parsed = [
+            candidate.sql(ref, text=f"_t{distinct.index(text)}")
+            for candidate, text in zip(candidates, texts, strict=True)
+        ]
+        winner = _winner(con, staged, parsed, distinct)
         if winner is None:
             continue
         hits, disagree = winner
@@ -61,10 +68,10 @@ def resolve_date_formats(
 
 
 def _winner(
-    con: duckdb.DuckDBPyConnection, staged: Staged, parsed: list[str]
+    con: duckdb.DuckDBPyConnection, staged: Staged, parsed: list[str], texts: list[str]
 ) -> tuple[list[int], dict[tuple[int, int], int]] | None:
     """Each format's count of dates read and each pair's disagreements; None when no format
-    reads any date.
+    reads any date. ``parsed``: SQL of each format's date, reading the ``texts`` as _t0, _t1...
 
     A large file is first counted on a random sample: a format that reads clearly more of the
     sample's dates than any other (the runner-up under ``CLEAR_LEAD`` of its count) wins. A
@@ -74,14 +81,14 @@ def _winner(
         sample = _sample(con, staged)
         if sample is not None:
             try:
-                hits, disagree = _format_counts(con, sample, parsed)
+                hits, disagree = _format_counts(con, sample, parsed, texts)
             finally:
                 if sample == "staged_sample":
                     con.unregister(sample)
             ranked = sorted(hits, reverse=True)
             if ranked[0] and (len(ranked) == 1 or ranked[1] < CLEAR_LEAD * ranked[0]):
                 return hits, disagree
-        hits, disagree = _format_counts(con, "staged_dates", parsed)
+        hits, disagree = _format_counts(con, "staged_dates", parsed, texts)
     return (hits, disagree) if max(hits) else None
 
 
@@ -102,7 +109,7 @@ def _sample(con: duckdb.DuckDBPyConnection, staged: Staged) -> str | None:
 
 
 def _format_counts(
-    con: duckdb.DuckDBPyConnection, source: str, parsed: list[str]
+    con: duckdb.DuckDBPyConnection, source: str, parsed: list[str], texts: list[str]
 ) -> tuple[list[int], dict[tuple[int, int], int]]:
     """How many dates each format reads, and on how many rows each pair reads different ones
     (each format parsed once per row)."""
@@ -112,6 +119,9 @@ def _format_counts(
         for i, j in pairs
     ]
     values = ", ".join(f"{p} AS _p{i}" for i, p in enumerate(parsed))
-    row = con.sql(f"SELECT {', '.join(counts)} FROM (SELECT {values} FROM {source})").fetchall()[0]
+    read = ", ".join(f"{text} AS _t{i}" for i, text in enumerate(texts))
+    row = con.sql(
+        f"SELECT {', '.join(counts)} FROM (SELECT {values} FROM (SELECT {read} FROM {source}))"
+    ).fetchall()[0]
     hits = list(row[: len(parsed)])
     return hits, dict(zip(pairs, row[len(parsed) :], strict=True))

@@ -141,6 +141,10 @@ class Timestamp:
             text = f"trim({text} || ' ' || coalesce(trim({ref(self.time_column)}), ''))"
         return text
 
+    def text_sql(self, ref: Ref) -> str:
+        """SQL: the text the formats read (the zone cut off, month names in English)."""
+        return self._text(ref)
+
     def _text(self, ref: Ref) -> str:
         # The wall time is kept as printed; a UTC offset after the time is read by offset_sql.
         text = f"regexp_replace({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
@@ -190,9 +194,10 @@ class Timestamp:
         tried = (*self.formats, *iso) if self.iso_fallback else self.formats
         return [f.replace("%B", "%b") for f in dict.fromkeys(tried)]
 
-    def unbounded_sql(self, ref: Ref) -> str:
-        """SQL: the parsed time before the plausible-range check (for reject reasons)."""
-        text = self._text(ref)
+    def unbounded_sql(self, ref: Ref, text: str | None = None) -> str:
+        """SQL: the parsed time before the plausible-range check (for reject reasons); ``text``
+        is SQL of ``text_sql`` computed already."""
+        text = self._text(ref) if text is None else text
         dated = [f for f in self._formats() if any(d in f for d in _YEAR_DIRECTIVES)]
         yearless = [f for f in self._formats() if f not in dated]
         parsed = []
@@ -219,9 +224,9 @@ class Timestamp:
     def range_sql(self) -> tuple[str, str]:
         return f"TIMESTAMP '{self.earliest}'", f"TIMESTAMP '{self.latest + timedelta(days=1)}'"
 
-    def sql(self, ref: Ref) -> str:
+    def sql(self, ref: Ref, text: str | None = None) -> str:
         low, high = self.range_sql()
-        return within(self.unbounded_sql(ref), f"_v >= {low} AND _v < {high}")
+        return within(self.unbounded_sql(ref, text), f"_v >= {low} AND _v < {high}")
 
     def reason_sql(self, ref: Ref) -> str:
         """SQL: why a row's text is not a plausible date/time (the time cell named when it is

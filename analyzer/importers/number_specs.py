@@ -277,17 +277,23 @@ class DataVolume(Quantity):
         # computed the same way without the full pattern.
         source = ref(self.column)
 
-        def in_bytes(number: str, unit: str) -> str:
+        def in_bytes(number: str, factor: str) -> str:
             point = _point(number, notation.decimal)
-            return f"TRY_CAST(round(TRY_CAST({point} AS DECIMAL(24,6)) * {self._factor(unit)}) AS DECIMAL(18,3))"
+            return (
+                f"TRY_CAST(round(TRY_CAST({point} AS DECIMAL(24,6)) * {factor}) AS DECIMAL(18,3))"
+            )
 
         decimal = re.escape(notation.decimal)
         with_unit = f"[0-9]{{1,15}}(?:{decimal}[0-9]+)? ?[A-Za-z]{{1,6}}"
         number = f"regexp_extract({source}, {sql_str(f'^[0-9]+(?:{decimal}[0-9]+)?')})"
         unit = f"regexp_extract({source}, '[A-Za-z]+$')"
+        own_unit = f"CAST({self.base ** _VOLUME_UNITS[self.unit.lower()]} AS BIGINT)"
         shortcuts = [
-            (plain_number(source, notation.decimal), in_bytes(source, "''")),
-            (f"regexp_full_match({source}, {sql_str(with_unit)})", in_bytes(number, unit)),
+            (plain_number(source, notation.decimal), in_bytes(source, own_unit)),
+            (
+                f"regexp_full_match({source}, {sql_str(with_unit)})",
+                in_bytes(number, self._factor(unit)),
+            ),
         ]
         return _shortcuts(source, shortcuts, parsed)
 

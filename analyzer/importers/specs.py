@@ -210,26 +210,26 @@ def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
     """
     if not spec.columns():
         return "CAST(NULL AS VARCHAR)"
-    cases = []
+    errors, unread = [], []
     for column in spec.columns():
         source = ref(column)
         quoted = f"{sql_str(_label(column) + ': ' + chr(34))} || left(trim({source}), 60)"
-        cases.append(
+        errors.append(
             f"WHEN regexp_matches(trim({source}), {sql_str(SPREADSHEET_ERROR)}) THEN "
             f"{quoted} || {sql_str(chr(34) + ' is a spreadsheet error, not ' + spec.what)}"
         )
-    if isinstance(spec, Timestamp):
-        cases.append(f"WHEN ({spec.reason_sql(ref)}) IS NOT NULL THEN {spec.reason_sql(ref)}")
-    for column in spec.columns():
-        source = ref(column)
-        cases.append(
-            f"WHEN NOT {blank(source)} THEN {sql_str(_label(column) + ': ' + chr(34))} || "
-            f"left(trim({source}), 60) || {sql_str(chr(34) + ' is not ' + spec.what)}"
+        unread.append(
+            f"WHEN NOT {blank(source)} THEN {quoted} || {sql_str(chr(34) + ' is not ' + spec.what)}"
         )
+    # The first reason that holds: the date/time's own in the middle, written once (planning
+    # a query takes longer the longer its text).
+    reasons = [f"CASE {' '.join(errors)} END", f"CASE {' '.join(unread)} END"]
+    if isinstance(spec, Timestamp):
+        reasons.insert(1, spec.reason_sql(ref))
     refused = f"{value} IS NULL"
     if isinstance(spec, Choice):  # a printed value that means nothing is not a refusal
         refused += f" AND NOT {spec.known_sql(ref)}"
-    return f"(CASE WHEN {refused} THEN CASE {' '.join(cases)} END END)"
+    return f"(CASE WHEN {refused} THEN coalesce({', '.join(reasons)}) END)"
 
 
 def _label(column: str) -> str:
