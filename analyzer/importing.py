@@ -14,7 +14,6 @@ import re
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +35,8 @@ from analyzer.store import known_source, record_failure, save_extracted, sha256_
 from analyzer.unrecognised import Verdicts, record_unrecognised
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from analyzer.importers import Importer, ImportOptions
     from analyzer.importers.base import Extracted
 
@@ -185,7 +186,7 @@ class _ReadAhead:
         self.con = con
         self.prepared = prepared
         self.verdicts = verdicts
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="analyzer-read")
+        self.pool: ThreadPoolExecutor | None = None  # made when a file is first read ahead
         self.ahead: tuple[Path, FileResult | NewFile, Future[Extraction] | None] | None = None
         self.saved: set[str] = set()  # the files imported so far, by sha256
 
@@ -201,7 +202,7 @@ class _ReadAhead:
         extraction = reading.result() if reading is not None else extract(new)
         if following is not None and _small(path) and _small(following):
             upcoming = self.prepared(following)
-            started = self.pool.submit(extract, upcoming) if isinstance(upcoming, NewFile) else None
+            started = self._read(upcoming) if isinstance(upcoming, NewFile) else None
             self.ahead = (following, upcoming, started)
         if new.sha256 in self.saved:  # the same file twice, read before the first was saved
             extraction.discard()
@@ -211,6 +212,13 @@ class _ReadAhead:
             self.saved.add(new.sha256)
         return result
 
+    def _read(self, new: NewFile) -> Future[Extraction]:
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="analyzer-read")
+        return self.pool.submit(extract, new)
+
     def close(self) -> None:
         """Stop the thread; a file read ahead that will not be saved is let go of."""
         if self.ahead is not None and self.ahead[2] is not None:
@@ -218,7 +226,8 @@ class _ReadAhead:
                 lambda done: done.cancelled() or done.result().discard()
             )
         self.ahead = None
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _small(path: Path) -> bool:
