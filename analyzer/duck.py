@@ -96,7 +96,9 @@ EXTRACTION_MEMORY_MB = 512
 # import's peak is not the extraction's memory and the store's added up.
 READ_OUT_MEMORY_MB = 128
 _SPILLING: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
-_EXTRACTION: list[duckdb.DuckDBPyConnection] = []  # the process's private database, once opened
+# The process's private database, by the process's id: a child made by fork() opens its own
+# (the parent's, inherited, is never used nor closed there).
+_EXTRACTION: dict[int, duckdb.DuckDBPyConnection] = {}
 _EXTRACTION_LOCK = threading.Lock()
 
 
@@ -110,7 +112,7 @@ def spilling_connection() -> duckdb.DuckDBPyConnection:
     sees only its own, and closing it frees them (and what they spilled).
     """
     with _EXTRACTION_LOCK:
-        if not _EXTRACTION:
+        if os.getpid() not in _EXTRACTION:
             import shutil
             import tempfile
 
@@ -122,8 +124,8 @@ def spilling_connection() -> duckdb.DuckDBPyConnection:
             }
             database = duckdb.connect(":memory:", config=config)
             weakref.finalize(database, shutil.rmtree, folder, True)  # at exit, at the latest
-            _EXTRACTION.append(database)
-        con = _EXTRACTION[0].cursor()
+            _EXTRACTION[os.getpid()] = database
+        con = _EXTRACTION[os.getpid()].cursor()
     # The limit is the database's: the read-out of the last extraction lowered it.
     con.execute(f"SET memory_limit = '{memory_limit(EXTRACTION_MEMORY_MB)}'")
     quiet(con)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import duck
-from analyzer.duck import UNNUMBERED_AGE_S, remove_stale_folders
+from analyzer.duck import UNNUMBERED_AGE_S, remove_stale_folders, spilling_connection
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="PIDs are asked by signal 0")
 
@@ -141,3 +141,28 @@ def test_the_first_temporary_folder_of_a_process_sweeps_once(tmp_path, dead_pid,
     assert duck.temp_prefix("csv") == f"analyzer-csv-{os.getpid()}-"
     assert again.exists()  # swept once per process, not at every folder
     duck.sweep_stale_folders.cache_clear()
+
+
+def _child_folder(queue) -> None:
+    con = spilling_connection()
+    queue.put(con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    con.close()
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_opens_its_own_extraction_database(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    con = spilling_connection()  # the parent's (opened now, or by an earlier test)
+    mine = con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child_folder, args=(queue,))
+    child.start()
+    theirs = queue.get(timeout=60)
+    child.join(60)
+    assert child.exitcode == 0
+    assert Path(theirs).name.startswith(f"analyzer-spill-{child.pid}-")
+    assert theirs != mine and Path(mine).is_dir()
+    con.close()
