@@ -19,6 +19,7 @@ and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import unicodedata
@@ -191,3 +192,31 @@ def _escape(ch: str) -> str:
     if ch == "\\":
         return "\\\\"
     return repr(ch)[1:-1] if _unsafe(ch) else ch
+
+
+def bug_log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: $XDG_STATE_HOME/usage-analyzer."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "usage-analyzer"
+
+
+def log_bug(exc: BaseException, path: Path) -> Path | None:
+    """Append the traceback of an unexpected error to errors.log; return the log's path."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    entry = (
+        f"--- {datetime.now().isoformat(timespec='seconds')} while importing {str(path)!r}\n"
+        + "".join(traceback.format_exception(exc))
+    )
+    for folder in (bug_log_dir(), Path(tempfile.gettempdir()) / "usage-analyzer"):
+        log = folder / "errors.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(entry)
+            return log
+        except OSError:
+            continue
+    return None

@@ -11,11 +11,9 @@ from __future__ import annotations
 import csv
 import os
 import re
-import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +27,7 @@ from analyzer.errors import (
     UnknownFormatError,
     catching_interrupts,
     is_interrupt,
+    log_bug,
     shown,
 )
 from analyzer.store import known_source, record_failure, save_extracted, sha256_of
@@ -466,30 +465,6 @@ def _store(
         return counts, tuple(extracted.detail["warnings"])  # type: ignore[arg-type]
     finally:
         extraction.discard()
-
-
-def bug_log_dir() -> Path:
-    """Where tracebacks of unexpected errors go: $XDG_STATE_HOME/usage-analyzer."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(state) / "usage-analyzer"
-
-
-def log_bug(exc: BaseException, path: Path) -> Path | None:
-    """Append the traceback of an unexpected error to errors.log; return the log's path."""
-    entry = (
-        f"--- {datetime.now().isoformat(timespec='seconds')} while importing {str(path)!r}\n"
-        + "".join(traceback.format_exception(exc))
-    )
-    for folder in (bug_log_dir(), Path(tempfile.gettempdir()) / "usage-analyzer"):
-        log = folder / "errors.log"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(entry)
-            return log
-        except OSError:
-            continue
-    return None
 
 
 def _is_write_failure(exc: BaseException) -> bool:
