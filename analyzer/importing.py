@@ -264,30 +264,6 @@ def with_profiles(
     return [*importers, *found]
 
 
-def import_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    importers: Sequence[Importer] | Callable[[], Sequence[Importer]],
-    options: ImportOptions | None = None,
-    *,
-    explicit: bool = True,
-    imported: set[str] | frozenset[str] = frozenset(),
-    verdicts: Verdicts | None = None,
-) -> FileResult:
-    """Import one file all-or-nothing; an unreadable file becomes a 'failed' result.
-
-    ``importers`` may be a function that loads them: it is called only for a new file.
-    ``imported`` holds sha256s known to be imported already (no query needed for those).
-    ``verdicts`` gives a file found in a folder its earlier 'unrecognised' when it still holds.
-    """
-    new = new_file(
-        con, path, importers, options, explicit=explicit, imported=imported, verdicts=verdicts
-    )
-    if isinstance(new, FileResult):
-        return new
-    return save_new(con, new, extract(new), verdicts)
-
-
 @dataclass(frozen=True)
 class NewFile:
     """A file to import: readable, and not imported before."""
@@ -326,7 +302,13 @@ def new_file(
     verdicts: Verdicts | None = None,
 ) -> FileResult | NewFile:
     """The file to read, or its result when it is not to be read (unreadable, known, or
-    unrecognised before and unchanged since)."""
+    unrecognised before and unchanged since). A file is then read (``extract``) and saved
+    all-or-nothing (``save_new``).
+
+    ``importers`` may be a function that loads them: it is called only for a new file.
+    ``imported`` holds sha256s known to be imported already (no query needed for those).
+    ``verdicts`` gives a file found in a folder its earlier 'unrecognised' when it still holds.
+    """
     checked = _checked(con, path, imported)
     if isinstance(checked, FileResult):
         return checked
