@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from analyzer.importers import specs as S
+from analyzer.importers.sql_text import SharingRef
 
 
 def evaluate(spec, values: list[str | None]) -> list[object]:
@@ -288,3 +289,38 @@ def test_plain_digits_read_as_the_parsed_volume(unit: str, base: int) -> None:
     for negative in (False, True):
         spec = S.DataVolume("c", unit=unit, base=base, negative=negative)
         assert evaluate(spec, digits) == evaluate(spec, [f" {d}" for d in digits])
+
+
+def _values_and_reasons(spec, texts: list[str | None], ref) -> list[tuple[object, object]]:
+    """Each text's value and reject reason, the query's columns read through ``ref``."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(texts)))
+    value, why = spec.sql(ref), S.reject_reason(spec, "v", ref)
+    rows = ref.under("t") if isinstance(ref, SharingRef) else "t"
+    query = f"SELECT v, {why} FROM (SELECT *, {value} AS v FROM {rows}) ORDER BY i"
+    return con.sql(query).fetchall()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        S.Timestamp("x", formats=("%d/%m/%Y %H:%M",)),
+        S.Timestamp("x", formats=("%d %b %H:%M",), locales=("fr",), year=2026),
+        S.Timestamp("x", formats=("%d/%m",), period=(date(2026, 12, 15), date(2027, 1, 14))),
+    ],
+)
+def test_a_shared_date_reads_and_refuses_as_one_written_out(spec) -> None:
+    """A date's text and parse computed once, under the fields, read what the expression
+    written out reads; its parse is written once in the query."""
+    texts = [
+        "31/12/2026 10:00 +01:00", "2026-01-02T08:00:00Z", "13/13/2026 10:00", "03 janv. 10:00",
+        "28/12", "02/01", "15/06", "#N/A", "", None, "1985-01-01",
+    ]  # fmt: skip
+    sharing = SharingRef(lambda c: "x")
+    shared = _values_and_reasons(spec, texts, sharing)
+    assert shared == _values_and_reasons(spec, texts, lambda c: "x")
+    assert any(value is not None for value, _ in shared)
+    assert spec.sql(sharing).count("strptime") == 0
+    parse = spec.unbounded_sql(lambda c: "x")
+    assert sharing.under("t").count("try_strptime(") == parse.count("try_strptime(")

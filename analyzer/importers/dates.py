@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from analyzer.importers.sql_text import Ref, blank, sql_str, within
+from analyzer.importers.sql_text import Ref, blank, shared, sql_str, within
 from analyzer.text import fold
 
 
@@ -147,7 +147,9 @@ class Timestamp:
 
     def _text(self, ref: Ref) -> str:
         # The wall time is kept as printed; a UTC offset after the time is read by offset_sql.
-        text = f"regexp_replace({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
+        text = shared(
+            ref, f"regexp_replace({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, '\\1')"
+        )
         # A date cell may carry a midnight time before the time cell's (or before nothing, when
         # the time cell is empty): it goes, after the zone ('00:00:00 UTC' is a time).
         after = "(?: |$)" if self.time_column else " "
@@ -158,7 +160,7 @@ class Timestamp:
         text = f"trim({text})"
         if any("%b" in f or "%B" in f for f in self.formats):
             text = self._english_months(text)
-        return text
+        return shared(ref, text)
 
     def offset_sql(self, ref: Ref) -> str:
         """SQL: the UTC offset printed after the time, in minutes (NULL when none is printed).
@@ -167,7 +169,9 @@ class Timestamp:
         """
         # The zone as printed (Z, UTC, GMT, +10:00, -0530), cut apart; DuckDB matches the
         # repeated expression once per row.
-        zone = f"regexp_extract({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, 2)"
+        zone = shared(
+            ref, f"regexp_extract({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, 2)"
+        )
         minutes = f"(CAST({zone}[2:3] AS INTEGER) * 60 + CAST(right({zone}, 2) AS INTEGER))"
         return (
             f"CAST(CASE WHEN {zone} = '' THEN NULL WHEN {zone} IN ('Z', 'UTC', 'GMT') THEN 0 "
@@ -205,7 +209,7 @@ class Timestamp:
             parsed.append(f"try_strptime({text}, [{', '.join(sql_str(f) for f in dated)}])")
         if yearless:
             parsed.append(self._with_year(text, yearless))
-        return parsed[0] if len(parsed) == 1 else f"coalesce({', '.join(parsed)})"
+        return shared(ref, parsed[0] if len(parsed) == 1 else f"coalesce({', '.join(parsed)})")
 
     def _with_year(self, text: str, formats: list[str]) -> str:
         with_year = ", ".join(sql_str(f + " %Y") for f in formats)

@@ -29,6 +29,7 @@ from analyzer.importers.mapping_stage import combine_staged, own, stage_rows
 from analyzer.importers.phones import number_maps
 from analyzer.importers.source_text import unique_names
 from analyzer.importers.specs import Const, Timestamp, blank, sql_str
+from analyzer.importers.sql_text import SharingRef
 from analyzer.model import KINDS, UNITS
 
 
@@ -182,21 +183,25 @@ def _map_each(
     """``mapped_i``: every field of mapping i for the rows it selects, and its reject reason."""
     summary_index = _summary_index(mappings) if any(m.summary for m in mappings) else None
     for index, (m, ref) in enumerate(zip(mappings, refs, strict=True)):
-        columns = {n: spec.sql(ref) for n, spec in m.fields.items()} | _derived_fields(m, ref)
+        # The parts the fields repeat (a date's text and parse) are computed once, under them.
+        sharing = SharingRef(ref)
+        columns = {n: spec.sql(sharing) for n, spec in m.fields.items()}
+        columns |= _derived_fields(m, sharing)
+        reasons = _reject_reasons(m, sharing)
         values = ",\n".join(f"{sql} AS {_quote_ident(name)}" for name, sql in columns.items())
         names = ", ".join(_quote_ident(name) for name in columns)
         where = m.where.sql(ref) if m.where else "TRUE"
         # With a table per mapping, each mapping reads (and computes its fields for) its own.
-        own = f"WHERE _part = {index}" if split else ""
+        own = f" WHERE _part = {index}" if split else ""
         # Only the summary rows' mapping totals them: the others' totals are never read.
         total = (m.summary_total or m.fields.get("amount")) if index == summary_index else None
         total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE mapped_{index} AS
-            SELECT _rid, _selected, _total, {names}, {_reject_reasons(m, ref)} AS _reason
+            SELECT _rid, _selected, _total, {names}, {reasons} AS _reason
             FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
-                  FROM staged_rows {own})
+                  FROM {sharing.under(f"(SELECT * FROM staged_rows{own})")})
             """
         )
     # A row goes to the first mapping that takes it, and on only past mappings with also=True

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from analyzer.importers.dates import Timestamp
 from analyzer.importers.number_specs import DataVolume, Duration, Money, Number, Quantity, Scaled
-from analyzer.importers.sql_text import SPACE_POINTS, SPACES, Ref, blank, sql_str
+from analyzer.importers.sql_text import SPACE_POINTS, SPACES, Ref, blank, sql_str, unshared
 from analyzer.text import fold
 
 # What spreadsheet programs store in a cell whose formula failed.
@@ -168,6 +168,7 @@ class When:
         return (*self.then.columns(), *self.otherwise.columns())
 
     def sql(self, ref: Ref) -> str:
+        ref = unshared(ref)  # each branch is computed only for the rows that take it
         test = f"coalesce(regexp_matches(trim({ref(self.column)}), {sql_str(self.pattern)}, 'i'), FALSE)"
         # Quantities' sign checks go outside the CASE, where their value is computed once.
         no_negatives = [

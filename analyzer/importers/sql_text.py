@@ -47,6 +47,58 @@ def within(value: str, test: str) -> str:
 _V = re.compile(r"\b_v\b")
 
 
+def shared(ref: Ref, sql: str) -> str:
+    """SQL: ``sql``, or the name of a column that holds it when ``ref`` is a :class:`SharingRef`
+    (a part several of a field's expressions repeat: a date's text, its parse)."""
+    share = getattr(ref, "share", None)
+    return sql if share is None else share(sql)
+
+
+def unshared(ref: Ref) -> Ref:
+    """``ref`` without its sharing: for parts only some rows compute (a CASE branch)."""
+    return getattr(ref, "ref", ref)
+
+
+class SharingRef:
+    """A column reference for one query whose specs' shared parts (:func:`shared`) are computed
+    once per row, as columns of projections under the fields (``_s0``, ``_s1``...).
+
+    Planning a query takes longer the longer its text: written out, a date's parse repeats its
+    text four times and its reject reason repeats the parse. Only parts every row computes
+    anyway are shared (a part inside a CASE branch that few rows take stays there).
+    """
+
+    def __init__(self, ref: Ref) -> None:
+        self.ref = ref
+        self.aliases: dict[str, str] = {}  # sql -> its column
+        self.depths: dict[str, int] = {}  # column -> its projection (1: over the rows)
+
+    def __call__(self, column: str) -> str:
+        return self.ref(column)
+
+    def share(self, sql: str) -> str:
+        if sql not in self.aliases:
+            alias = f"_s{len(self.aliases)}"
+            used = [self.depths[name] for name in _SHARED.findall(sql) if name in self.depths]
+            self.aliases[sql] = alias
+            self.depths[alias] = 1 + max(used, default=0)
+        return self.aliases[sql]
+
+    def under(self, source: str) -> str:
+        """SQL: a FROM item of ``source`` (a table or subquery) with the shared columns added."""
+        for depth in range(1, max(self.depths.values(), default=0) + 1):
+            columns = ", ".join(
+                f"{sql} AS {alias}"
+                for sql, alias in self.aliases.items()
+                if self.depths[alias] == depth
+            )
+            source = f"(SELECT *, {columns} FROM {source})"
+        return source
+
+
+_SHARED = re.compile(r"\b_s\d+\b")
+
+
 def let(value: str, name: str, body: str) -> str:
     """SQL: ``body`` with ``name`` bound to ``value`` (computed once per row).
 
