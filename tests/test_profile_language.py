@@ -560,3 +560,40 @@ def test_a_profile_chooses_the_sheet_by_a_pattern_and_never_reads_hidden_ones(
     )
     extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
     assert extracted.events.column("quantity").to_pylist() == [180]
+
+
+def test_a_sheet_that_repeats_its_header_on_every_page_reads_each_row_once(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Usage detail"])
+    for page in range(3):
+        sheet.append(["Fecha", "Minutos"] if page == 0 else [" FECHA ", None])
+        sheet.append([f"2026-10-0{page + 1} 08:00", page + 1])
+        sheet.append([f"2026-10-0{page + 1} 09:00", "Minutos"])  # a value, not a header
+    workbook.save(tmp_path / "bill.xlsx")
+    (tmp_path / "p.toml").write_text(
+        textwrap.dedent(
+            """\
+            name = "paged"
+            format = "xlsx"
+            [identify]
+            header = ["Fecha", "Minutos"]
+            [read]
+            date_format = "%Y-%m-%d %H:%M"
+            [fields]
+            started_at = "Fecha"
+            kind = { value = "voice" }
+            quantity = { column = "Minutos", type = "duration", unit = "minutes" }
+            """
+        ),
+        encoding="utf-8",
+    )
+    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
+    assert extracted.events.column("quantity").to_pylist() == [60, 120, 180]
+    assert extracted.events.column("row").to_pylist() == [3, 6, 9]
+    assert [r["row"] for r in extracted.rejects.to_pylist()] == [4, 7, 10]
+    assert extracted.skipped == 2

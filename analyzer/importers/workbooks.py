@@ -34,6 +34,7 @@ from analyzer.importers.reading import (
     HEADER_SEARCH_ROWS,
     drop_repeated_headers,
     find_header,
+    repeated_header_sql,
 )
 from analyzer.importers.sheet_reader import cell_text as cell_text
 from analyzer.importers.source_text import sheet_text
@@ -293,7 +294,6 @@ def stage_xlsx(
             **{f"c{i}": body.column(i) for i in range(len(names))},
         }
     )
-    table, repeated = drop_repeated_headers(table, names)
     above = SheetData(head.name, data.slice(0, start)).rows()
     preamble = "\n".join(" ".join(c or "" for c in row).strip() for row in above)
     staged = Staged(
@@ -301,17 +301,22 @@ def stage_xlsx(
         names=names,
         preamble=preamble,
         rows_read=body.num_rows,
-        blank_rows=repeated,
         text=sheet_text(data, names),
     )
     if con is None:
-        return staged
-    # Numbered here, not by row_number() in SQL: a window over every row holds them all.
+        table, repeated = drop_repeated_headers(table, names)
+        return replace(staged, table=table, blank_rows=repeated)
+    # Numbered here, not by row_number() in SQL: a window over every row holds them all. The
+    # header rows repeated below are left out on the way in (a number then has no row).
     con.register("sheet_rows", table.add_column(0, "_rid", _numbers(1, table.num_rows + 1)))
-    con.execute("CREATE TEMP TABLE staged_sheet AS SELECT * FROM sheet_rows")
+    con.execute(
+        "CREATE TEMP TABLE staged_sheet AS "
+        f"SELECT * FROM sheet_rows WHERE NOT {repeated_header_sql(names)}"
+    )
     con.unregister("sheet_rows")
+    kept = con.sql("SELECT count(*) FROM staged_sheet").fetchall()[0][0]
     _forget(path, head.name)
-    return replace(staged, table="staged_sheet")
+    return replace(staged, table="staged_sheet", blank_rows=table.num_rows - kept)
 
 
 def _forget(path: Path, name: str) -> None:
