@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -157,9 +158,20 @@ def import_paths(
                     raise stop from exc
     finally:
         reading.close()
+        _stop_early_readers()
     unrecognised = {r.path: r.reason or "" for r in results if r.status == "unrecognised"}
     record_unrecognised(con, files, unrecognised, verdicts.basis if verdicts else None)
     return results
+
+
+def _stop_early_readers() -> None:
+    """Stop a reader started on a file no importer asked to read (its process and its folder
+    would wait for the next file, or the interpreter's end). A run that read no file new to it
+    started none, and loads no reader module to say so."""
+    for name in ("analyzer.importers.pdf_reading", "analyzer.importers.sheet_process"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.discard_early()
 
 
 # Files up to this size are read one ahead: while a file's events are saved, a thread reads the
@@ -316,11 +328,12 @@ def new_file(
         reason = verdicts.recall(path, checked)
         if reason is not None:
             return FileResult(path, "unrecognised", reason=reason)
-    from analyzer.importers import ImportOptions
-    from analyzer.importers.pdf_reading import start_reading
+    from analyzer.importers import ImportOptions, pdf_reading, sheet_process
 
     options = options or ImportOptions()
-    start_reading(path, options.password)  # a PDF's text is read while the importers load
+    # A PDF's text, or a workbook's first sheet, is read while the importers load.
+    pdf_reading.start_reading(path, options.password)
+    sheet_process.start_reading(path)
     loaded = importers() if callable(importers) else importers
     return NewFile(path, checked, tuple(loaded), options, explicit)
 

@@ -14,10 +14,11 @@ import pytest
 from conftest import SAMPLES, sample_profile
 
 from analyzer.errors import InputError
-from analyzer.importers import pdf_reading, pdf_sessions, workbooks
+from analyzer.importers import pdf_reading, pdf_sessions, sheet_process, workbooks
 from analyzer.importers.base import ImportOptions
 from analyzer.importers.pdf_reading import first_page_text, start_reading
 from analyzer.importers.reading import read_sheet, stage_xlsx
+from analyzer.importing import import_paths
 
 MERIDIAN = sample_profile("meridian_pdf")
 MERIDIAN_PDF = SAMPLES / "us_meridian_wireless_2026-10.pdf"
@@ -51,19 +52,19 @@ def facts_workbook(path: Path, far_sheet: bool = False) -> Path:
     return path
 
 
-def with_far_cell(path: Path) -> None:
+def with_far_cell(path: Path, part: str = "xl/worksheets/sheet3.xml") -> None:
     with zipfile.ZipFile(path) as source:
         parts = [(info.filename, source.read(info)) for info in source.infolist()]
     far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
     with zipfile.ZipFile(path, "w") as target:
         for name, data in parts:
-            if name == "xl/worksheets/sheet3.xml":
+            if name == part:
                 data = data.replace(b"</sheetData>", far)
             target.writestr(name, data)
 
 
 def test_a_facts_sheet_comes_with_the_first_read(tmp_path: Path, monkeypatch) -> None:
-    started = counting(monkeypatch, workbooks, "Popen")
+    started = counting(monkeypatch, sheet_process, "Popen")
     path = facts_workbook(tmp_path / "facts.xlsx")
     assert read_sheet(path).rows() == [
         ["Date", "Amount"],
@@ -84,7 +85,7 @@ def test_a_workbook_the_checks_refuse_stops_its_reader(tmp_path: Path, monkeypat
         readers.append(real(*args, **options))
         return readers[-1]
 
-    monkeypatch.setattr(workbooks.subprocess, "Popen", start)
+    monkeypatch.setattr(sheet_process.subprocess, "Popen", start)
     path = facts_workbook(tmp_path / "entities.xlsx")
     with zipfile.ZipFile(path) as source:
         parts = [(info.filename, source.read(info)) for info in source.infolist()]
@@ -114,7 +115,7 @@ def test_a_staged_sheet_is_held_once_by_the_extractions_database(
     assert copied.to_arrow_table().to_pylist() == alone.table.to_pylist()
     assert staged.names == alone.names and staged.rows_read == alone.rows_read
     assert [data.name for key, data in workbooks._SHEETS.items() if key[0] == path] == ["Facts"]
-    started = counting(monkeypatch, workbooks, "Popen")
+    started = counting(monkeypatch, sheet_process, "Popen")
     assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
     assert started == []
 
@@ -125,6 +126,66 @@ def test_a_sheet_too_large_to_come_along_is_read_alone_when_asked(tmp_path: Path
     assert read_sheet(path, "Facts").rows() == [["Account", "A-1"]]
     with pytest.raises(InputError, match="memory limit"):
         read_sheet(path, "Far")
+
+
+def asking(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """Record the file and sheet of every workbook reader started."""
+    asked: list[tuple[str, str | None]] = []
+    real = sheet_process.SheetProcess.__init__
+
+    def init(self, path: Path, sheet: str | None, pattern: str | None, merged: bool) -> None:
+        asked.append((path.name, sheet))
+        real(self, path, sheet, pattern, merged)
+
+    monkeypatch.setattr(sheet_process.SheetProcess, "__init__", init)
+    return asked
+
+
+def test_a_workbook_is_read_while_the_importers_load(db, tmp_path: Path, monkeypatch) -> None:
+    """The reader started on a workbook before the importers load reads its first visible
+    sheet, and the layout's sheets come from that read: no other reader is started."""
+    path = shutil.copy(SAMPLES / "cu_conecta_caribe.xlsx", tmp_path)
+    asked = asking(monkeypatch)
+    [result] = import_paths(db, [Path(path)], importers=[sample_profile("conecta_xlsx")])
+    assert result.status == "imported"
+    assert asked == [("cu_conecta_caribe.xlsx", None)]
+    assert not sheet_process._EARLY
+
+
+def test_a_sheet_the_early_read_did_not_read_is_read_on_its_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A layout's sheet that is not the first, nor came with it, is read by a reader of its
+    own; when the first sheet cannot be read, the early read's failure is not the layout's."""
+    book = openpyxl.Workbook()
+    book.active.title = "Far"
+    book.active["A1"] = "x"
+    book.create_sheet("Usage").append(["Date", "Amount"])
+    path = tmp_path / "far_first.xlsx"
+    book.save(path)
+    with_far_cell(path, "xl/worksheets/sheet1.xml")
+    monkeypatch.setattr(sheet_process, "SMALL_SHEET_BYTES", 0)
+    asked = asking(monkeypatch)
+    sheet_process.start_reading(path)
+    assert read_sheet(path, "Usage").rows() == [["Date", "Amount"]]
+    assert asked == [("far_first.xlsx", None), ("far_first.xlsx", "Usage")]
+    sheet_process.start_reading(path)
+    with pytest.raises(InputError, match="memory limit"):
+        read_sheet(path)  # the sheet the early read read: its failure is this read's
+    assert len(asked) == 3 and not sheet_process._EARLY
+
+
+def test_a_reader_started_on_a_file_nobody_reads_is_stopped(db, tmp_path: Path) -> None:
+    """A workbook started early whose sheets no importer asks for (another file follows, or
+    the import ends) leaves no process and no folder behind."""
+    workbook = facts_workbook(tmp_path / "facts.xlsx")
+    sheet_process.start_reading(workbook)
+    [process] = sheet_process._EARLY.values()
+    csv = shutil.copy(SAMPLES / "au_southern_cross_2026-10.csv", tmp_path)
+    [result] = import_paths(db, [Path(csv)], importers=[sample_profile("southern_cross_csv")])
+    assert result.status == "imported"
+    assert process.reader.returncode is not None
+    assert not Path(process.workdir.name).exists() and not sheet_process._EARLY
 
 
 def test_identify_and_import_of_a_pdf_share_one_reader(monkeypatch) -> None:

@@ -207,4 +207,9 @@ def start_reading(path: Path, password: str | None = None) -> None:
             _SESSIONS.start(path, PdfLimits(), password)
 
 
+def discard_early() -> None:
+    """Stop a reader started on a file that no import took."""
+    _SESSIONS.discard()
+
+
 _SESSIONS = Sessions(Path(pdf_text.__file__).with_name("pdf_session.py"))

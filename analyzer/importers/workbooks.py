@@ -1,6 +1,8 @@
 """Read a workbook's sheet (XLSX, XLSM, legacy XLS, ODS) into a staged text table.
 
-The reader runs in a child process (``sheet_reader``) with memory and time limits, while
+The reader runs in a child process (``sheet_reader``, started by ``sheet_process``, which may
+start it on a workbook about to be imported before the importers load) with memory and time
+limits, while
 :func:`check_workbook` scans the workbook for zip bombs, XML entity bombs, absurd declared sizes
 and formulas without results: a workbook it refuses stops the reader and is refused, and
 nothing the reader wrote is used. Every cell arrives as text in Arrow columns. Header rows
@@ -10,41 +12,30 @@ repeated further down are skipped and counted.
 from __future__ import annotations
 
 import array
-import contextlib
-import json
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from analyzer.duck import temp_prefix
 from analyzer.errors import InputError
 from analyzer.importers import sheet_reader
 from analyzer.importers.base import Staged
 from analyzer.importers.reading import (
-    _RESAVE,
     HEADER_SEARCH_ROWS,
     drop_repeated_headers,
     find_header,
     repeated_header_sql,
 )
+from analyzer.importers.sheet_process import SheetProcess, Version, take_early, version_of
 from analyzer.importers.sheet_reader import cell_text as cell_text
 from analyzer.importers.source_text import sheet_text
 from analyzer.importers.workbook_checks import WorkbookScan, check_sheet, scan_workbook
 
 if TYPE_CHECKING:
     import duckdb
-
-SHEET_SECONDS = 60.0
-SHEET_MEMORY_BYTES = 2 << 30
 
 
 @dataclass(frozen=True)
@@ -84,8 +75,7 @@ def read_sheet(
     again to fill them, and the workbook's other small sheets (a facts sheet) come with the
     first read.
     """
-    stat = path.stat()
-    version = (path, stat.st_mtime, stat.st_size)
+    version = version_of(path)
     check = partial(_check_sheet_cached, *version, sheet)
     data = _sheet(version, check, sheet, sheet_pattern, merged=False)
     if merged and data.merges:
@@ -98,11 +88,10 @@ def read_sheet(
 # Sheets read, by (path, mtime, size, sheet, pattern, merged), of the last few file versions.
 _SHEETS: dict[tuple[object, ...], SheetData] = {}
 KEPT_VERSIONS = 2
-SMALL_SHEET_BYTES = 1 << 20  # other sheets up to this much XML come with the first read
 
 
 def _sheet(
-    version: tuple[Path, float, int],
+    version: Version,
     check: Callable[[], WorkbookScan],
     sheet: str | None,
     pattern: str | None,
@@ -112,42 +101,52 @@ def _sheet(
     """The sheet, read by the reader process unless it was read already; ``check`` runs the
     workbook's and the sheet's checks (once per file version: a refusal raises every time)."""
     key = (*version, sheet, pattern, merged)
+    if key not in _SHEETS:
+        _take_early(version, key)
     if key in _SHEETS:
         check()  # a sheet that came with another was read before its own checks ran
         return _SHEETS[key]
+    with SheetProcess(version[0], sheet, pattern, merged) as process:
+        _keep(version, key, _sheets(process, check))
+    return _SHEETS[key]
+
+
+def _take_early(version: Version, key: tuple[object, ...]) -> None:
+    """Keep what the process started early on this file version read, if one was.
+
+    Its failure is this read's only when it read what this read asks for (a workbook's
+    first visible sheet): another sheet is then read on its own, which says what is wrong.
+    """
+    process = take_early(version)
+    if process is None:
+        return
+    early = (*version, None, None, False)
+    with process:
+        try:
+            sheets = _sheets(process, partial(_check_sheet_cached, *version, None))
+        except InputError:
+            if key == early:
+                raise
+            return
+    _keep(version, early, sheets)
+
+
+def _sheets(process: SheetProcess, check: Callable[[], WorkbookScan]) -> list[SheetData]:
+    """The sheet a process read (first), then the small sheets it read with it."""
+    first, *others = process.results(check)
+    return [_load(process.output, first)] + [_load(Path(o["output"]), o) for o in others]
+
+
+def _keep(version: Version, key: tuple[object, ...], sheets: list[SheetData]) -> None:
+    """Keep the sheets a read gave, each by its name, the first (the one asked for) by ``key``
+    too; the sheets of older file versions than the last few go."""
     versions = list(dict.fromkeys(k[:3] for k in _SHEETS))
     if version not in versions and len(versions) >= KEPT_VERSIONS:
         for old in [k for k in _SHEETS if k[:3] == versions[0]]:
             del _SHEETS[old]
-    for name, data in _read(version[0], check, sheet, pattern, merged):
-        _SHEETS.setdefault((*version, name, None, merged), data)
+    for data in sheets:
+        _SHEETS.setdefault((*version, data.name, None, key[-1]), data)
         _SHEETS.setdefault(key, data)
-    return _SHEETS[key]
-
-
-def _read(
-    path: Path,
-    check: Callable[[], WorkbookScan],
-    sheet: str | None,
-    pattern: str | None,
-    merged: bool,
-) -> list[tuple[str, SheetData]]:
-    """The chosen sheet (first), then the small sheets read with it, each by its name."""
-    with tempfile.TemporaryDirectory(prefix=temp_prefix("sheet")) as workdir:
-        output = Path(workdir) / "sheet.arrow"
-        request = {
-            "path": str(path),
-            "sheet": sheet,
-            "pattern": pattern,
-            "merged": merged,
-            "small_sheets": 0 if merged else SMALL_SHEET_BYTES,
-            "output": str(output),
-            "scan_follows": True,
-        }
-        first, *others = _run_reader(path, request, check)
-        sheets = [(first["sheet"], _load(output, first))]
-        sheets += [(o["sheet"], _load(Path(o["output"]), o)) for o in others]
-    return sheets
 
 
 def _load(output: Path, result: dict[str, Any]) -> SheetData:
@@ -168,81 +167,6 @@ def _check_sheet_cached(path: Path, mtime: float, size: int, sheet: str | None) 
     scan = _scan_cached(path, mtime, size)
     check_sheet(path, scan, sheet)
     return scan
-
-
-def _run_reader(
-    path: Path, request: dict[str, object], check: Callable[[], WorkbookScan]
-) -> list[dict[str, Any]]:
-    """The reader's results: the chosen sheet's, then those of the small sheets read after it
-    (the reader may have failed after the chosen sheet: that sheet is read all the same).
-
-    The reader starts before ``check`` scans the workbook and reads a large sheet's body while
-    it does (the scan of a million-row sheet takes seconds); what the scan saw follows the
-    request, and a workbook the scan refuses stops the reader.
-    """
-    deadline = time.monotonic() + SHEET_SECONDS
-    command = [sys.executable, sheet_reader.__file__, str(SHEET_MEMORY_BYTES)]
-    reader = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    stdout = stderr = None
-    try:
-        with contextlib.suppress(BrokenPipeError):  # a reader that died is reported below
-            assert reader.stdin is not None
-            reader.stdin.write(json.dumps(request).encode() + b"\n")
-            reader.stdin.flush()
-        scan = check()
-        facts = {"errors": bool(scan.errors), "merge_parts": sorted(scan.merges)}
-        left = max(deadline - time.monotonic(), 0.001)
-        stdout, stderr = reader.communicate(json.dumps(facts).encode() + b"\n", timeout=left)
-    except subprocess.TimeoutExpired as exc:
-        raise InputError(
-            path,
-            f"reading the workbook took longer than the {SHEET_SECONDS:g} s time limit",
-            hint="the workbook may be malformed or far too large; " + _RESAVE,
-        ) from exc
-    finally:
-        if stdout is None:  # refused by the checks, too slow or interrupted: stop it
-            reader.kill()
-            reader.communicate()
-    done = subprocess.CompletedProcess(command, reader.returncode, stdout, stderr)
-    lines = done.stdout.split(b"\n")
-    results = [json.loads(line) for line in lines[:-1]]  # each complete line, said when done
-    if not results or "error" in results[0]:
-        _refuse(path, request, done, results[0] if results else {})
-    return results
-
-
-def _refuse(
-    path: Path,
-    request: dict[str, object],
-    done: subprocess.CompletedProcess[bytes],
-    result: dict[str, Any],
-) -> NoReturn:
-    """The reader's failure as the message that says what to do."""
-    out_of_memory = InputError(
-        path,
-        f"reading the workbook needed more than the {SHEET_MEMORY_BYTES >> 30} GiB memory limit",
-        hint="it may be crafted to exhaust memory (a cell far outside the data, or a huge "
-        "declared table); " + _RESAVE,
-    )
-    error = result.get("error")
-    if error is None:
-        if done.returncode in (-signal.SIGABRT, -signal.SIGKILL) or b"MemoryError" in done.stderr:
-            raise out_of_memory
-        raise InputError(
-            path, f"the spreadsheet reader failed (exit {done.returncode})", hint=_RESAVE
-        )
-    if error == sheet_reader.OUT_OF_MEMORY:
-        raise out_of_memory
-    if error in (sheet_reader.NO_SHEET, sheet_reader.NO_VISIBLE_SHEET):
-        wanted = request["sheet"] or request["pattern"]
-        listed = ", ".join(result.get("sheets", [])) or "none"
-        what = f"no sheet matches {wanted!r}" if wanted else "it has no visible sheet"
-        raise InputError(path, f"{what} (its sheets: {listed})", hint="check the sheet name")
-    raise InputError(
-        path, f"the spreadsheet cannot be read ({result.get('detail', '')})", hint=_RESAVE
-    )
 
 
 def xlsx_head_rows(

@@ -12,7 +12,7 @@ import pytest
 from hostile_helpers import assert_failed_cleanly, run, with_good_neighbour
 
 from analyzer.errors import InputError
-from analyzer.importers import workbooks
+from analyzer.importers import sheet_process
 from analyzer.importers.reading import read_sheet, stage_xlsx, xlsx_head_rows
 
 RESAVE = "open it in a spreadsheet program and save it again as .xlsx"
@@ -136,7 +136,7 @@ def test_an_honest_shared_string_table_is_read(tmp_path: Path) -> None:
 
 
 def test_a_reader_that_runs_too_long_is_stopped(db, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(workbooks, "SHEET_SECONDS", 0.001)
+    monkeypatch.setattr(sheet_process, "SHEET_SECONDS", 0.001)
     workbook(tmp_path / "slow.xlsx", CHARGES)
     with_good_neighbour(tmp_path)
     assert_failed_cleanly(
