@@ -310,6 +310,9 @@ CREATE OR REPLACE MACRO money_text(amount, currency) AS
         ELSE CAST(CAST(amount AS DECIMAL(18,2)) AS VARCHAR)
     END || ' ' || coalesce(currency, '');
 
+-- A line as a finding names it: its number, or what stands for a number the bill did not print.
+CREATE OR REPLACE MACRO line_text(line) AS coalesce(line, '(no number printed)');
+
 -- Usage a statement states per line as totals for its whole period (a fleet report's monthly
 -- columns), one row per statement and line. These are not timed events: the daily charts and
 -- the timed rules do not see them, but per-line totals and idle-line audits do.

@@ -3,7 +3,7 @@
 The rules are written for DuckDB. sqlglot turns most of their SQL into Spark's dialect; what
 it leaves (DuckDB's ``format('{}')``, ordered ``list(...)`` aggregates, list slices, RE2 full
 matches, ``$name`` parameters, ``* EXCLUDE``) is rewritten here on the parsed tree, and the
-project's macros (``money_text``, ``minor_unit``) and DuckDB's ``format_bytes`` are registered
+project's macros (``money_text``, ``minor_unit``, ``line_text``) and DuckDB's ``format_bytes`` are registered
 in Spark as functions of the same name (see ``register_functions``).
 """
 
@@ -134,6 +134,11 @@ def money_text(amount: Decimal | None, currency: str | None) -> str | None:
     return f"{Decimal(amount).quantize(places, rounding=ROUND_HALF_UP)} {currency or ''}"
 
 
+def line_text(line: str | None) -> str:
+    """The macro line_text (schema.sql): a line's number, or what stands for a missing one."""
+    return "(no number printed)" if line is None else line
+
+
 def format_bytes(value: int | None) -> str | None:
     """DuckDB's format_bytes: powers of 1024, one decimal cut (not rounded), "bytes" below 1 KiB."""
     if value is None:
@@ -163,3 +168,4 @@ def register_functions(spark: Any) -> None:
     spark.udf.register("minor_unit", minor_unit, DecimalType(18, 4))
     spark.udf.register("money_text", money_text, StringType())
     spark.udf.register("format_bytes", format_bytes, StringType())
+    spark.udf.register("line_text", line_text, StringType())

@@ -16,6 +16,7 @@ import pytest
 from conftest import SAMPLES
 
 from analyzer.api import analyse, connection, import_paths
+from analyzer.rules import run_rules
 
 BILLS = sorted(
     p
@@ -127,3 +128,16 @@ def test_the_union_check_fails_when_overlap_removal_is_off(corpus_db: Path, tmp_
     with connection(copy) as con:
         assert con.execute("UPDATE events SET superseded = false").fetchall()[0][0] > 0
     assert _usage_per_line(copy) != _truth_usage()
+
+
+def test_every_rule_runs_when_no_event_names_its_line(corpus_db: Path, tmp_path: Path) -> None:
+    """A bill that prints no line number (the import warns, and keeps its events): every rule
+    still runs, and its findings say the number is missing rather than failing."""
+    copy = tmp_path / "no_lines.duckdb"
+    shutil.copy(corpus_db, copy)
+    with connection(copy) as con:
+        con.execute("UPDATE events SET line = NULL")
+        run = run_rules(con)
+        assert run.failures == ()
+        details = con.sql("SELECT detail FROM findings WHERE line IS NULL").fetchall()
+    assert details and all("(no number printed)" in d for (d,) in details if "Line" in d)

@@ -39,7 +39,7 @@ SELECT line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {} was billed {} s for a {} s call{} on {}.',
-              coalesce(line, 'unknown'), CAST(quantity AS DECIMAL(18,0)),
+              line_text(line), CAST(quantity AS DECIMAL(18,0)),
               CAST(duration_s AS DECIMAL(18,0)), coalesce(' to ' || counterparty, ''),
               strftime(started_at, '%Y-%m-%d %H:%M')) AS detail,
        [event_id] AS event_ids

@@ -78,7 +78,7 @@ SELECT line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {} used {} of data on {}, {} times its usual {} a day (median of the previous {} days).',
-              line, format_bytes(CAST(bytes AS BIGINT)), strftime(day, '%Y-%m-%d'),
+              line_text(line), format_bytes(CAST(bytes AS BIGINT)), strftime(day, '%Y-%m-%d'),
               CASE WHEN median_bytes > 0 THEN CAST(round(bytes / median_bytes, 1) AS VARCHAR)
                    ELSE 'many' END,
               format_bytes(CAST(median_bytes AS BIGINT)), baseline_days) AS detail,

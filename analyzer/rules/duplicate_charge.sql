@@ -15,7 +15,7 @@ SELECT e.line,
        e.amount * (count(*) - 1) AS amount_at_stake,
        e.currency,
        format('Line {} was charged {} for "{}" {} times on {} in the same bill.',
-              e.line, money_text(e.amount, e.currency), coalesce(e.description, e.kind), count(*),
+              line_text(e.line), money_text(e.amount, e.currency), coalesce(e.description, e.kind), count(*),
               strftime(coalesce(e.started_at, s.period_start), '%Y-%m-%d')) AS detail,
        list(e.event_id ORDER BY e.event_id)[1:5] AS event_ids
 FROM usage e

@@ -100,7 +100,7 @@ SELECT line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {} used {} of data in the night of {} between {}:00 and {}:00 ({} sessions, from {} to {}){}.',
-              line, format_bytes(CAST(bytes AS BIGINT)), strftime(night, '%Y-%m-%d'),
+              line_text(line), format_bytes(CAST(bytes AS BIGINT)), strftime(night, '%Y-%m-%d'),
               lpad(CAST($start_hour AS VARCHAR), 2, '0'), lpad(CAST($end_hour AS VARCHAR), 2, '0'),
               sessions, strftime(first_at, '%H:%M'), strftime(last_at, '%H:%M'),
               CASE WHEN baseline_nights >= $min_baseline_nights AND median_bytes > 0

@@ -13,7 +13,7 @@ SELECT u.line,
        u.amount AS amount_at_stake,
        CASE WHEN u.amount IS NOT NULL THEN u.currency END AS currency,
        format('Line {} {} {}, {}, on {}{}.',
-              u.line,
+              line_text(u.line),
               CASE WHEN u.kind = 'voice' THEN 'called' ELSE 'sent a message to' END,
               coalesce(u.counterparty_e164, u.counterparty),
               CASE WHEN regexp_full_match(lower(coalesce(u.counterparty_type, '')), $premium_types)

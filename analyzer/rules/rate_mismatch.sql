@@ -58,7 +58,7 @@ SELECT line,
        currency,
        CASE WHEN kind = 'voice' THEN
                 format('Line {} was charged {} for a {} s {} call{} on {}, but {} s at {} a minute ({}/{} increments) comes to {}.',
-                       line, money_text(amount, currency), CAST(seconds AS INTEGER),
+                       line_text(line), money_text(amount, currency), CAST(seconds AS INTEGER),
                        CASE WHEN direction = 'in' THEN 'received' ELSE 'outgoing' END,
                        coalesce(' to ' || counterparty, ''), strftime(started_at, '%Y-%m-%d %H:%M'),
                        CAST(billed_seconds AS INTEGER), money_text(unit_price, currency),
@@ -66,7 +66,7 @@ SELECT line,
                        money_text(expected_amount, currency))
             ELSE
                 format('Line {} was charged {} for {} {} on {}, but the rate card of {} says {}.',
-                       line, money_text(amount, currency), CAST(quantity AS DECIMAL(18,0)),
+                       line_text(line), money_text(amount, currency), CAST(quantity AS DECIMAL(18,0)),
                        CASE WHEN kind = 'data' THEN 'bytes of data' ELSE 'message(s)' END,
                        strftime(started_at, '%Y-%m-%d %H:%M'), carrier,
                        money_text(expected_amount, currency))

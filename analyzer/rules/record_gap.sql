@@ -26,7 +26,7 @@ SELECT line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {} has no records from {} to {} ({} days), though it has records on {} of its {} days: rows may be missing from the export.',
-              line, strftime(previous_day + 1, '%Y-%m-%d'), strftime(day - 1, '%Y-%m-%d'),
+              line_text(line), strftime(previous_day + 1, '%Y-%m-%d'), strftime(day - 1, '%Y-%m-%d'),
               day - previous_day - 1, active_days, span_days) AS detail,
        [previous_event, first_event] AS event_ids
 FROM ordered

@@ -75,11 +75,11 @@ SELECT m.line,
        m.currency,
        CASE WHEN m.opened_at IS NULL THEN
                 format('Line {} was charged {} for "{}" on {}, but no data, call or sent text abroad opened a new {} h window then (received texts do not count).',
-                       m.line, money_text(m.amount, m.currency), m.description,
+                       line_text(m.line), money_text(m.amount, m.currency), m.description,
                        strftime(m.started_at, '%Y-%m-%d %H:%M'), $window_hours)
             ELSE
                 format('Line {} was charged {} for "{}" on {}, a second fee inside the {} h window opened on {} that was already paid for.',
-                       m.line, money_text(m.amount, m.currency), m.description,
+                       line_text(m.line), money_text(m.amount, m.currency), m.description,
                        strftime(m.started_at, '%Y-%m-%d %H:%M'), $window_hours,
                        strftime(m.opened_wall_at, '%Y-%m-%d %H:%M'))
        END AS detail,

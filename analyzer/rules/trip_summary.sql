@@ -94,7 +94,7 @@ SELECT line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {} was abroad from {} to {} ({} days, {}): {} of data, {} calls, {} texts, {} travel pass{}, {}.',
-              line, strftime(first_at, '%Y-%m-%d'), strftime(last_at, '%Y-%m-%d'), days,
+              line_text(line), strftime(first_at, '%Y-%m-%d'), strftime(last_at, '%Y-%m-%d'), days,
               array_to_string(countries, ', '), format_bytes(CAST(data_bytes AS BIGINT)), calls,
               texts, passes, CASE WHEN passes = 1 THEN '' ELSE 'es' END,
               CASE WHEN cost IS NULL THEN 'charged in several currencies'

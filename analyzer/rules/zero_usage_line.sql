@@ -41,7 +41,7 @@ SELECT c.line,
        c.fees AS amount_at_stake,
        c.currency,
        format('Line {} paid {} in recurring charges for {} to {} but has no data, call or text recorded in that period.',
-              c.line, money_text(c.fees, c.currency), strftime(c.period_start, '%Y-%m-%d'),
+              line_text(c.line), money_text(c.fees, c.currency), strftime(c.period_start, '%Y-%m-%d'),
               strftime(c.period_end, '%Y-%m-%d')) AS detail,
        c.charge_events AS event_ids
 FROM charged c
