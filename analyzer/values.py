@@ -349,6 +349,18 @@ def parse_duration(
     return value
 
 
+def _overflows(hours: str | None, minutes: str | None, seconds: str | None) -> bool:
+    """Seconds of 60 or more after minutes or hours ('08min99s'), or minutes of 60 or more
+    after hours, as a clock's would be: a typo, not a duration."""
+
+    def at_least_60(part: str | None) -> bool:
+        return part is not None and Decimal(part.replace(",", ".")) >= 60
+
+    return (at_least_60(seconds) and (hours or minutes) is not None) or (
+        at_least_60(minutes) and hours is not None
+    )
+
+
 def _duration_seconds(text: str, notation: Notation, scale: int) -> Decimal | None:
     clock = re.fullmatch(DURATION_CLOCK, text)
     if clock:
@@ -363,7 +375,7 @@ def _duration_seconds(text: str, notation: Notation, scale: int) -> Decimal | No
         total = fit(Decimal(decimal_text(integer, fraction or "", exponent or "")), 6, 24) * scale
         return -total if sign else total
     words = re.fullmatch(DURATION_WORDS, text)
-    if words and any(words.groups()[1:]):
+    if words and any(words.groups()[1:]) and not _overflows(*words.groups()[1:]):
         sign, hours, minutes, seconds = words.groups()
         total = sum(
             (fit(Decimal((part or "0").replace(",", ".")), 6, 24) * factor)

@@ -164,6 +164,20 @@ def test_durations_as_bills_print_them(text: str, seconds: int) -> None:
     assert sql_values(S.Duration("x"), [text]) == [Decimal(seconds)]
 
 
+@pytest.mark.parametrize("text", ["08min99s", "2m60s", "1h60m", "1小时75分", "0 min 60 sec"])
+def test_seconds_or_minutes_past_59_after_a_larger_unit_are_refused(text: str) -> None:
+    """As on a clock ('00:13:99' is refused): '08min99s' is a typo, not 579 seconds."""
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+    assert sql_values(S.Duration("x"), [text]) == [None]
+
+
+@pytest.mark.parametrize("text", ["99s", "90 min", "1h59m59s", "75分"])
+def test_a_single_unit_may_count_past_60(text: str) -> None:
+    assert parse_duration(text) > 59
+    assert sql_values(S.Duration("x"), [text]) == [parse_duration(text)]
+
+
 @pytest.mark.parametrize(
     ("unit", "seconds"), [("seconds", 90), ("minutes", 5400), ("hours", 324000)]
 )

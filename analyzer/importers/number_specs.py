@@ -355,7 +355,15 @@ class Duration(Quantity):
             f"(CASE WHEN b['sign'] = '-' THEN -1 ELSE 1 END) * "
             f"TRY_CAST({bare_text} AS DECIMAL(24,6)) * {scale}"
         )
-        words_value = f"CASE WHEN w['h'] <> '' OR w['m'] <> '' OR w['s'] <> '' THEN {hms('w')} END"
+        # Seconds after minutes or hours, and minutes after hours, stop at 59 (as on a clock).
+        overflows = (
+            f"({part('w', 's')} >= 60 AND (w['h'] <> '' OR w['m'] <> '')) "
+            f"OR ({part('w', 'm')} >= 60 AND w['h'] <> '')"
+        )
+        words_value = (
+            f"CASE WHEN {overflows} THEN NULL "
+            f"WHEN w['h'] <> '' OR w['m'] <> '' OR w['s'] <> '' THEN {hms('w')} END"
+        )
         expr = (
             f"CASE WHEN t = '' THEN NULL "
             f"WHEN regexp_matches(t, {sql_str(DURATION_CLOCK)}) THEN {let(clock, 'c', clock_value)} "
