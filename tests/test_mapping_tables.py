@@ -106,7 +106,7 @@ def test_tables_mapped_together_equal_each_mapped_alone():
 def test_header_names_that_differ_only_in_case_stay_apart_in_a_rows_json():
     table = _staged(("text", "Amount", "amount"), [("x", "oops", "1.00")], page=1)
     mapping = TableMapping(
-        fields={"kind": Const("fee"), "amount": Money("amount"), "currency": Const("USD")}
-    )
+        fields={"kind": Const("fee"), "amount": Money("#2"), "currency": Const("USD")}
+    )  # by position: by name, the layout could not tell the two apart (and would refuse)
     _, rejects, _ = _mapped(table, mapping)
     assert json.loads(rejects[0]["raw"]) == {"text": "x", "Amount": "oops", "amount": "1.00"}

@@ -19,6 +19,7 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
+from analyzer.errors import InputError
 from analyzer.importers.conditions import Condition
 from analyzer.importers.conditions import RowMatch as RowMatch  # layouts import it from here
 from analyzer.importers.event_rows import EventRows
@@ -191,11 +192,51 @@ class TableMapping:
             raise ValueError("a mapping must say how to find each row's kind")
 
 
+class AmbiguousColumn(KeyError):
+    """A column a layout reads by a name the header gives to several columns."""
+
+    def __init__(self, column: str, positions: list[int]) -> None:
+        super().__init__(column)
+        self.column = column
+        self.positions = positions
+
+    def input_error(self, path: Path) -> InputError:
+        """What to tell the user: which columns share the name, and how to choose one."""
+        places = ", ".join(str(p) for p in self.positions)
+        return InputError(
+            path,
+            f"its header names {len(self.positions)} columns {self.column!r} (columns {places}); "
+            "the layout cannot tell which one to read",
+            hint="rename one of them in the export, or read it by position in a profile "
+            f"('#{self.positions[-1]}')",
+        )
+
+
+class ColumnLookup(dict[str, str]):
+    """Header names (any case) and positions (``#3``) to SQL column references; ``repeated``:
+    the names the header gives to several columns, with their positions."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        places: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            key = name.strip().lower()
+            places.setdefault(key, []).append(i + 1)
+            self.setdefault(key, f"c{i}")
+            self.setdefault(f"#{i + 1}", f"c{i}")
+        self.repeated = {k: v for k, v in places.items() if k and len(v) > 1}
+
+
 def column_ref(lookup: dict[str, str]) -> Callable[[str], str]:
-    """A column's name (any case) or position (``#3``) to its SQL reference; KeyError if none."""
+    """A column's name (any case) or position (``#3``) to its SQL reference; KeyError if none,
+    AmbiguousColumn if the header gives that name to several columns (reading the first would
+    silently ignore the others)."""
+    repeated = getattr(lookup, "repeated", {})
 
     def ref(column: str) -> str:
         key = column.strip().lower()
+        if key in repeated:
+            raise AmbiguousColumn(column, repeated[key])
         if key not in lookup:
             raise KeyError(column)
         return lookup[key]
@@ -204,11 +245,7 @@ def column_ref(lookup: dict[str, str]) -> Callable[[str], str]:
 
 
 def _column_lookup(names: tuple[str, ...]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for i, name in enumerate(names):
-        lookup.setdefault(name.strip().lower(), f"c{i}")
-        lookup.setdefault(f"#{i + 1}", f"c{i}")
-    return lookup
+    return ColumnLookup(names)
 
 
 def empty_rejects() -> pa.Table:

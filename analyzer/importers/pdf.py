@@ -26,6 +26,7 @@ import pyarrow as pa
 from analyzer.arrays import integers, strings
 from analyzer.errors import InputError
 from analyzer.importers.base import (
+    AmbiguousColumn,
     Extracted,
     ImportOptions,
     Staged,
@@ -307,6 +308,8 @@ class PdfLayout:
             mappings = [place(m) for m in self.table_mappings]
             mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
             table = mapped.events.to_arrow()
+        except AmbiguousColumn as exc:
+            raise exc.input_error(path) from exc
         except KeyError as exc:
             raise InputError(
                 path,

@@ -17,7 +17,14 @@ import pyarrow as pa
 from analyzer import regex
 from analyzer.arrays import dates, integers
 from analyzer.errors import InputError
-from analyzer.importers.base import ROW_FACTS, Extracted, ImportOptions, Staged, TableMapping
+from analyzer.importers.base import (
+    ROW_FACTS,
+    AmbiguousColumn,
+    Extracted,
+    ImportOptions,
+    Staged,
+    TableMapping,
+)
 from analyzer.importers.conditions import Any_
 from analyzer.importers.countries import needs_country_names, prefetch_country_names
 from analyzer.importers.date_formats import resolve_date_formats
@@ -188,6 +195,8 @@ class TabularLayout:
             mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
             if isinstance(staged.table, str):
                 con.execute(f"DROP TABLE {staged.table}")  # mapped: only the events are needed
+        except AmbiguousColumn as exc:
+            raise exc.input_error(path) from exc
         except KeyError as exc:
             raise InputError(
                 path,

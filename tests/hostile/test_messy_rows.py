@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from hostile_helpers import run, with_good_neighbour
+from hostile_helpers import assert_failed_cleanly, run, with_good_neighbour
 
 HEADER = "Date,Description,Amount\n"
 
@@ -200,3 +200,27 @@ def test_xlsx_repeated_header_rows_are_skipped(db, tmp_path: Path) -> None:
     run(db, tmp_path)
     assert [r[0] for r in rows_of(db)] == [2, 4]
     assert reconciled(db) == (3, 2, 0, 1)
+
+
+def test_a_read_column_named_twice_in_the_header_is_refused(db, tmp_path: Path) -> None:
+    """Two 'Amount' columns: reading the first would silently ignore the second's charges."""
+    (tmp_path / "bill.csv").write_text(
+        "Date,Description,Amount,Amount\n01/10/2026,Plan,0.00,9.99\n", encoding="utf-8"
+    )
+    with_good_neighbour(tmp_path)
+    assert_failed_cleanly(
+        db,
+        run(db, tmp_path),
+        "bill.csv",
+        "could not read bill.csv: its header names 2 columns 'Amount' (columns 3, 4); the "
+        "layout cannot tell which one to read; rename one of them in the export, or read it by "
+        "position in a profile ('#4')",
+    )
+
+
+def test_a_column_named_twice_that_no_field_reads_is_harmless(db, tmp_path: Path) -> None:
+    (tmp_path / "bill.csv").write_text(
+        "Date,Description,Amount,Note,Note\n01/10/2026,Plan,9.99,a,b\n", encoding="utf-8"
+    )
+    assert run(db, tmp_path)["bill.csv"].status == "imported"
+    assert rows_of(db) == [(2, "2026-10-01", "Plan", Decimal("9.99"))]
