@@ -324,3 +324,13 @@ def test_a_shared_date_reads_and_refuses_as_one_written_out(spec) -> None:
     assert spec.sql(sharing).count("strptime") == 0
     parse = spec.unbounded_sql(lambda c: "x")
     assert sharing.under("t").count("try_strptime(") == parse.count("try_strptime(")
+
+
+def test_offsets_from_minus_12_to_plus_14_read_and_others_are_refused() -> None:
+    spec = S.Timestamp("x", formats=("%Y-%m-%dT%H:%M:%S",))
+    texts = [f"2026-01-01T10:00:00{z}" for z in ("+14:00", "-12:00", "+05:45", "Z", "+1400")]
+    assert evaluate(spec, texts) == [datetime(2026, 1, 1, 10, 0)] * 5
+    assert evaluate(spec, ["2026-01-01T10:00:00+14:30", "2026-01-01T10:00:00+10:60"]) == [
+        None,
+        None,
+    ]

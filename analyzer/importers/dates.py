@@ -28,6 +28,7 @@ TIME_TEXT = (
 
 # A UTC offset printed right after a time ('09:28:00+12:00', '7:52 Z', '19:52 UTC'): group 1 is
 # the time's end, group 2 the offset, then its sign, hours and minutes.
+_MAX_OFFSET_MIN = 14 * 60  # from -12:00 to +14:00 (Kiribati)
 _OFFSET_AFTER_TIME = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|UTC|GMT|([+-])(\d\d):?(\d\d))$"
 
 
@@ -169,13 +170,28 @@ class Timestamp:
         """
         # The zone as printed (Z, UTC, GMT, +10:00, -0530), cut apart; DuckDB matches the
         # repeated expression once per row.
-        zone = shared(
-            ref, f"regexp_extract({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, 2)"
-        )
+        zone = self._zone(ref)
         minutes = f"(CAST({zone}[2:3] AS INTEGER) * 60 + CAST(right({zone}, 2) AS INTEGER))"
         return (
             f"CAST(CASE WHEN {zone} = '' THEN NULL WHEN {zone} IN ('Z', 'UTC', 'GMT') THEN 0 "
             f"WHEN {zone}[1] = '-' THEN -{minutes} ELSE {minutes} END AS SMALLINT)"
+        )
+
+    def _zone(self, ref: Ref) -> str:
+        """SQL: the zone printed after the time (Z, UTC, GMT, +10:00, -0530), or ''."""
+        return shared(
+            ref, f"regexp_extract({self._printed(ref)}, {sql_str(_OFFSET_AFTER_TIME)}, 2)"
+        )
+
+    def _impossible_zone(self, ref: Ref) -> str:
+        """SQL: the time prints a UTC offset no place uses ('+25:00', '+10:75'): the time it
+        qualifies is then doubtful, so the date/time is a reject."""
+        zone = self._zone(ref)
+        minutes = f"TRY_CAST(right({zone}, 2) AS INTEGER)"
+        return (
+            f"coalesce(length({zone}) > 3 AND "
+            f"(TRY_CAST({zone}[2:3] AS INTEGER) * 60 + {minutes} > {_MAX_OFFSET_MIN} OR {minutes} >= 60), "
+            "FALSE)"
         )
 
     def _english_months(self, text: str) -> str:
@@ -230,7 +246,10 @@ class Timestamp:
 
     def sql(self, ref: Ref, text: str | None = None) -> str:
         low, high = self.range_sql()
-        return within(self.unbounded_sql(ref, text), f"_v >= {low} AND _v < {high}")
+        value = within(self.unbounded_sql(ref, text), f"_v >= {low} AND _v < {high}")
+        if text is not None:  # a candidate format counted on the text alone
+            return value
+        return f"CASE WHEN NOT {self._impossible_zone(ref)} THEN {value} END"
 
     def reason_sql(self, ref: Ref) -> str:
         """SQL: why a row's text is not a plausible date/time (the time cell named when it is
@@ -245,6 +264,10 @@ class Timestamp:
                 f"{sql_str(self.time_column + ': ' + chr(34))} || left({time}, 60) || "
                 f"{sql_str(chr(34) + ' is not a time')}"
             )
+        parts.append(
+            f"WHEN {self._impossible_zone(ref)} THEN {sql_str(self.column + ': ' + chr(34))} || "
+            f"{date_text} || {sql_str(chr(34) + ' has a UTC offset no place uses')}"
+        )
         parts.append(
             f"WHEN ({self.unbounded_sql(ref)}) IS NOT NULL THEN "
             f"{sql_str(self.column + ': ' + chr(34))} || {date_text} || "

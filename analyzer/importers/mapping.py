@@ -332,7 +332,7 @@ def _unique(prefix: str) -> str:
 
 def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     """One CASE that names the first column whose text did not parse, quoting the text."""
-    from analyzer.importers.specs import reject_reason
+    from analyzer.importers.specs import column_label, reject_reason
 
     reasons = [
         reject_reason(spec, _quote_ident(name), ref) for name, spec in mapping.fields.items()
@@ -344,4 +344,13 @@ def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     ]
     if "started_at" in mapping.fields and not isinstance(mapping.fields["started_at"], Const):
         checks.append("WHEN started_at IS NULL THEN 'no date'")
+    for name in ("line", "counterparty"):
+        columns = mapping.fields[name].columns() if name in mapping.fields else ()
+        if columns:
+            # '8.93315E+19': an ICCID or number a spreadsheet shortened, its digits lost
+            checks.append(
+                f"WHEN regexp_full_match({name}, '[0-9](?:[.,][0-9]+)?[eE]\\+[0-9]+') THEN "
+                f"{sql_str(column_label(columns[0]) + ': ' + chr(34))} || {name} || "
+                f"{sql_str(chr(34) + ' is a number a spreadsheet shortened (its digits are lost)')}"
+            )
     return f"coalesce({', '.join(reasons)}, CASE {' '.join(checks)} END)"

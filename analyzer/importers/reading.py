@@ -189,8 +189,12 @@ def _read_csv(
             f"lambda t: t <= {first} - 1 + {_ORDINAL})))"
         )
     reasons: dict[int, tuple[str, str]] = {}
+    blank = set(blank_lines)
     for line, error_type, csv_line in bad:
-        reasons.setdefault(line, (_READER_REASONS.get(error_type, error_type.lower()), csv_line))
+        if line not in blank:  # white space only: DuckDB splits it, but it is a blank line
+            reasons.setdefault(
+                line, (_READER_REASONS.get(error_type, error_type.lower()), csv_line)
+            )
     read_rejects = pa.table(
         {
             "page": pa.nulls(len(reasons), pa.int32()),

@@ -214,7 +214,7 @@ def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
     errors, unread = [], []
     for column in spec.columns():
         source = ref(column)
-        quoted = f"{sql_str(_label(column) + ': ' + chr(34))} || left(trim({source}), 60)"
+        quoted = f"{sql_str(column_label(column) + ': ' + chr(34))} || left(trim({source}), 60)"
         errors.append(
             f"WHEN regexp_matches(trim({source}), {sql_str(SPREADSHEET_ERROR)}) THEN "
             f"{quoted} || {sql_str(chr(34) + ' is a spreadsheet error, not ' + spec.what)}"
@@ -233,6 +233,6 @@ def reject_reason(spec: Spec, value: str, ref: Ref) -> str:
     return f"(CASE WHEN {refused} THEN coalesce({', '.join(reasons)}) END)"
 
 
-def _label(column: str) -> str:
+def column_label(column: str) -> str:
     """A column as a person names it: its header, or 'column 3' for a position."""
     return f"column {column[1:]}" if column.startswith("#") else column

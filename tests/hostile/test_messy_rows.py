@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from conftest import session, wayfarer_csv
 from hostile_helpers import assert_failed_cleanly, run, with_good_neighbour
 
 HEADER = "Date,Description,Amount\n"
@@ -224,3 +225,27 @@ def test_a_column_named_twice_that_no_field_reads_is_harmless(db, tmp_path: Path
     )
     assert run(db, tmp_path)["bill.csv"].status == "imported"
     assert rows_of(db) == [(2, "2026-10-01", "Plan", Decimal("9.99"))]
+
+
+def test_a_line_a_spreadsheet_shortened_or_an_impossible_offset_is_a_reject(
+    db, tmp_path: Path
+) -> None:
+    """'8.93315E+19' is an ICCID whose digits a spreadsheet dropped, and '+25:00' no zone's
+    offset: either would put the session on a wrong line or at a wrong instant."""
+    good = session("2026-10-01", 5)
+    shortened = good.rsplit(",", 1)[0] + ",8.93315E+19"
+    far_zone = good.replace("2026-10-01 09:00:00,", "2026-10-01T09:00:00+25:00,", 1)
+    wayfarer_csv(tmp_path, [good, shortened, far_zone], name="bill.csv", profile=False)
+    assert run(db, tmp_path)["bill.csv"].status == "partial"
+    assert rejects_of(db) == [
+        (3, 'ICCID: "8.93315E+19" is a number a spreadsheet shortened (its digits are lost)'),
+        (4, 'Session Start: "2026-10-01T09:00:00+25:00" has a UTC offset no place uses'),
+    ]
+    assert reconciled(db) == (3, 1, 2, 0)
+
+
+def test_a_line_of_white_space_is_a_blank_line(db, tmp_path: Path) -> None:
+    charges(tmp_path, "01/10/2026,Plan,9.99\n   \n\t\n02/10/2026,Fee,1.00\n")
+    assert run(db, tmp_path)["bill.csv"].status == "imported"
+    assert [r[0] for r in rows_of(db)] == [2, 5]
+    assert reconciled(db) == (4, 2, 0, 2)
