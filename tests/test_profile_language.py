@@ -518,6 +518,27 @@ def test_a_statement_period_across_new_year_places_each_date(tmp_path: Path) -> 
     assert _yearless(tmp_path, "calls.csv", rows, profile) == ["2025-12-20", "2026-01-05"]
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["calls_2025-12-15_2026-01-14.csv", "calls_2025-12_2026-01.csv", "c_20251215-20260114.csv"],
+)
+def test_a_period_in_the_file_name_places_each_date_across_new_year(
+    tmp_path: Path, name: str
+) -> None:
+    rows = "20/12 10:00,2\n05/01 09:00,1\n"
+    assert _yearless(tmp_path, name, rows) == ["2025-12-20", "2026-01-05"]
+
+
+def test_a_file_name_with_several_years_and_no_period_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        _yearless(tmp_path, "calls_dec2025_jan2026.csv", "20/12 10:00,2\n")
+    assert str(error.value) == (
+        "could not read calls_dec2025_jan2026.csv: its dates print no year, and its name names "
+        "several (2025, 2026); name the file by its period (bill_2011-12-15_2012-01-14.csv), or "
+        "pass --year YYYY when all its dates fall in one year"
+    )
+
+
 def test_without_any_year_the_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         _yearless(tmp_path, "calls.csv", "28/03 10:00,2\n")
