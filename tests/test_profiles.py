@@ -361,6 +361,19 @@ def test_cli_explain_shows_importer_mapping_statement_events_and_rejects(tmp_pat
     assert 'row 6: Volumen: "lots" is not a data volume' in result.output
 
 
+def test_cli_explain_of_an_empty_file_says_what_import_says(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import cli
+
+    (tmp_path / "bill.csv").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["explain", str(tmp_path / "bill.csv")])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: could not read bill.csv: the file is empty (0 bytes); download or export it again\n"
+    )
+
+
 def test_cli_profile_init_maps_spanish_headers_and_names_the_rest(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -95,8 +95,12 @@ def explain(
 
     Exit 3 when the file has rejected rows (it would import only in part).
     """
+    from analyzer.errors import InputError
     from analyzer.importers import ImportOptions
+    from analyzer.importing import AGAIN, EMPTY
 
+    if file.stat().st_size == 0:  # as `import` says, rather than that no layout knows it
+        raise InputError(file, EMPTY, hint=AGAIN)
     importer = _identify(file, _all_importers(profile_dirs, [file]))
     _echo_mappings(importer)
     extracted = importer.extract(file, ImportOptions(password=password, trace=True, year=year))
