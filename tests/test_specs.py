@@ -334,3 +334,22 @@ def test_offsets_from_minus_12_to_plus_14_read_and_others_are_refused() -> None:
         None,
         None,
     ]
+
+
+def test_a_time_cell_the_layout_cannot_read_is_the_one_a_reject_names() -> None:
+    spec = S.Timestamp("Date", time_column="Time", formats=("%m/%d/%Y %H:%M",))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, d VARCHAR, t VARCHAR)")
+    rows = [("10/10/2026", "7.30 PM"), ("10/10/2026", " "), ("13/45/2026", "07:30")]
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, *r) for i, r in enumerate(rows)])
+
+    def ref(column: str) -> str:
+        return {"Date": "d", "Time": "t"}[column]
+
+    why = S.reject_reason(spec, "v", ref)
+    query = f"SELECT {why} FROM (SELECT *, {spec.sql(ref)} AS v FROM t) ORDER BY i"
+    assert [r[0] for r in con.sql(query).fetchall()] == [
+        'Time: "7.30 PM" is not a time the layout reads (%H:%M)',
+        "Time: blank, where the layout reads a time",
+        'Date: "13/45/2026" is not a date/time',
+    ]

@@ -7,11 +7,12 @@ dates outside a plausible range are rejects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from analyzer.importers.sql_text import Ref, blank, shared, sql_str, within
+from analyzer.importers.sql_text import Ref, blank, shared, sql_str, unshared, within
 from analyzer.text import fold
 
 
@@ -28,6 +29,7 @@ TIME_TEXT = (
 
 # A UTC offset printed right after a time ('09:28:00+12:00', '7:52 Z', '19:52 UTC'): group 1 is
 # the time's end, group 2 the offset, then its sign, hours and minutes.
+_TIME_DIRECTIVE = re.compile(r"\s*%[HIMSp]")  # where a format's time part starts
 _MAX_OFFSET_MIN = 14 * 60  # from -12:00 to +14:00 (Kiribati)
 _OFFSET_AFTER_TIME = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|UTC|GMT|([+-])(\d\d):?(\d\d))$"
 
@@ -279,7 +281,31 @@ class Timestamp:
                 f"{sql_str(self.column + ': ' + chr(34))} || {date_text} || "
                 f"{sql_str(chr(34) + f' is not within a month of the period {self.period[0]} to {self.period[1]}')}"
             )
+        if self.time_column:
+            parts.append(self._time_reason(ref))
         return "CASE " + " ".join(parts) + " END"
+
+    def _time_reason(self, ref: Ref) -> str:
+        """SQL (a WHEN): the date cell reads alone, so its time cell is what the layout cannot
+        read with it ('7.30 PM' where it reads '%H:%M', or a blank cell)."""
+        date_parts = []
+        for fmt in self.formats:
+            cut = _TIME_DIRECTIVE.search(fmt)
+            date_parts.append(fmt[: cut.start()] if cut else fmt)
+        alone = replace(self, time_column=None, formats=tuple(dict.fromkeys(date_parts)))
+        time = f"trim({ref(self.time_column)})"  # type: ignore[arg-type]
+        label = sql_str(f"{self.time_column}: ")
+        return (
+            f"WHEN ({alone.unbounded_sql(unshared(ref))}) IS NOT NULL THEN CASE "
+            f"WHEN {blank(time)} THEN {label} || 'blank, where the layout reads a time' "
+            f"ELSE {label} || '\"' || left({time}, 60) || "
+            f"{sql_str(chr(34) + ' is not a time the layout reads (' + self._time_forms() + ')')} END"
+        )
+
+    def _time_forms(self) -> str:
+        """The time parts of the formats, as a person reads them ('%H:%M', '%I:%M %p')."""
+        forms = [f[m.start() :].strip() for f in self.formats if (m := _TIME_DIRECTIVE.search(f))]
+        return ", ".join(dict.fromkeys(forms)) or "none"
 
     def _yearless_parses(self, ref: Ref) -> str:
         yearless = [f for f in self._formats() if not any(d in f for d in _YEAR_DIRECTIVES)]
