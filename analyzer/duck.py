@@ -182,15 +182,16 @@ def size_bytes(shown: str) -> float | None:
 
 # The analyzer's temporary folders are named analyzer-KIND-PID-random: a process killed before
 # it could remove its own (SIGKILL, the OOM killer) leaves one whose PID tells it is stale.
-_OURS = re.compile(r"analyzer-(?:spill|csv|sheet)-(\d+)-[a-z0-9_]+")
+_OURS = re.compile(r"analyzer-(?:spill|csv|sheet|name)-(\d+)-[a-z0-9_]+")
 # Names the analyzer gave its folders before they carried the PID: removed once a day old.
 _UNNUMBERED = re.compile(r"analyzer-(?:spill-|sheet-)?[a-z0-9_]{8}")
 UNNUMBERED_AGE_S = 24 * 3600
 
 
 def temp_prefix(kind: str) -> str:
-    """The name's start for a new temporary folder of this process (``spill``, ``csv`` or
-    ``sheet``); the first call of a process removes the folders killed processes left."""
+    """The name's start for a new temporary folder of this process (``spill``, ``csv``,
+    ``sheet`` or ``name``: ``paths.native_name``); the first call of a process removes the
+    folders killed processes left."""
     sweep_stale_folders()
     return f"analyzer-{kind}-{os.getpid()}-"
 

@@ -167,9 +167,10 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\
 def shown(name: object) -> str:
     """A user-controlled name (a path, a file or sheet name) safe to print on one line.
 
-    Controls, DEL, bidi overrides and unpaired surrogates (undecodable bytes in a file name)
-    are written as Python escapes (``\\n``, ``\\x1b``, ``\\u202e``); a backslash is doubled only
-    when the name needed escaping, so ordinary Windows-style names read as they are.
+    Controls, DEL, bidi overrides and unpaired surrogates are written as Python escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``), a byte of a file name that is not UTF-8 as ``\\xff``
+    (as the sources table keeps it: ``paths.path_text``); a backslash is doubled only when the
+    name needed escaping, so ordinary Windows-style names read as they are.
     """
     text = str(name)
     if not any(_unsafe(ch) for ch in text):
@@ -191,6 +192,8 @@ def _unsafe(ch: str) -> bool:
 def _escape(ch: str) -> str:
     if ch == "\\":
         return "\\\\"
+    if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
+        return f"\\x{ord(ch) - 0xDC00:02x}"
     return repr(ch)[1:-1] if _unsafe(ch) else ch
 
 

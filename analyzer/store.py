@@ -27,6 +27,7 @@ from analyzer.errors import (
     is_interrupt,
     shown,
 )
+from analyzer.paths import path_text
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted
@@ -350,7 +351,7 @@ def save_extracted(
             [
                 source_id,
                 sha256,
-                str(path),
+                path_text(path),
                 path.stat().st_size,
                 file_format,
                 importer,
@@ -451,12 +452,12 @@ def record_failure(
             """,
             [
                 sha256,
-                str(path),
+                path_text(path),
                 path.stat().st_size,
                 file_format,
                 importer,
                 datetime.now().replace(microsecond=0),
-                error,
+                path_text(error),  # a message may name a file whose name is not UTF-8
             ],
         )
 

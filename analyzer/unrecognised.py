@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzer.paths import path_text, text_path
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -48,7 +50,7 @@ class Verdicts:
 
     def recall(self, path: Path, sha256: str) -> str | None:
         """The reason given before, when that verdict still holds."""
-        known = self.known.get(str(path))
+        known = self.known.get(path_text(path))
         if known is None or known[1:] != (sha256, self.fingerprint()):
             return None
         self.judged(path, sha256)
@@ -77,13 +79,13 @@ def record_unrecognised(
     ``basis`` gives, for the verdicts that may be given again, the file's sha256 and the
     fingerprint of the importers that judged it.
     """
-    seen = {str(p) for p in examined}
+    seen = {path_text(p) for p in examined}
     kept = {
         path: reason
         for path, reason in unrecognised_files(con)
-        if path not in seen and Path(path).exists()
+        if path not in seen and text_path(path).exists()
     }
-    kept.update({str(path): reason for path, reason in unrecognised.items()})
+    kept.update({path_text(path): path_text(reason) for path, reason in unrecognised.items()})
     verdicts = {
         path: [sha256, fingerprint, reason]
         for path, (reason, sha256, fingerprint) in unrecognised_verdicts(con).items()
@@ -91,7 +93,7 @@ def record_unrecognised(
     }
     for path, (sha256, fingerprint) in (basis or {}).items():
         if path in unrecognised:
-            verdicts[str(path)] = [sha256, fingerprint, unrecognised[path]]
+            verdicts[path_text(path)] = [sha256, fingerprint, path_text(unrecognised[path])]
     values = {
         UNRECOGNISED_KEY: json.dumps(sorted(kept.items()), ensure_ascii=False),
         VERDICTS_KEY: json.dumps(verdicts, ensure_ascii=False, sort_keys=True),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.api.filters import Day, Lines, _as_list, _date_range, _findings_query, _where
 from analyzer.errors import AnalyzerError
+from analyzer.paths import FILE_NAME_SQL, path_text
 from analyzer.store import DEFAULT_DB
 from analyzer.store import open_db as _open_connection
 
@@ -274,8 +275,8 @@ class Database:
         """Rows that could not be read, with the file, page/row and the reason."""
         where, args = "TRUE", []
         if file is not None:
-            where = "(src.path = ? OR regexp_extract(src.path, '[^/\\\\]+$') = ?)"
-            args = [file, file]
+            where = f"(src.path = ? OR {FILE_NAME_SQL.format('src.path')} = ?)"
+            args = [path_text(file)] * 2
         return self.sql(
             f"""
             SELECT src.path, r.page, r."row", r.reason, r.raw

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import AmbiguousFormatError, UnknownFormatError
 from analyzer.importers.options import ImportOptions
+from analyzer.paths import path_text
 
 if TYPE_CHECKING:
     from analyzer.importers.base import Extracted, Importer
@@ -60,7 +61,7 @@ def identify(path: Path, importers: Sequence[Importer] | None = None) -> Importe
         raise UnknownFormatError(
             path,
             "no importer or profile recognises this file",
-            hint=f"draft a profile for it with 'analyzer profile init \"{path}\"'",
+            hint=f"draft a profile for it with 'analyzer profile init \"{path_text(path)}\"'",
         )
     names = " and ".join(importer.name for importer in claims)
     raise AmbiguousFormatError(

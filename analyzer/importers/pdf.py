@@ -49,6 +49,7 @@ from analyzer.importers.pdf_reading import (
 )
 from analyzer.importers.records import with_profile_facts
 from analyzer.model import Statement
+from analyzer.paths import path_text
 from analyzer.regex import compile_re2, search, translate
 
 __all__ = ["Context", "PdfLayout", "PdfLimits", "RowPattern", "Skip", "pdf_password", "read_pdf"]
@@ -154,7 +155,7 @@ class PdfLayout:
         """The first identification condition this file fails, in words; None if it is ours."""
         if path.suffix.lower() != ".pdf":
             return "it reads .pdf files"
-        if self.filename and not search(self.filename, path.name):
+        if self.filename and not search(self.filename, path_text(path.name)):
             return f"the file name does not match {self.filename!r}"
         text = first_page_text(path, self.limits).lower()
         missing = [word for word in self.keywords if word.lower() not in text]

@@ -33,6 +33,7 @@ from analyzer.importers.sql_text import sql_str
 from analyzer.importers.workbook_checks import _RESAVE as _RESAVE
 from analyzer.importers.workbook_checks import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
 from analyzer.importers.workbook_checks import check_workbook as check_workbook
+from analyzer.paths import native_path
 
 # A cell may be far longer than Python's default csv field limit (128 KB): a note pasted into
 # a spreadsheet, an export's free-text column. The head is split with this limit instead.
@@ -110,7 +111,7 @@ def stage_csv(
         preamble = "\n".join(text.splitlines()[:start_index])
         start = start_index + 1
     with tempfile.TemporaryDirectory(prefix=temp_prefix("csv")) as workdir:
-        source = path
+        source = Path(native_path(path, workdir))
         if found not in ("utf-8", "utf-8-sig", "ascii"):
             source = Path(workdir) / "decoded.csv"
             _transcode(path, found, source)

@@ -26,6 +26,7 @@ from analyzer.duck import temp_prefix
 from analyzer.errors import InputError
 from analyzer.importers import sheet_reader
 from analyzer.importers.workbook_checks import _RESAVE
+from analyzer.paths import native_path
 
 SHEET_SECONDS = 60.0
 SHEET_MEMORY_BYTES = 2 << 30
@@ -57,7 +58,7 @@ class SheetProcess:
         self.workdir = tempfile.TemporaryDirectory(prefix=temp_prefix("sheet"))
         self.output = Path(self.workdir.name) / "sheet.arrow"
         self.request = {
-            "path": str(path),
+            "path": native_path(path, self.workdir.name),
             "sheet": sheet,
             "pattern": pattern,
             "merged": merged,

@@ -55,6 +55,7 @@ from analyzer.importers.statement_facts import (
 )
 from analyzer.importers.years import needs_year, with_year, year_source
 from analyzer.model import Statement
+from analyzer.paths import path_text
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class TabularLayout:
         """The first identification condition this file fails, in words; None if it is ours."""
         if path.suffix.lower() not in self.suffixes:
             return f"it reads {', '.join(self.suffixes)} files"
-        if self.filename and not regex.search(self.filename, path.name):
+        if self.filename and not regex.search(self.filename, path_text(path.name)):
             return f"the file name does not match {self.filename!r}"
         if self.is_xlsx:
             rows: list[list[object]] = xlsx_head_rows(

@@ -434,7 +434,7 @@ def test_an_undecodable_file_name_is_printed_escaped(tmp_path: Path) -> None:
         handle.write(b"")
     result = invoke(tmp_path / "a.duckdb", "import", str(folder))
     assert result.output.splitlines()[0] == (
-        f"failed       {folder}/bad\\udcff\\x1bname.csv  could not read bad\\udcff\\x1bname.csv: "
+        f"failed       {folder}/bad\\xff\\x1bname.csv  could not read bad\\xff\\x1bname.csv: "
         "the file is empty (0 bytes); download or export it again"
     )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from analyzer.errors import InputError
 from analyzer.importers.draft.values import fitting_formats, is_number, timestamp_formats
 from analyzer.importers.draft.words import HEADERS, fold, has_cjk
+from analyzer.paths import native_name
 
 MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 60
@@ -92,7 +93,8 @@ def _sheet_rows(path: Path, file_format: str) -> tuple[list[list[str]], str]:
     if file_format == "xlsx":
         check_workbook(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        with native_name(path) as name:
+            workbook = CalamineWorkbook.from_path(name)
         visible = [s.name for s in workbook.sheets_metadata if str(s.visible).endswith("Visible")]
         best: tuple[int, str, list[list[str]]] | None = None
         for name in visible:

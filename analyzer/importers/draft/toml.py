@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.paths import path_text
+
 
 @dataclass
 class Draft:
@@ -38,11 +40,13 @@ class Draft:
 
     def text(self) -> str:
         """The profile as TOML, with the unsure entries as comments above it."""
-        lines = [f"# Drafted from {self.path.name}: check every mapping before importing."]
+        lines = [
+            f"# Drafted from {path_text(self.path.name)}: check every mapping before importing."
+        ]
         lines += [f"# unsure: {key}: {why}" for key, why in self.unsure]
         lines += [
             f"name = {value(self.name)}",
-            f"carrier = {value(self.path.stem)}",
+            f"carrier = {value(path_text(self.path.stem))}",
             f"format = {value(self.format)}",
         ]
         lines += [f"{key} = {value(item)}" for key, item in self.top.items()]
