@@ -8,7 +8,6 @@ events name: each widget shows the same masked text.
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from analyzer.money import format_money
+from analyzer.paths import file_name
 from analyzer.report import queries
 from analyzer.report.i18n import rule_title
 from analyzer.report.names import LineNames
@@ -188,7 +188,7 @@ def incomplete(
 
 
 def _file_name(path: str | None) -> str:
-    return re.split(r"[\\/]", path or "")[-1]
+    return file_name(path or "")
 
 
 def _date(value: Any) -> str | None:

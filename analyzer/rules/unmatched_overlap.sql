@@ -13,10 +13,12 @@ SELECT u.line,
        CAST(NULL AS DECIMAL(18,4)) AS amount_at_stake,
        CAST(NULL AS VARCHAR) AS currency,
        format('Line {}: {} records of {} between {} and {} have no copy in {}, which covers the same time.',
-              line_text(u.line), count(*), regexp_extract(a.path, '[^/\\]+$'),
+              line_text(u.line), count(*), CASE WHEN NOT contains(a.path, '/') AND regexp_matches(a.path, '^([A-Za-z]:\\|\\\\)')
+                   THEN regexp_extract(a.path, '[^\\]+$') ELSE regexp_extract(a.path, '[^/]+$') END,
               strftime(min(u.started_at), '%Y-%m-%d %H:%M'),
               strftime(max(u.started_at), '%Y-%m-%d %H:%M'),
-              regexp_extract(b.path, '[^/\\]+$')) AS detail,
+              CASE WHEN NOT contains(b.path, '/') AND regexp_matches(b.path, '^([A-Za-z]:\\|\\\\)')
+                   THEN regexp_extract(b.path, '[^\\]+$') ELSE regexp_extract(b.path, '[^/]+$') END) AS detail,
        list(u.event_id ORDER BY u.started_at, u.event_id)[1:5] AS event_ids
 FROM unmatched_overlap u
 JOIN sources a ON a.source_id = u.source_id
