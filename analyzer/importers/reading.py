@@ -29,7 +29,7 @@ from analyzer.importers.encodings import detect_encoding as detect_encoding
 from analyzer.importers.encodings import head_text as head_text
 from analyzer.importers.sheet_reader import cell_text as cell_text
 from analyzer.importers.source_text import SourceText, scan_text
-from analyzer.importers.sql_text import sql_str
+from analyzer.importers.sql_text import balanced, sql_str
 from analyzer.importers.workbook_checks import _RESAVE as _RESAVE
 from analyzer.importers.workbook_checks import MAX_COMPRESSION_RATIO as MAX_COMPRESSION_RATIO
 from analyzer.importers.workbook_checks import check_workbook as check_workbook
@@ -305,7 +305,7 @@ def repeated_header_sql(names: tuple[str, ...]) -> str:
         return "FALSE"
     cells = [(f"lower(trim({column}))", name) for column, name in named]
     every = " AND ".join(f"coalesce({c} = {sql_str(n)} OR {c} = '', TRUE)" for c, n in cells)
-    hits = " + ".join(f"coalesce({c} = {sql_str(n)}, FALSE)::INTEGER" for c, n in cells)
+    hits = balanced("+", [f"coalesce({c} = {sql_str(n)}, FALSE)::INTEGER" for c, n in cells])
     # Only rows holding a column's name somewhere are looked at closely.
     near = " OR ".join(f"contains(lower({column}), {sql_str(n)})" for column, n in named)
     return f"(CASE WHEN {near} THEN {every} AND {hits} >= {(len(named) + 1) // 2} ELSE FALSE END)"

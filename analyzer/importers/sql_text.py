@@ -24,6 +24,18 @@ SPACE_POINTS = (9, 10, 12, 13, 32, 160, 8239)
 _NOT_SPACE = "[^\\s\u00a0\u202f]"
 
 
+def balanced(op: str, terms: list[str]) -> str:
+    """SQL: ``terms`` joined by ``op`` (``+``, ``||``) as a balanced tree of parentheses.
+
+    Joined in a row they nest one level per term, and DuckDB refuses an expression more than
+    1,000 levels deep: a sum over the columns of a file a thousand columns wide.
+    """
+    if len(terms) <= 8:
+        return "(" + f" {op} ".join(terms) + ")"
+    middle = len(terms) // 2
+    return f"({balanced(op, terms[:middle])} {op} {balanced(op, terms[middle:])})"
+
+
 def blank(expr: str) -> str:
     """SQL: the text is missing or only white space (including no-break spaces).
 
