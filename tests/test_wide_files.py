@@ -10,6 +10,7 @@ from conftest import SAMPLE_PROFILES, SAMPLES, sample_profile
 
 from analyzer.cli import cli
 from analyzer.importers import ImportOptions
+from analyzer.importers.base import MAX_COLUMNS
 
 MERIDIAN = SAMPLES / "us_meridian_wireless_usage_2026-10-10_2026-10-25.csv"
 
@@ -45,3 +46,14 @@ def test_explain_reads_a_bill_padded_to_1200_columns(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["explain", str(wide), "--profiles", str(SAMPLE_PROFILES)])
     assert result.exit_code == 0, result.output
     assert "meridian_csv" in result.output and "Rejects: 0" in result.output
+
+
+def test_a_bill_wider_than_the_limit_is_refused_with_its_width(tmp_path: Path) -> None:
+    wide = padded(tmp_path / "meridian_wide.csv", MAX_COLUMNS)
+    result = CliRunner().invoke(cli, ["explain", str(wide), "--profiles", str(SAMPLE_PROFILES)])
+    assert result.exit_code != 0
+    assert (
+        f"could not read meridian_wide.csv: it has {MAX_COLUMNS + 11:,} columns, more than the "
+        f"{MAX_COLUMNS:,} a bill may have" in result.output
+    )
+    assert "delimiter" not in result.output

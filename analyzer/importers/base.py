@@ -28,6 +28,11 @@ from analyzer.importers.source_text import SourceText
 from analyzer.importers.specs import Spec
 from analyzer.model import Statement
 
+# The most columns a bill's table may have (and a profile may name by position): a CSV some
+# thousands of columns wide needs more memory to split than an extraction may take (5,000 did
+# not fit in 512 MB), and no bill prints more than a few dozen; spreadsheets pad theirs to 1,000.
+MAX_COLUMNS = 4096
+
 # The typed columns of an event as importers hand them over (see schema.sql for meanings).
 EVENT_FIELDS: dict[str, str] = {
     "line": "VARCHAR",

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from analyzer.importers.base import MAX_COLUMNS as MAX_COLUMNS
 from analyzer.regex import compile_re2
 
 DEFAULT_TYPES = {
@@ -27,7 +28,6 @@ DEFAULT_TYPES = {
     "total_voice_seconds": "duration",
     "total_messages": "number",
 }
-MAX_COLUMNS = 4096
 
 
 class Strict(BaseModel):

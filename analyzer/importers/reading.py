@@ -23,7 +23,7 @@ import pyarrow as pa
 from analyzer.arrays import integers, strings
 from analyzer.duck import temp_prefix
 from analyzer.errors import InputError
-from analyzer.importers.base import Staged
+from analyzer.importers.base import MAX_COLUMNS, Staged
 from analyzer.importers.encodings import HEAD_BYTES as HEAD_BYTES
 from analyzer.importers.encodings import detect_encoding as detect_encoding
 from analyzer.importers.encodings import head_text as head_text
@@ -110,6 +110,7 @@ def stage_csv(
         names = tuple(cell.strip() for cell in head_rows[start_index])
         preamble = "\n".join(text.splitlines()[:start_index])
         start = start_index + 1
+    check_width(path, names)
     with tempfile.TemporaryDirectory(prefix=temp_prefix("csv")) as workdir:
         source = Path(native_path(path, workdir))
         if found not in ("utf-8", "utf-8-sig", "ascii"):
@@ -125,6 +126,17 @@ def stage_csv(
             unified = Path(workdir) / "unified.csv"
             _unify_line_ends(source, unified)
             return _read_csv(con, path, unified, names, delim, start, preamble)
+
+
+def check_width(path: Path, names: tuple[str, ...]) -> None:
+    """Refuse a table wider than ``MAX_COLUMNS`` before it is split: DuckDB would run out of
+    the extraction's memory, and say nothing of why."""
+    if len(names) > MAX_COLUMNS:
+        raise InputError(
+            path,
+            f"it has {len(names):,} columns, more than the {MAX_COLUMNS:,} a bill may have",
+            hint="delete the empty columns past the data and save it again",
+        )
 
 
 def _has_carriage_return(path: Path) -> bool:
@@ -257,6 +269,12 @@ def _split_csv(
             """,
             {"source": str(source), "delimiter": delimiter},
         )
+    except duckdb.OutOfMemoryException as exc:  # not the file's form: no hint of a delimiter
+        raise InputError(
+            path,
+            f"splitting it into rows needs more memory than an import may take "
+            f"({str(exc).splitlines()[0]})",
+        ) from exc
     except duckdb.Error as exc:
         raise InputError(
             path,

@@ -25,6 +25,7 @@ from analyzer.importers import sheet_reader
 from analyzer.importers.base import Staged
 from analyzer.importers.reading import (
     HEADER_SEARCH_ROWS,
+    check_width,
     drop_repeated_headers,
     find_header,
     repeated_header_sql,
@@ -210,6 +211,7 @@ def stage_xlsx(
         raise InputError(path, f"no header row with the columns {', '.join(header)}")
     data = read_sheet(path, head.name, merged=True).table
     names = tuple(c or "" for c in data.slice(start, 1).to_pylist()[0].values())
+    check_width(path, names)
     body = data.slice(start + 1)
     table = pa.table(
         {
