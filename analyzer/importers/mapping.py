@@ -199,7 +199,7 @@ def _map_each(
         # The parts the fields repeat (a date's text and parse) are computed once, under them.
         sharing = SharingRef(ref)
         columns = {n: spec.sql(sharing) for n, spec in m.fields.items()}
-        columns |= _derived_fields(m, sharing)
+        columns |= _derived_fields(m, sharing) | _end_in_start_zone(m, sharing, columns)
         reasons = _reject_reasons(m, sharing)
         values = ",\n".join(f"{sql} AS {_quote_ident(name)}" for name, sql in columns.items())
         names = ", ".join(_quote_ident(name) for name in columns)
@@ -264,6 +264,18 @@ def _derived_fields(mapping: TableMapping, ref: Callable[[str], str]) -> dict[st
     """SQL of the event columns read from other fields: the UTC offset printed with the start."""
     start = mapping.fields.get("started_at")
     return {"utc_offset_min": start.offset_sql(ref)} if isinstance(start, Timestamp) else {}
+
+
+def _end_in_start_zone(
+    mapping: TableMapping, ref: Callable[[str], str], columns: dict[str, str]
+) -> dict[str, str]:
+    """SQL of the end time moved to the start's UTC offset, where both print theirs and they
+    differ ('10:00+02:00' to '09:30+01:00' is half an hour): an event keeps one offset."""
+    start, end = mapping.fields.get("started_at"), mapping.fields.get("ended_at")
+    if not (isinstance(start, Timestamp) and isinstance(end, Timestamp)):
+        return {}
+    shift = f"coalesce({start.offset_sql(ref)} - {end.offset_sql(ref)}, 0)"
+    return {"ended_at": f"({columns['ended_at']} + to_minutes(CAST({shift} AS BIGINT)))"}
 
 
 def _raw_json(names: tuple[str, ...]) -> str:
@@ -357,6 +369,12 @@ def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     ]
     if "started_at" in mapping.fields and not isinstance(mapping.fields["started_at"], Const):
         checks.append("WHEN started_at IS NULL THEN 'no date'")
+    start, end = mapping.fields.get("started_at"), mapping.fields.get("ended_at")
+    if isinstance(start, Timestamp) and isinstance(end, Timestamp):
+        checks.append(
+            "WHEN ended_at < started_at THEN "
+            f"{sql_str(column_label(end.column) + ' is before ' + column_label(start.column))}"
+        )
     for name in ("line", "counterparty"):
         columns = mapping.fields[name].columns() if name in mapping.fields else ()
         if columns:

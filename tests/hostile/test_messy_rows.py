@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from conftest import session, wayfarer_csv
+from conftest import ICCID, session, wayfarer_csv
 from hostile_helpers import assert_failed_cleanly, run, with_good_neighbour
 
 HEADER = "Date,Description,Amount\n"
@@ -249,3 +249,21 @@ def test_a_line_of_white_space_is_a_blank_line(db, tmp_path: Path) -> None:
     assert run(db, tmp_path)["bill.csv"].status == "imported"
     assert [r[0] for r in rows_of(db)] == [2, 5]
     assert reconciled(db) == (4, 2, 0, 2)
+
+
+def test_an_end_printed_in_another_offset_is_moved_to_the_starts_and_one_before_it_is_refused(
+    db, tmp_path: Path
+) -> None:
+    """'10:00+02:00' to '09:30+01:00' is half an hour (the event keeps the start's offset);
+    '10:00' to '09:00' in one offset ends before it starts."""
+    rows = [
+        f"2026-10-01T10:00:00+02:00,2026-10-01T09:30:00+01:00,1000,FR,Net,{ICCID}",
+        f"2026-10-01T10:00:00+02:00,2026-10-01T09:00:00+02:00,1000,FR,Net,{ICCID}",
+    ]
+    wayfarer_csv(tmp_path, rows, name="bill.csv", profile=False)
+    assert run(db, tmp_path)["bill.csv"].status == "partial"
+    assert db.sql(
+        "SELECT strftime(started_at, '%H:%M'), strftime(ended_at, '%H:%M'), utc_offset_min "
+        "FROM events"
+    ).fetchall() == [("10:00", "10:30", 120)]
+    assert rejects_of(db) == [(3, "Session End is before Session Start")]
