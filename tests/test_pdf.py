@@ -531,3 +531,28 @@ def test_a_statement_field_that_does_not_parse_names_its_page(tmp_path):
         "could not read tiny.pdf, page 2: the total due '$6.OO' is not an amount; "
         "check the tiny_pdf layout's formats"
     )
+
+
+def _dated(path: Path, start: str) -> tuple[PdfLayout, Path]:
+    """TINY with a period start printed on its first page."""
+    from dataclasses import replace
+
+    layout = replace(TINY, fields={**TINY.fields, "period_start": r"Period from (\S+)"})
+    pages = [["Period from " + start, *TINY_PAGES[0]], TINY_PAGES[1]]
+    return layout, _text_pdf(path, pages)
+
+
+def test_a_period_that_ends_before_it_starts_refuses_the_bill(tmp_path):
+    layout, path = _dated(tmp_path / "tiny.pdf", "02/15/2026")
+    assert _message(path, layout) == (
+        "could not read tiny.pdf, page 1: its statement period ends on 2026-01-31, before it "
+        "starts on 2026-02-15; the bill prints its period reversed; check the file"
+    )
+
+
+def test_a_period_in_order_is_the_statements(tmp_path):
+    from datetime import date
+
+    layout, path = _dated(tmp_path / "tiny.pdf", "01/01/2026")
+    [statement] = layout.extract(path, ImportOptions()).statements
+    assert (statement.period_start, statement.period_end) == (date(2026, 1, 1), date(2026, 1, 31))

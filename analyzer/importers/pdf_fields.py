@@ -16,6 +16,7 @@ import duckdb
 from analyzer.errors import InputError
 from analyzer.importers.base import normalise_line
 from analyzer.importers.specs import Money, Spec, Timestamp
+from analyzer.importers.statement_checks import check_period
 from analyzer.model import Statement
 from analyzer.text import fold
 
@@ -79,6 +80,9 @@ def read_statement(
                     hint=f"check the {layout.name} layout's formats",
                 )
     line = texts.get("line")
+    if "period_end" in found:
+        start, end = values.get("period_start"), values.get("period_end")
+        check_period(path, start, end, page=found["period_end"][1])
 
     def day(name: str) -> date | None:
         return values[name].date() if values.get(name) else None

@@ -14,12 +14,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from analyzer.importers.base import Staged, _column_lookup, column_ref, staged_view
 from analyzer.importers.conditions import Condition
+from analyzer.importers.statement_checks import check_period
 
 # Statement fields a statement record may fill, by how they are stored on the Statement.
 DATE_FIELDS = ("period_start", "period_end", "issued_on")
@@ -43,12 +45,17 @@ class StatementFacts:
     values: dict[str, Any] = field(default_factory=dict)
     stated: list[dict[str, Any]] = field(default_factory=list)
     rows: int = 0
+    found: dict[str, tuple[int | None, int]] = field(default_factory=dict)  # (page, row)
 
 
 def read_statement_records(
-    con: duckdb.DuckDBPyConnection, staged: Staged, records: Sequence[StatementRecord]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    staged: Staged,
+    records: Sequence[StatementRecord],
 ) -> StatementFacts:
-    """Evaluate each statement record over the staged rows (first non-null value wins)."""
+    """Evaluate each statement record over the staged rows (first non-null value wins); a
+    period that ends before it starts refuses the file, naming the row that prints it."""
     facts = StatementFacts()
     if not records:
         return facts
@@ -61,18 +68,22 @@ def read_statement_records(
                 f'{spec.sql(ref)} AS "{name}"' for name, spec in record.fields.items()
             )
             rows = con.sql(
-                f"SELECT {select} FROM statement_input WHERE {record.where.sql(ref)} "
-                "ORDER BY _row NULLS LAST"
+                f"SELECT _page, _row, {select} FROM statement_input "
+                f"WHERE {record.where.sql(ref)} ORDER BY _row NULLS LAST"
             ).fetchall()
             facts.rows += len(rows)
-            for row in rows:
+            for page, row_number, *row in rows:
                 values = dict(zip(names, row, strict=True))
                 if record.stated:
                     facts.stated.append({k: _plain(v) for k, v in values.items()})
-                else:
-                    for name, value in values.items():
-                        if value is not None:
-                            facts.values.setdefault(name, value)
+                    continue
+                for name, value in values.items():
+                    if value is not None and name not in facts.values:
+                        facts.values[name] = value
+                        facts.found[name] = (page, row_number)
+    start, end = facts.values.get("period_start"), facts.values.get("period_end")
+    page, row = facts.found.get("period_end", (None, None))
+    check_period(path, start, end, page=page, row=row)
     return facts
 
 

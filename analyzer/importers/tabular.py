@@ -46,6 +46,7 @@ from analyzer.importers.records import (
     with_profile_facts,
 )
 from analyzer.importers.specs import Const
+from analyzer.importers.statement_checks import check_period
 from analyzer.importers.statement_facts import (
     parse_as_of,
     parse_decimal,
@@ -181,7 +182,7 @@ class TabularLayout:
         facts = self.preamble_facts(text, path)
         _check_row_count(path, facts, staged)
         try:
-            records = read_statement_records(con, staged, self.statement_records)
+            records = read_statement_records(con, path, staged, self.statement_records)
             mappings = self._with_record_rows_skipped()
             if needs_year(mappings):
                 period = (records.values.get("period_start"), records.values.get("period_end"))
@@ -204,7 +205,7 @@ class TabularLayout:
                 f"the column {exc.args[0]!r} is missing",
                 hint=f"the {self.name} layout expects it; check the export's columns",
             ) from exc
-        statements, events = self.statements(mapped, facts)
+        statements, events = self.statements(mapped, facts, path)
         if self.statement_records:
             statements = [with_records(statements[0], records), *statements[1:]]
         statements = with_profile_facts(statements, self.profile_facts)
@@ -255,9 +256,10 @@ class TabularLayout:
         return facts
 
     def statements(
-        self, mapped: Mapped, facts: Mapping[str, str]
+        self, mapped: Mapped, facts: Mapping[str, str], path: Path
     ) -> tuple[list[Statement], EventRows]:
-        """Bill-level facts: one statement, or one per billing period the rows name."""
+        """Bill-level facts: one statement, or one per billing period the rows name (a period
+        that ends before it starts refuses the file, naming its first row)."""
         events = mapped.events
         names = events.column_names
         if "period_start" not in names:
@@ -292,6 +294,9 @@ class TabularLayout:
         statements = []
         for index, (start, end_date) in enumerate(periods):
             where = f"statement_index = {index}"
+            if start and end_date and end_date < start:
+                row = events.con.sql(f'SELECT min("row") FROM {table} WHERE {where}')
+                check_period(path, start, end_date, row=row.fetchall()[0][0])
             statement = self.statement(events, facts, None, where)
             totals = row_totals(events, where)
             extra = dict(statement.extra)

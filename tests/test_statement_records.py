@@ -1,0 +1,82 @@
+"""A bill's own facts read from its rows (a header record, stated summaries, a total row):
+printed values that do not read, or that a file prints twice, are never dropped or summed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, sample_profile
+
+from analyzer.errors import InputError
+from analyzer.importers import ImportOptions
+
+SOUTHERN_CROSS = SAMPLES / "au_southern_cross_2026-10.csv"
+HEADER = "H,SCM-2026-10-0877,SC-4410-2087,2026-11-03,2026-10-01,2026-10-31,388.25"
+
+
+def southern_cross(tmp_path: Path, old: str, new: str) -> Path:
+    """The sample Southern Cross bill with one row's text replaced."""
+    text = SOUTHERN_CROSS.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bill.csv"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def read(path: Path, profile: str = "southern_cross_csv"):
+    return sample_profile(profile).extract(path, ImportOptions())
+
+
+def refusal(path: Path, profile: str = "southern_cross_csv") -> str:
+    with pytest.raises(InputError) as caught:
+        read(path, profile)
+    return str(caught.value)
+
+
+def test_a_header_period_that_ends_before_it_starts_refuses_the_bill(tmp_path: Path) -> None:
+    path = southern_cross(tmp_path, "2026-10-01,2026-10-31,388.25", "2026-10-31,2026-10-01,388.25")
+    assert refusal(path) == (
+        "could not read bill.csv, row 1: its statement period ends on 2026-10-01, before it "
+        "starts on 2026-10-31; the bill prints its period reversed; check the file"
+    )
+
+
+def test_a_header_period_of_one_day_is_the_statements(tmp_path: Path) -> None:
+    path = southern_cross(tmp_path, "2026-10-01,2026-10-31,388.25", "2026-10-31,2026-10-31,388.25")
+    [statement] = read(path).statements
+    assert (statement.period_start, statement.period_end) == (date(2026, 10, 31),) * 2
+    assert statement.total_due == Decimal("388.25")
+
+
+KEYSTONE = SAMPLES / "us_keystone_fleet_2026-08_2026-10.csv"
+
+
+def keystone(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
+    """The sample Keystone fleet bill with a row's text replaced (or a row added)."""
+    text = KEYSTONE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "fleet.csv"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return path
+
+
+def test_a_row_period_that_ends_before_it_starts_refuses_the_bill(tmp_path: Path) -> None:
+    path = keystone(
+        tmp_path, "08/01/2026,08/31/2026,267-555-0101", "08/31/2026,08/01/2026,267-555-0101"
+    )
+    assert refusal(path, "keystone_csv") == (
+        "could not read fleet.csv, row 3: its statement period ends on 2026-08-01, before it "
+        "starts on 2026-08-31; the bill prints its period reversed; check the file"
+    )
+
+
+def test_row_periods_in_order_are_the_statements(tmp_path: Path) -> None:
+    statements = read(keystone(tmp_path, "Total,", "Total,"), "keystone_csv").statements
+    assert [(s.period_start, s.period_end) for s in statements] == [
+        (date(2026, 8, 1), date(2026, 8, 31)),
+        (date(2026, 9, 1), date(2026, 9, 30)),
+        (date(2026, 10, 1), date(2026, 10, 31)),
+    ]
