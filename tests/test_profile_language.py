@@ -510,11 +510,12 @@ def test_the_profile_can_name_the_year(tmp_path: Path) -> None:
 def test_a_statement_period_across_new_year_places_each_date(tmp_path: Path) -> None:
     profile = YEARLESS_PROFILE.replace(
         "[fields]",
-        "[[records]]\nwhere = { column = 'Date', pattern = '^Period' }\n"
-        "statement = { period_start = { column = 'Minutes', formats = ['%Y-%m-%d'] }, "
-        "period_end = { column = 'Minutes', formats = ['%Y-%m-%d'] } }\n[fields]",
+        "[[records]]\nwhere = { column = 'Date', pattern = '^From' }\n"
+        "statement = { period_start = { column = 'Minutes', formats = ['%Y-%m-%d'] } }\n"
+        "[[records]]\nwhere = { column = 'Date', pattern = '^To' }\n"
+        "statement = { period_end = { column = 'Minutes', formats = ['%Y-%m-%d'] } }\n[fields]",
     )
-    rows = "Period,2025-12-15\nPeriod,2026-01-14\n20/12 10:00,2\n05/01 09:00,1\n"
+    rows = "From,2025-12-15\nTo,2026-01-14\n20/12 10:00,2\n05/01 09:00,1\n"
     assert _yearless(tmp_path, "calls.csv", rows, profile) == ["2025-12-20", "2026-01-05"]
 
 

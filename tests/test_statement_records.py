@@ -3,6 +3,7 @@ printed values that do not read, or that a file prints twice, are never dropped 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -80,3 +81,85 @@ def test_row_periods_in_order_are_the_statements(tmp_path: Path) -> None:
         (date(2026, 9, 1), date(2026, 9, 30)),
         (date(2026, 10, 1), date(2026, 10, 31)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("2026-10-31,388.25", "2026-10-31,12abc34", 'column 7: "12abc34" is not an amount'),
+        (
+            "2026-11-03,2026-10-01",
+            "2026-11-31,2026-10-01",
+            'column 4: "2026-11-31" is not a date/time',
+        ),
+    ],
+)
+def test_a_header_fact_that_does_not_read_refuses_the_bill(
+    tmp_path: Path, old: str, new: str, reason: str
+) -> None:
+    path = southern_cross(tmp_path, old, new)
+    assert refusal(path) == (
+        f"could not read bill.csv, row 1: in its invoice record, {reason}; a statement is not "
+        "imported with a fact it prints left out; check the file"
+    )
+
+
+def test_the_header_facts_are_the_statements(tmp_path: Path) -> None:
+    [statement] = read(southern_cross(tmp_path, HEADER, HEADER)).statements
+    assert (statement.invoice_number, statement.issued_on, statement.total_due) == (
+        "SCM-2026-10-0877",
+        date(2026, 11, 3),
+        Decimal("388.25"),
+    )
+
+
+def test_a_second_header_refuses_the_bill(tmp_path: Path) -> None:
+    second = HEADER.replace("0877", "0999").replace("388.25", "99.00")
+    path = southern_cross(tmp_path, "S,Plan and fees", f"{second}\nS,Plan and fees")
+    assert refusal(path) == (
+        "could not read bill.csv, row 6: its invoice record gives the invoice number again "
+        "(row 1 gave it first): one file holds one statement; split it into one file per "
+        "statement"
+    )
+
+
+@pytest.mark.parametrize(
+    ("new", "reason"),
+    [
+        ("S,National calls,voice,4x4,05:28:45,175.50,", 'column 4: "4x4" is not a number'),
+        ("S,National calls,voice,44,00:99:45,175.50,", 'column 5: "00:99:45" is not a duration'),
+    ],
+)
+def test_a_stated_total_that_does_not_read_is_a_reject(
+    tmp_path: Path, new: str, reason: str
+) -> None:
+    path = southern_cross(tmp_path, "S,National calls,voice,44,05:28:45,175.50,", new)
+    extracted = read(path)
+    [reject] = extracted.rejects.to_pylist()
+    assert (reject["row"], reject["reason"]) == (2, reason)
+    assert json.loads(reject["raw"]) == {
+        f"#{i + 1}": c or None for i, c in enumerate(new.split(","))
+    }
+    counts = extracted.counts()
+    assert counts["rows_read"] == counts["events"] + counts["rejects"] + counts["skipped"]
+    assert (counts["rejects"], counts["skipped"]) == (1, 6)  # H, four S rows, T
+    stated = json.loads(extracted.statements[0].extra["stated_totals"])
+    assert [s["category"] for s in stated] == [
+        "Calls to mobiles",
+        "Text messages",
+        "Mobile data",
+        "Plan and fees",
+    ]
+
+
+def test_stated_totals_that_read_are_kept(tmp_path: Path) -> None:
+    extracted = read(southern_cross(tmp_path, HEADER, HEADER))
+    stated = json.loads(extracted.statements[0].extra["stated_totals"])
+    assert stated[0] == {
+        "amount": "175.5000",
+        "category": "National calls",
+        "count": "44.000",
+        "kind": "voice",
+        "quantity": "19725.000",
+    }
+    assert extracted.rejects.num_rows == 0

@@ -44,6 +44,7 @@ from analyzer.importers.records import (
     StatementRecord,
     read_statement_records,
     with_profile_facts,
+    with_record_rejects,
 )
 from analyzer.importers.specs import Const
 from analyzer.importers.statement_checks import check_period
@@ -209,12 +210,13 @@ class TabularLayout:
         if self.statement_records:
             statements = [with_records(statements[0], records), *statements[1:]]
         statements = with_profile_facts(statements, self.profile_facts)
+        rejects, skipped = with_record_rejects(mapped.rejects, mapped.skipped, records)
         return Extracted(
             statements=statements,
             events=events,
-            rejects=mapped.rejects,
+            rejects=rejects,
             rows_read=staged.rows_read,
-            skipped=mapped.skipped,
+            skipped=skipped,
             as_of=statements[0].as_of,
             detail={"facts": facts},
             text=staged.text,
