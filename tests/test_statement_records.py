@@ -163,3 +163,27 @@ def test_stated_totals_that_read_are_kept(tmp_path: Path) -> None:
         "quantity": "19725.000",
     }
     assert extracted.rejects.num_rows == 0
+
+
+TOTAL_ROW = "Total,,,,,3355.00,465.00,437.43,115.08,615.72,4988.23,764.58,49517,30387"
+
+
+def test_a_total_row_that_does_not_read_refuses_the_bill(tmp_path: Path) -> None:
+    path = keystone(tmp_path, TOTAL_ROW, TOTAL_ROW.replace("4988.23", "12abc34"))
+    assert refusal(path, "keystone_csv") == (
+        'could not read fleet.csv, row 77: in its total row, Total: "12abc34" is not an amount; '
+        "the bill is checked against its printed total; check the file"
+    )
+
+
+def test_a_second_total_row_refuses_the_bill(tmp_path: Path) -> None:
+    path = keystone(tmp_path, TOTAL_ROW, f"{TOTAL_ROW}\n{TOTAL_ROW}")
+    assert refusal(path, "keystone_csv") == (
+        "could not read fleet.csv, row 78: it prints a second total row (row 77 is the first); "
+        "a file prints its total once; check the file (two exports joined?)"
+    )
+
+
+def test_the_total_row_is_the_files_total(tmp_path: Path) -> None:
+    statements = read(keystone(tmp_path, TOTAL_ROW, TOTAL_ROW), "keystone_csv").statements
+    assert {s.extra["file_total"] for s in statements} == {"4988.2300"}

@@ -28,7 +28,7 @@ from analyzer.importers.event_rows import EventRows
 from analyzer.importers.mapping_stage import combine_staged, own, stage_rows
 from analyzer.importers.phones import number_maps
 from analyzer.importers.source_text import unique_names
-from analyzer.importers.specs import Const, Timestamp, blank, sql_str
+from analyzer.importers.specs import Const, Timestamp, blank, column_label, reject_reason, sql_str
 from analyzer.importers.sql_text import SharingRef
 from analyzer.model import KINDS, UNITS
 
@@ -52,7 +52,9 @@ class Mapped:
     events: EventRows  # in the extraction's connection: close it with the connection
     rejects: pa.Table
     skipped: int
-    summary_amount: object = None  # the sum of the amounts on total rows, as printed
+    summary_amount: object = None  # the total printed on the total row
+    # Each total row that prints a total: (page, row, the total, why it does not read or None).
+    summary_totals: tuple[tuple[int | None, int, object, str | None], ...] = ()
 
 
 def map_rows(
@@ -109,16 +111,8 @@ def map_rows(
         WHERE _status = 'reject' ORDER BY d._page, d._row, _rid
         """
     ).to_arrow_table()
-    summary_index = _summary_index(mappings)
-    skipped, summary_amount = con.sql(
-        f"""
-        SELECT count(*) FILTER (WHERE _status = 'skipped'),
-               sum(m._total) FILTER (WHERE _summary AND NOT _blank)
-        FROM decided {"LEFT " if split else ""}JOIN mapped_{summary_index} m USING (_rid)
-        """
-    ).fetchall()[0]
-    if not any(m.summary for m in mappings):
-        summary_amount = None
+    skipped = con.sql("SELECT count(*) FROM decided WHERE _status = 'skipped'").fetchall()[0][0]
+    summary_totals = _summary_totals(con, mappings, split)
     # Only the events stay: the rest would hold memory (or disk) while they are stored.
     for i in range(len(mappings)):
         con.execute(f"DROP TABLE IF EXISTS mapped_{i}")
@@ -131,7 +125,7 @@ def map_rows(
         skipped += part.blank_rows
         if part.read_rejects is not None and part.read_rejects.num_rows:
             rejects = pa.concat_tables([rejects, part.read_rejects.cast(rejects.schema)])
-    return Mapped(events, rejects, int(skipped), summary_amount)
+    return Mapped(events, rejects, int(skipped), summary_totals=summary_totals)
 
 
 def _raw_of_part(raws: Sequence[str], split: bool) -> str:
@@ -140,6 +134,25 @@ def _raw_of_part(raws: Sequence[str], split: bool) -> str:
         return raws[0]
     cases = " ".join(f"WHEN {i} THEN {raw}" for i, raw in enumerate(raws))
     return f"CASE s._part {cases} END"
+
+
+def _summary_totals(
+    con: duckdb.DuckDBPyConnection, mappings: Sequence[TableMapping], split: bool
+) -> tuple[tuple[int | None, int, object, str | None], ...]:
+    """The total rows that print a total, in file order: each with its total, or with why the
+    printed text is not one (never a doubtful total left out, nor two summed)."""
+    if not any(m.summary for m in mappings):
+        return ()
+    rows = con.sql(
+        f"""
+        SELECT d._page, d._row, m._total, m._total_reason
+        FROM decided d {"LEFT " if split else ""}JOIN mapped_{_summary_index(mappings)} m
+             USING (_rid)
+        WHERE _summary AND NOT _blank AND (m._total IS NOT NULL OR m._total_reason IS NOT NULL)
+        ORDER BY d._page, d._row, _rid
+        """
+    ).fetchall()
+    return tuple(rows)
 
 
 def _summary_index(mappings: Sequence[TableMapping]) -> int:
@@ -209,10 +222,12 @@ def _map_each(
         # Only the summary rows' mapping totals them: the others' totals are never read.
         total = (m.summary_total or m.fields.get("amount")) if index == summary_index else None
         total_sql = f"TRY_CAST({total.sql(ref)} AS DECIMAL(18,4))" if total else "NULL"
+        total_reason = reject_reason(total, "_total", sharing) if total else "NULL"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE mapped_{index} AS
-            SELECT _rid, _selected, _total, {names}, {reasons} AS _reason
+            SELECT _rid, _selected, _total, {total_reason} AS _total_reason, {names},
+                   {reasons} AS _reason
             FROM (SELECT *, {where} AS _selected, {total_sql} AS _total, {values}
                   FROM {sharing.under(f"(SELECT * FROM staged_rows{own})")})
             """
@@ -357,8 +372,6 @@ def _unique(prefix: str) -> str:
 
 def _reject_reasons(mapping: TableMapping, ref: Callable[[str], str]) -> str:
     """One CASE that names the first column whose text did not parse, quoting the text."""
-    from analyzer.importers.specs import column_label, reject_reason
-
     reasons = [
         reject_reason(spec, _quote_ident(name), ref) for name, spec in mapping.fields.items()
     ]

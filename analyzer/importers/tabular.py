@@ -47,7 +47,7 @@ from analyzer.importers.records import (
     with_record_rejects,
 )
 from analyzer.importers.specs import Const
-from analyzer.importers.statement_checks import check_period
+from analyzer.importers.statement_checks import check_period, file_total
 from analyzer.importers.statement_facts import (
     parse_as_of,
     parse_decimal,
@@ -196,6 +196,7 @@ class TabularLayout:
                 for m in mappings
             ]
             mapped = map_rows(con, staged, mappings, unmatched=self.unmatched)
+            mapped = replace(mapped, summary_amount=file_total(path, mapped.summary_totals))
             if isinstance(staged.table, str):
                 con.execute(f"DROP TABLE {staged.table}")  # mapped: only the events are needed
         except AmbiguousColumn as exc:
