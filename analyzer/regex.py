@@ -94,3 +94,27 @@ def compile_re2(pattern: str, *, ignore_case: bool = False, multiline: bool = Fa
 def search(pattern: str, text: str, *, ignore_case: bool = True, multiline: bool = True) -> Any:
     """The first match of ``pattern`` in ``text`` (case-insensitive, ^ and $ per line)."""
     return compile_re2(pattern, ignore_case=ignore_case, multiline=multiline).search(text)
+
+
+# A pattern's tokens: an escape, a character class, a group's opening (capturing first), a
+# group's closing, any other character.
+_TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\(\?P<\w+>|\(\?|\(|\)|.", re.S)
+
+
+def loosened(pattern: str) -> str | None:
+    """The pattern with each outermost capturing group taking any text (``.+``), or None if it
+    captures nothing: where the pattern looks for a value, whatever is printed in its place."""
+    out: list[str] = []
+    depth, captured_at, captured = 0, None, False
+    for token in _TOKEN.findall(pattern):
+        depth += token.startswith("(")
+        if captured_at is None:
+            if token == "(" or token.startswith("(?P<"):
+                captured_at, captured = depth, True
+                token += ".+"
+            out.append(token)
+        elif token == ")" and depth == captured_at:
+            captured_at = None
+            out.append(token)
+        depth -= token == ")"
+    return "".join(out) if captured else None

@@ -528,9 +528,60 @@ def test_a_statement_field_that_does_not_parse_names_its_page(tmp_path):
     pages = [TINY_PAGES[0], [*TINY_PAGES[1][:-1], "Total due $6.OO"]]
     path = _text_pdf(tmp_path / "tiny.pdf", pages)
     assert _message(path) == (
-        "could not read tiny.pdf, page 2: the total due '$6.OO' is not an amount; "
+        "could not read tiny.pdf, page 2, row 8: the total due '$6.OO' is not an amount; "
         "check the tiny_pdf layout's formats"
     )
+
+
+def _lagon_page(total: str | None) -> list[str]:
+    """A one-page Lagon bill; its "Total à payer" line prints ``total`` (none if None)."""
+    return [
+        "LAGON MOBILE",
+        "Facture n° F-1",
+        "Ligne : +687 75 12 34",
+        "Période du 01/10/2026 au 31/10/2026",
+        "Récapitulatif",
+        "Total HT 6 900 XPF",
+        *([f"Total à payer {total} XPF"] if total is not None else []),
+        "Abonnements et options",
+        "01/10/2026 Forfait Lagon 80 Go du 01/10/2026 au 31/10/2026 6 900",
+    ]
+
+
+def test_a_total_printed_out_of_its_fields_shape_is_named_not_taken_as_missing(tmp_path):
+    # The total's pattern also gives the currency: the total is what is wrong, and is named.
+    path = _text_pdf(tmp_path / "lagon.pdf", [_lagon_page("12 5x6")])
+    assert _message(path, LAGON) == (
+        "could not read lagon.pdf, page 1, row 7: the total due '12 5x6' is not an amount; "
+        "check the lagon_pdf layout's formats"
+    )
+
+
+def test_a_garbled_total_is_named_when_the_currency_reads(tmp_path):
+    from dataclasses import replace
+
+    fields = {"total_due": r"Total due \$(\d+\.\d\d)", "currency": r"Currency: ([A-Z]{3})"}
+    layout = replace(TINY, currency=None, fields=fields)
+    pages = [["Currency: USD", *TINY_PAGES[0]], [*TINY_PAGES[1][:-1], "Total due $6.OO"]]
+    path = _text_pdf(tmp_path / "tiny.pdf", pages)
+    assert _message(path, layout) == (
+        "could not read tiny.pdf, page 2, row 8: the total due '6.OO' is not an amount; "
+        "check the tiny_pdf layout's formats"
+    )
+
+
+def test_a_bill_without_its_total_line_still_says_its_currency_is_not_found(tmp_path):
+    path = _text_pdf(tmp_path / "lagon.pdf", [_lagon_page(None)])
+    assert _message(path, LAGON) == (
+        "could not read lagon.pdf: it prints amounts but no currency the layout can find; "
+        "check the currency field of the lagon_pdf layout"
+    )
+
+
+def test_a_well_printed_total_is_read_as_before(tmp_path):
+    path = _text_pdf(tmp_path / "lagon.pdf", [_lagon_page("7 314")])
+    [statement] = LAGON.extract(path, ImportOptions()).statements
+    assert (statement.total_due, statement.currency) == (Decimal("7314"), "XPF")
 
 
 def _dated(path: Path, start: str) -> tuple[PdfLayout, Path]:
@@ -556,3 +607,17 @@ def test_a_period_in_order_is_the_statements(tmp_path):
     layout, path = _dated(tmp_path / "tiny.pdf", "01/01/2026")
     [statement] = layout.extract(path, ImportOptions()).statements
     assert (statement.period_start, statement.period_end) == (date(2026, 1, 1), date(2026, 1, 31))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "loose"),
+    [
+        (r"^Total (\d{1,3}(?:[ ]\d{3})*) XPF", r"^Total (.+) XPF"),
+        (r"from \S+ to (?P<end>[)(]\)(\d))?", r"from \S+ to (?P<end>.+)?"),
+        (r"Total (?:due)", None),
+    ],
+)
+def test_a_fields_loosened_pattern_takes_any_text_in_its_groups_place(pattern, loose):
+    from analyzer.regex import loosened
+
+    assert loosened(pattern) == loose

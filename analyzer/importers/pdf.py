@@ -38,6 +38,7 @@ from analyzer.importers.countries import needs_country_names, prefetch_country_n
 from analyzer.importers.event_rows import EventRows
 from analyzer.importers.pdf_fields import (
     STATEMENT_FIELDS,
+    field_patterns,
     field_texts,
     read_statement,
 )
@@ -175,7 +176,7 @@ class PdfLayout:
             "skips": [(line(s.pattern), when(s.when)) for s in self.skip],
             "rows": [(r.name, line(r.pattern), when(r.when), dict(r.defaults)) for r in self.rows],
             "item": translate(self.item) if self.item else None,
-            "fields": {name: translate(pattern) for name, pattern in self.fields.items()},
+            "fields": {name: translate(p) for name, p in field_patterns(self.fields).items()},
             "pages": list(self.pages),
             "page_pattern": translate(self.page_pattern) if self.page_pattern else None,
             "tables": None if self.tables is None else dict(self.tables),

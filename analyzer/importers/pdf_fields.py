@@ -18,6 +18,7 @@ from analyzer.importers.base import normalise_line
 from analyzer.importers.specs import Money, Spec, Timestamp
 from analyzer.importers.statement_checks import check_period
 from analyzer.model import Statement
+from analyzer.regex import loosened
 from analyzer.text import fold
 
 if TYPE_CHECKING:
@@ -44,6 +45,22 @@ _MONTHS = {
 }
 
 
+# The name suffix of a field's loosened pattern in a read request (see field_patterns).
+NEAR = "~"
+
+
+def field_patterns(fields: Mapping[str, str]) -> dict[str, str]:
+    """The field regexes to search, each date and amount field with its loosened twin (its value
+    any text): a fact printed where its field looks, but not in the field's shape, is then
+    refused naming its place instead of taken as a fact the bill does not print."""
+    patterns = dict(fields)
+    for name, pattern in fields.items():
+        loose = loosened(pattern) if name in DATE_FIELDS + AMOUNT_FIELDS else None
+        if loose is not None and loose != pattern:
+            patterns[name + NEAR] = loose
+    return patterns
+
+
 def read_statement(
     layout: PdfLayout,
     con: duckdb.DuckDBPyConnection,
@@ -52,33 +69,14 @@ def read_statement(
     found: Mapping[str, list],
 ) -> Statement:
     """Bill-level facts from the field regexes, read with the same column specs as rows."""
-    specs: dict[str, Spec] = {}
-    for name in texts:
-        if name in DATE_FIELDS:
-            specs[name] = Timestamp(name, formats=layout.date_formats)
-        elif name in AMOUNT_FIELDS:
-            specs[name] = Money(name, decimal=layout.decimal, thousands=layout.thousands)
-    values: dict[str, Any] = {}
-    if specs:
-        # The texts as a one-row query of parameters (no Arrow table: its first list imports
-        # pandas, which nothing here needs).
-        given = ", ".join(f'CAST(? AS VARCHAR) AS "{name}"' for name in texts)
-        select = ", ".join(
-            f"{spec.sql(lambda c: chr(34) + c + chr(34))} AS {name}" for name, spec in specs.items()
-        )
-        row = con.execute(f"SELECT {select} FROM (SELECT {given})", list(texts.values()))
-        row = row.fetchall()[0]
-        values = dict(zip(specs, row, strict=True))
-        for name, value in values.items():
-            if value is None:
-                page = found[name][1]
-                raise InputError(
-                    path,
-                    f"the {name.replace('_', ' ')} {texts[name]!r} is not "
-                    + ("a date" if name in DATE_FIELDS else "an amount"),
-                    page=page,
-                    hint=f"check the {layout.name} layout's formats",
-                )
+    # A loosened match counts only where its field found nothing; its text must then read.
+    near = {
+        name.removesuffix(NEAR): where
+        for name, where in found.items()
+        if name.endswith(NEAR) and name.removesuffix(NEAR) not in found
+    }
+    _read_values(layout, con, path, field_texts(near), near)
+    values = _read_values(layout, con, path, texts, found)
     line = texts.get("line")
     if "period_end" in found:
         start, end = values.get("period_start"), values.get("period_end")
@@ -110,9 +108,49 @@ def read_statement(
 def field_texts(found: Mapping[str, list]) -> dict[str, str]:
     """Field texts as printed; dates with their month names put in English for strptime."""
     texts = {}
-    for name, (text, _page) in found.items():
-        texts[name] = _english_months(text) if name in DATE_FIELDS else text
+    for name, (text, *_where) in found.items():
+        if not name.endswith(NEAR):
+            texts[name] = _english_months(text) if name in DATE_FIELDS else text
     return texts
+
+
+def _read_values(
+    layout: PdfLayout,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    texts: Mapping[str, str],
+    found: Mapping[str, list],
+) -> dict[str, Any]:
+    """The date and amount fields' values; one that does not read refuses the bill, naming the
+    page and line that print it."""
+    specs: dict[str, Spec] = {}
+    for name in texts:
+        if name in DATE_FIELDS:
+            specs[name] = Timestamp(name, formats=layout.date_formats)
+        elif name in AMOUNT_FIELDS:
+            specs[name] = Money(name, decimal=layout.decimal, thousands=layout.thousands)
+    if not specs:
+        return {}
+    # The texts as a one-row query of parameters (no Arrow table: its first list imports
+    # pandas, which nothing here needs).
+    given = ", ".join(f'CAST(? AS VARCHAR) AS "{name}"' for name in texts)
+    select = ", ".join(
+        f"{spec.sql(lambda c: chr(34) + c + chr(34))} AS {name}" for name, spec in specs.items()
+    )
+    row = con.execute(f"SELECT {select} FROM (SELECT {given})", list(texts.values()))
+    values = dict(zip(specs, row.fetchall()[0], strict=True))
+    for name, value in values.items():
+        if value is None:
+            text, page, line = found[name]
+            raise InputError(
+                path,
+                f"the {name.replace('_', ' ')} {text!r} is not "
+                + ("a date" if name in DATE_FIELDS else "an amount"),
+                page=page,
+                row=line,
+                hint=f"check the {layout.name} layout's formats",
+            )
+    return values
 
 
 def _english_months(text: str) -> str:

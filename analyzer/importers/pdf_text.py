@@ -440,8 +440,9 @@ def _fields(text: str, page: int, request: dict[str, Any], result: dict[str, Any
     for name, pattern in request["fields"].items():
         if name not in result["fields"]:
             match = _compile(pattern, fields=True).search(text)
-            if match:
-                result["fields"][name] = (_field_value(match).strip(), page)
+            if match:  # the value, its page and its line (the row rejects name)
+                row = len((text[: match.start()] + "x").splitlines())
+                result["fields"][name] = (_field_value(match).strip(), page, row)
 
 
 def _tables(request: dict[str, Any], pages: list[int]) -> list[list[Any]]:
