@@ -549,6 +549,26 @@ def test_without_any_year_the_file_is_refused(tmp_path: Path) -> None:
     )
 
 
+def _minutes_xlsx(tmp_path: Path, read: str = ""):
+    """bill.xlsx in ``tmp_path`` read by a profile of its Fecha and Minutos columns."""
+    profile = textwrap.dedent(
+        """\
+        name = "minutes"
+        format = "xlsx"
+        [identify]
+        header = ["Fecha", "Minutos"]
+        [read]
+        date_format = "%Y-%m-%d %H:%M"
+        {read}[fields]
+        started_at = "Fecha"
+        kind = { value = "voice" }
+        quantity = { column = "Minutos", type = "duration", unit = "minutes" }
+        """
+    ).replace("{read}", read)
+    (tmp_path / "p.toml").write_text(profile, encoding="utf-8")
+    return load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
+
+
 def test_a_profile_chooses_the_sheet_by_a_pattern_and_never_reads_hidden_ones(
     tmp_path: Path,
 ) -> None:
@@ -562,25 +582,7 @@ def test_a_profile_chooses_the_sheet_by_a_pattern_and_never_reads_hidden_ones(
         sheet.append(["Fecha", "Minutos"])
         sheet.append(["2026-10-02 08:00", 3 if "2026" in sheet.title else 99])
     workbook.save(tmp_path / "bill.xlsx")
-    (tmp_path / "p.toml").write_text(
-        textwrap.dedent(
-            """\
-            name = "sheets"
-            format = "xlsx"
-            [identify]
-            header = ["Fecha", "Minutos"]
-            [read]
-            sheet_pattern = '^Detalle'
-            date_format = "%Y-%m-%d %H:%M"
-            [fields]
-            started_at = "Fecha"
-            kind = { value = "voice" }
-            quantity = { column = "Minutos", type = "duration", unit = "minutes" }
-            """
-        ),
-        encoding="utf-8",
-    )
-    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
+    extracted = _minutes_xlsx(tmp_path, "sheet_pattern = '^Detalle'\n")
     assert extracted.events.column("quantity").to_pylist() == [180]
 
 
@@ -597,24 +599,7 @@ def test_a_sheet_that_repeats_its_header_on_every_page_reads_each_row_once(
         sheet.append([f"2026-10-0{page + 1} 08:00", page + 1])
         sheet.append([f"2026-10-0{page + 1} 09:00", "Minutos"])  # a value, not a header
     workbook.save(tmp_path / "bill.xlsx")
-    (tmp_path / "p.toml").write_text(
-        textwrap.dedent(
-            """\
-            name = "paged"
-            format = "xlsx"
-            [identify]
-            header = ["Fecha", "Minutos"]
-            [read]
-            date_format = "%Y-%m-%d %H:%M"
-            [fields]
-            started_at = "Fecha"
-            kind = { value = "voice" }
-            quantity = { column = "Minutos", type = "duration", unit = "minutes" }
-            """
-        ),
-        encoding="utf-8",
-    )
-    extracted = load_profile(tmp_path / "p.toml").extract(tmp_path / "bill.xlsx", ImportOptions())
+    extracted = _minutes_xlsx(tmp_path)
     assert extracted.events.column("quantity").to_pylist() == [60, 120, 180]
     assert extracted.events.column("row").to_pylist() == [3, 6, 9]
     assert [r["row"] for r in extracted.rejects.to_pylist()] == [4, 7, 10]
