@@ -27,6 +27,7 @@ from analyzer.importers.base import Staged, _column_lookup, column_ref, staged_v
 from analyzer.importers.conditions import Condition
 from analyzer.importers.mapping import _raw_json
 from analyzer.importers.specs import reject_reason
+from analyzer.importers.sql_text import SharingRef
 from analyzer.importers.statement_checks import check_period
 
 # Statement fields a statement record may fill, by how they are stored on the Statement.
@@ -97,19 +98,21 @@ def _record_rows(
     """The rows of one record: page, row, the row as printed (JSON), why a printed cell does
     not read (or None), then the record's fields, in file order."""
     names = [f'"{name}"' for name in record.fields]
+    sharing = SharingRef(ref)  # a date's text and parse computed once, as in the mapping
     select = ", ".join(
-        f"{spec.sql(ref)} AS {name}"
+        f"{spec.sql(sharing)} AS {name}"
         for name, spec in zip(names, record.fields.values(), strict=True)
     )
     reasons = ", ".join(
-        reject_reason(spec, name, ref)
+        reject_reason(spec, name, sharing)
         for name, spec in zip(names, record.fields.values(), strict=True)
     )
+    rows = sharing.under(f"(SELECT * FROM statement_input WHERE {record.where.sql(ref)})")
     return con.sql(
         f"""
         SELECT _page, _row, {_raw_json(staged.names)} AS _raw, coalesce({reasons}) AS _reason,
                {", ".join(names)}
-        FROM (SELECT *, {select} FROM statement_input s WHERE {record.where.sql(ref)}) s
+        FROM (SELECT *, {select} FROM {rows}) s
         ORDER BY _row NULLS LAST
         """
     ).fetchall()
